@@ -1,0 +1,39 @@
+# `make demo` and `make test` each build .venv from nothing when it is missing or older than
+# pyproject.toml, so a fresh clone needs only Python 3.11.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck boundary unit bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bulkhead validate examples/ai-platform.yaml
+	$(BIN)/bulkhead plan examples/ai-platform.yaml
+	$(BIN)/bulkhead graph examples/ai-platform.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check infra providers tests bench tools stacks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+boundary: $(STAMP)
+	$(BIN)/python tools/check_boundaries.py
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck boundary unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/plan_bench.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""bulkhead's cloud-neutral core: the model, the planner, the path engine and the verifier."""

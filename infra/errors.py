@@ -1,0 +1,73 @@
+"""Error types. Library code raises these; only infra/cli.py prints them and sets exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a model file, located for a human: `file:line:col: path: what; fix`."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        path = f" {self.path}:" if self.path else ""
+        fix = f"; {self.fix}" if self.fix else ""
+        return f"{where}:{path} {self.message}{fix}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem found in a parsed model, located by its model path (e.g. ("flows", 2, "to")).
+
+    The loader turns it into a `Diagnostic` by looking the path up in the YAML's line marks.
+    """
+
+    loc: tuple[str | int, ...]
+    message: str
+    fix: str
+
+
+class BulkheadError(Exception):
+    """Base of every error bulkhead raises on purpose."""
+
+    exit_code = 1
+
+
+class ModelError(BulkheadError):
+    """The model (or another user input) is invalid. Carries every problem found, not the first."""
+
+    exit_code = 2
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=lambda d: (d.file, d.line, d.column, d.path))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class UsageError(BulkheadError):
+    """A command-line input that is not a model file is wrong (a missing directory, say)."""
+
+    exit_code = 2
+
+
+class CloudError(BulkheadError):
+    """A cloud API failed: credentials, quota, throttling. Names the cloud, operation, resource."""
+
+    exit_code = 3
+
+    def __init__(self, cloud: str, operation: str, resource: str, detail: str):
+        self.cloud, self.operation, self.resource, self.detail = cloud, operation, resource, detail
+        super().__init__(f"{cloud}: {operation} {resource}: {detail}")
+
+
+class VerificationFailed(BulkheadError):
+    """The cloud does not match the model; the report says how."""
+
+    exit_code = 1

@@ -1,0 +1,235 @@
+"""The neutral plan: stable addresses, the canonical allowed paths, quota usage.
+
+Pure and deterministic: the same model always gives the same plan (everything is ordered
+by model declaration order or sorted). Addressing: each cloud CIDR is cut into /24
+"slots"; slot 0 is reserved for shared infrastructure (endpoints, NAT), and each segment
+owns one slot in every cloud it is placed in, the same number everywhere. Pinned slots
+are taken first, then free slots in declaration order, so a pinned segment's subnets never
+move when others are added, removed or reordered (`bulkhead pin` pins them all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from typing import Any
+
+from infra.errors import Problem
+from infra.model import CloudName, Model
+from infra.ports import PROTOCOLS, PortSet, Protocol, parse_port_specs
+from infra.registry import part
+
+SLOT_PREFIX = 24
+RESERVED_SLOT = 0
+INTERNET = "internet"
+SERVICE_PREFIX = "service:"
+
+
+@dataclass(frozen=True, order=True)
+class Path:
+    """One allowed (or observed) path: src and dst are segment names, `internet` or `service:x`."""
+
+    src: str
+    dst: str
+    protocol: Protocol
+    ports: PortSet
+
+
+@dataclass(frozen=True)
+class SegmentPlacement:
+    segment: str
+    cloud: CloudName
+    slot: int
+    block: IPv4Network  # the whole /24 slot
+    subnets: tuple[IPv4Network, ...]  # one per zone (a single one where zones == 1)
+
+
+@dataclass(frozen=True)
+class QuotaUsage:
+    cloud: CloudName
+    scope: str  # the segment (or "network") the count belongs to
+    quota: str  # e.g. "security group ingress rules"
+    used: int
+    limit: int
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.limit
+
+
+@dataclass(frozen=True)
+class CloudPlan:
+    cloud: CloudName
+    model: str
+    region: str
+    cidr: IPv4Network
+    zones: int
+    reserved: IPv4Network  # slot 0: endpoints, NAT and other shared infrastructure
+    segments: tuple[SegmentPlacement, ...]
+    paths: tuple[Path, ...]
+    settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def placement(self, segment: str) -> SegmentPlacement:
+        for placed in self.segments:
+            if placed.segment == segment:
+                return placed
+        raise KeyError(segment)
+
+    def segment_names(self) -> tuple[str, ...]:
+        return tuple(p.segment for p in self.segments)
+
+
+@dataclass(frozen=True)
+class Plan:
+    model: str
+    clouds: tuple[CloudPlan, ...]
+    slots: dict[str, int] = field(compare=False, hash=False)
+
+    def cloud(self, name: str) -> CloudPlan:
+        for cp in self.clouds:
+            if cp.cloud == name:
+                return cp
+        raise KeyError(name)
+
+
+def slot_count(cidr: IPv4Network) -> int:
+    return 2 ** (SLOT_PREFIX - cidr.prefixlen) if cidr.prefixlen <= SLOT_PREFIX else 0
+
+
+def assign_slots(model: Model) -> dict[str, int]:
+    """Pinned slots first, then the lowest free slot for each other segment in declaration order."""
+    taken = {s.slot for s in model.segments.values() if s.slot is not None}
+    slots: dict[str, int] = {}
+    free = 1
+    for name, segment in model.segments.items():
+        if segment.slot is not None:
+            slots[name] = segment.slot
+            continue
+        while free in taken or free == RESERVED_SLOT:
+            free += 1
+        slots[name] = free
+        taken.add(free)
+    return slots
+
+
+def slot_block(cidr: IPv4Network, slot: int) -> IPv4Network:
+    base = int(cidr.network_address) + (slot << (32 - SLOT_PREFIX))
+    return IPv4Network((base, SLOT_PREFIX))
+
+
+def zone_subnets(block: IPv4Network, zones: int) -> tuple[IPv4Network, ...]:
+    """A slot split into four quarters; zone i gets quarter i (stable when zones change)."""
+    if zones == 1:
+        return (block,)
+    quarters = list(block.subnets(prefixlen_diff=2))
+    return tuple(quarters[:zones])
+
+
+def address_problems(model: Model, slots: dict[str, int]) -> list[Problem]:
+    problems: list[Problem] = []
+    owners: dict[int, str] = {}
+    for name, segment in model.segments.items():
+        if segment.slot is None:
+            continue
+        if segment.slot in owners:
+            problems.append(Problem(
+                ("segments", name, "slot"),
+                f"slot {segment.slot} is already pinned by segment '{owners[segment.slot]}'",
+                "give every segment its own slot, or remove the slot and let bulkhead pick"))
+        owners.setdefault(segment.slot, name)
+    for cloud in model.clouds.declared():
+        cidr = getattr(model.clouds, cloud).cidr
+        count = slot_count(cidr)
+        if count < 2:
+            problems.append(Problem(
+                ("clouds", cloud, "cidr"),
+                f"{cidr} is smaller than two /{SLOT_PREFIX} slots (one is reserved for "
+                "endpoints and NAT)",
+                f"use a /{SLOT_PREFIX - 1} or larger"))
+            continue
+        for name in model.segments:
+            if cloud in model.placement(name) and slots[name] >= count:
+                pinned = model.segments[name].slot is not None
+                problems.append(Problem(
+                    ("segments", name, "slot") if pinned else ("clouds", cloud, "cidr"),
+                    f"segment '{name}' needs slot {slots[name]} but {cloud}'s {cidr} has only "
+                    f"slots 1-{count - 1} (/{SLOT_PREFIX} each)",
+                    f"pin a slot below {count}" if pinned else
+                    f"widen {cloud}'s cidr (a /{SLOT_PREFIX - 8} holds 255 segments)"))
+    return problems
+
+
+def plan_problems(model: Model) -> list[Problem]:
+    """Addressing and per-cloud quota problems of a model that passed `reference_problems`."""
+    slots = assign_slots(model)
+    problems = address_problems(model, slots)
+    if problems:
+        return problems
+    for cloud_plan in make_plan(model).clouds:
+        for usage in quota_usage(cloud_plan):
+            if usage.over:
+                loc: tuple[str | int, ...] = (
+                    ("segments", usage.scope) if usage.scope in model.segments else ("clouds", cloud_plan.cloud))
+                problems.append(Problem(
+                    loc,
+                    f"{usage.cloud}: {usage.scope} needs {usage.used} {usage.quota}, over the "
+                    f"limit of {usage.limit}",
+                    "merge port ranges or split the segment so fewer peers need rules"))
+    return problems
+
+
+def quota_usage(cloud_plan: CloudPlan) -> list[QuotaUsage]:
+    """The provider's own count of what this plan needs against each of its quotas."""
+    usages: list[QuotaUsage] = part(cloud_plan.cloud, "plan").quota_usage(cloud_plan)
+    return usages
+
+
+def make_plan(model: Model) -> Plan:
+    slots = assign_slots(model)
+    clouds = tuple(_cloud_plan(model, cloud, slots) for cloud in model.clouds.declared())
+    return Plan(model=model.name, clouds=clouds, slots=slots)
+
+
+def _cloud_plan(model: Model, cloud: CloudName, slots: dict[str, int]) -> CloudPlan:
+    config = getattr(model.clouds, cloud)
+    zones = getattr(config, "zones", 1)
+    placed = tuple(
+        SegmentPlacement(
+            segment=name, cloud=cloud, slot=slots[name],
+            block=slot_block(config.cidr, slots[name]),
+            subnets=zone_subnets(slot_block(config.cidr, slots[name]), zones))
+        for name in model.segments if cloud in model.placement(name))
+    names = {p.segment for p in placed}
+    return CloudPlan(
+        cloud=cloud, model=model.name, region=config.region, cidr=config.cidr, zones=zones,
+        reserved=slot_block(config.cidr, RESERVED_SLOT), segments=placed,
+        paths=allowed_paths(model, names),
+        settings=config.model_dump(exclude={"region", "cidr", "zones"}))
+
+
+def allowed_paths(model: Model, placed: set[str]) -> tuple[Path, ...]:
+    """The canonical allowed paths among the segments placed in one cloud, merged per protocol."""
+    merged: dict[tuple[str, str, Protocol], PortSet] = {}
+
+    def add(src: str, dst: str, specs: Iterable[object]) -> None:
+        for proto, ports in parse_port_specs(specs).items():
+            key = (src, dst, proto)
+            merged[key] = merged.get(key, PortSet()) | ports
+
+    for flow in model.flows:
+        for dst in flow.targets():
+            if flow.from_ in placed and dst in placed:
+                add(flow.from_, dst, flow.ports)
+    for name in model.segments:
+        if name not in placed:
+            continue
+        segment = model.segments[name]
+        add(INTERNET, name, segment.internet.ingress)
+        add(name, INTERNET, segment.internet.egress)
+        for service in segment.services:
+            add(name, SERVICE_PREFIX + service, [443])
+    order = {p: i for i, p in enumerate(PROTOCOLS)}
+    return tuple(sorted(
+        (Path(src, dst, proto, ports) for (src, dst, proto), ports in merged.items() if ports),
+        key=lambda p: (p.src, p.dst, order[p.protocol])))

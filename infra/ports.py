@@ -1,0 +1,163 @@
+"""Protocols and port interval sets.
+
+A `PortSet` is a sorted tuple of disjoint, non-adjacent inclusive intervals, so two sets
+with the same members compare equal and hash alike (paths are diffed as sets). For ICMP the
+"ports" are ICMP types 0..255; the model only ever says "icmp" (every type), but a cloud
+rule can allow a single type, and the verifier must see that partial opening.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal, cast
+
+Protocol = Literal["tcp", "udp", "icmp"]
+PROTOCOLS: tuple[Protocol, ...] = ("tcp", "udp", "icmp")
+IANA_NUMBER: dict[Protocol, int] = {"tcp": 6, "udp": 17, "icmp": 1}
+MAX_PORT = 65535
+MAX_ICMP_TYPE = 255
+EPHEMERAL = (1024, 65535)  # replies to NAT gateways, ELB, Lambda, Linux and Windows clients
+
+
+def universe(protocol: Protocol) -> tuple[int, int]:
+    """The whole value range of a protocol's 'port' field."""
+    return (0, MAX_ICMP_TYPE) if protocol == "icmp" else (0, MAX_PORT)
+
+
+@dataclass(frozen=True, order=True)
+class PortSet:
+    intervals: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def of(cls, ranges: Iterable[tuple[int, int]]) -> PortSet:
+        """Normalise arbitrary (possibly overlapping or adjacent) inclusive ranges."""
+        merged: list[list[int]] = []
+        for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        return cls(tuple((lo, hi) for lo, hi in merged))
+
+    @classmethod
+    def single(cls, lo: int, hi: int | None = None) -> PortSet:
+        return cls.of([(lo, lo if hi is None else hi)])
+
+    @classmethod
+    def full(cls, protocol: Protocol) -> PortSet:
+        return cls((universe(protocol),))
+
+    def __bool__(self) -> bool:
+        return bool(self.intervals)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self.intervals)
+
+    def __or__(self, other: PortSet) -> PortSet:
+        return PortSet.of(self.intervals + other.intervals)
+
+    def __and__(self, other: PortSet) -> PortSet:
+        out: list[tuple[int, int]] = []
+        i = j = 0
+        a, b = self.intervals, other.intervals
+        while i < len(a) and j < len(b):
+            lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+            if lo <= hi:
+                out.append((lo, hi))
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return PortSet(tuple(out))
+
+    def __sub__(self, other: PortSet) -> PortSet:
+        out: list[tuple[int, int]] = []
+        for lo, hi in self.intervals:
+            cur = lo
+            for olo, ohi in other.intervals:
+                if ohi < cur or olo > hi:
+                    continue
+                if olo > cur:
+                    out.append((cur, olo - 1))
+                cur = max(cur, ohi + 1)
+                if cur > hi:
+                    break
+            if cur <= hi:
+                out.append((cur, hi))
+        return PortSet(tuple(out))
+
+    def __contains__(self, port: object) -> bool:
+        return isinstance(port, int) and any(lo <= port <= hi for lo, hi in self.intervals)
+
+    def issubset(self, other: PortSet) -> bool:
+        return not (self - other)
+
+    def count(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.intervals)
+
+    def as_lists(self) -> list[list[int]]:
+        return [[lo, hi] for lo, hi in self.intervals]
+
+    def __str__(self) -> str:
+        return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.intervals)
+
+
+_SPEC = re.compile(r"^(?:(?P<proto>[a-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")
+
+
+class PortSpecError(ValueError):
+    """A port spec in the model is malformed; the message says what and the fix."""
+
+
+def parse_port_spec(spec: object) -> tuple[Protocol, PortSet]:
+    """`443`, `"8000-8100"`, `"udp/53"`, `"tcp/1-65535"`, `"icmp"` -> (protocol, ports)."""
+    if isinstance(spec, bool) or not isinstance(spec, int | str):
+        raise PortSpecError(
+            f"{spec!r} is not a port; write 443, \"8000-8100\", \"udp/53\" or \"icmp\""
+        )
+    text = str(spec).strip().lower()
+    if text == "icmp":
+        return "icmp", PortSet.full("icmp")
+    match = _SPEC.match(text)
+    if not match:
+        raise PortSpecError(
+            f"{spec!r} is not a port spec; write 443, \"8000-8100\", \"udp/53\" or \"icmp\""
+        )
+    proto = match["proto"] or "tcp"
+    if proto not in ("tcp", "udp"):
+        raise PortSpecError(
+            f"unknown protocol {proto!r} in {spec!r}; use tcp/, udp/ or plain \"icmp\""
+        )
+    lo = int(match["lo"])
+    hi = int(match["hi"]) if match["hi"] is not None else lo
+    for value in (lo, hi):
+        if not 1 <= value <= MAX_PORT:
+            raise PortSpecError(f"port {value} in {spec!r} is out of range; ports are 1-65535")
+    if lo > hi:
+        raise PortSpecError(f"range {spec!r} is reversed; write \"{proto}/{hi}-{lo}\"")
+    return cast(Protocol, proto), PortSet.single(lo, hi)
+
+
+def parse_port_specs(specs: Iterable[object]) -> dict[Protocol, PortSet]:
+    """Several specs merged per protocol (raises on the first malformed one)."""
+    out: dict[Protocol, PortSet] = {}
+    for spec in specs:
+        proto, ports = parse_port_spec(spec)
+        out[proto] = out.get(proto, PortSet()) | ports
+    return out
+
+
+def format_ports(protocol: Protocol, ports: PortSet) -> str:
+    """Human form: `tcp/443,8000-8100`, `icmp` for every ICMP type."""
+    if protocol == "icmp" and ports == PortSet.full("icmp"):
+        return "icmp"
+    return f"{protocol}/{ports}"
+
+
+def json_ports(protocol: Protocol, ports: PortSet) -> list[list[int]] | None:
+    """DESIGN.md JSON: icmp (every type) is null; everything else is sorted inclusive ranges."""
+    if protocol == "icmp" and ports == PortSet.full("icmp"):
+        return None
+    return ports.as_lists()
