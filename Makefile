@@ -27,8 +27,10 @@ typecheck: $(STAMP)
 boundary: $(STAMP)
 	$(BIN)/python tools/check_boundaries.py
 
+# pytest exits 5 when it collected nothing: a suite that ran no test is a failure here.
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint typecheck boundary unit
 
