@@ -33,6 +33,18 @@ class Problem:
     loc: tuple[str | int, ...]
     message: str
     fix: str
+    key: bool = False  # point at the key itself (a name), not at its value
+
+
+class FixableValueError(ValueError):
+    """A field validator's complaint that knows its fix; the loader shows `what; fix` apart.
+
+    A ValueError so pydantic collects it with the field's location like any other.
+    """
+
+    def __init__(self, what: str, fix: str):
+        self.what, self.fix = what, fix
+        super().__init__(f"{what}; {fix}")
 
 
 class BulkheadError(Exception):

@@ -8,31 +8,20 @@ the exact item.
 
 from __future__ import annotations
 
-import difflib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infra.errors import Diagnostic, ModelError, Problem
-from infra.model import (
-    CLOUDS,
-    SERVICES,
-    AwsCloud,
-    AzureCloud,
-    Clouds,
-    Flow,
-    GcpCloud,
-    Internet,
-    Model,
-    Segment,
-    reference_problems,
-)
+from infra.explain import explain, salvage
+from infra.model import Model, reference_problems
 
 Loc = tuple[str | int, ...]
 
@@ -45,16 +34,22 @@ class SourceMap:
     root: Node | None
 
     def locate(self, loc: Loc, key: bool = False) -> tuple[int, int]:
-        """Line and column (1-based) of the deepest node on `loc`; of the key itself if `key`."""
+        """Line and column (1-based) of the deepest node on `loc` that exists.
+
+        Points at the key instead of the value when `key` is set (the problem is the name)
+        or when the value is a block mapping or list, whose first line would be misleading.
+        """
         node = self.root
         mark = node.start_mark if node is not None else None
-        for step in loc:
+        for depth, step in enumerate(loc):
             if isinstance(node, MappingNode):
-                pair = next(((k, v) for k, v in node.value if k.value == step), None)
+                # The first of duplicated keys: the one the constructor (so validation) keeps.
+                pair = next(((k, v) for k, v in node.value if str(k.value) == str(step)), None)
                 if pair is None:
                     break
-                mark = pair[0].start_mark if key and step == loc[-1] else pair[1].start_mark
-                node = pair[1]
+                name, node = pair
+                at_key = (key and depth == len(loc) - 1) or _is_block(node)
+                mark = name.start_mark if at_key else node.start_mark
             elif isinstance(node, SequenceNode) and isinstance(step, int) and step < len(node.value):
                 node = node.value[step]
                 mark = node.start_mark
@@ -67,7 +62,11 @@ class SourceMap:
         return Diagnostic(self.file, line, col, dotted(loc), message, fix)
 
     def fail(self, problems: list[Problem]) -> ModelError:
-        return ModelError([self.diagnostic(p.loc, p.message, p.fix) for p in problems])
+        return ModelError([self.diagnostic(p.loc, p.message, p.fix, p.key) for p in problems])
+
+
+def _is_block(node: Node) -> bool:
+    return isinstance(node, MappingNode | SequenceNode) and not node.flow_style
 
 
 @dataclass(frozen=True)
@@ -108,118 +107,90 @@ def parse_model(text: str, file: str = "<model>") -> Loaded:
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
         raise source.fail([Problem((), f"the top level is {kind}, not a mapping",
                                    "write name:, clouds:, segments: and flows: at the top level")])
-    duplicates = list(_duplicate_keys(root, ()))
-    data = _construct(text)
-    problems: list[Diagnostic] = [source.diagnostic(loc, msg, fix, key=True) for loc, msg, fix in duplicates]
+    data = _construct(text, file)
+    diagnostics = list(_duplicate_keys(source, root, ()))
     try:
         model = Model.model_validate(data)
     except ValidationError as exc:
-        problems += [_diagnostic(source, data, err) for err in exc.errors()]
-        raise ModelError(_dedupe(problems)) from None
-    problems += [source.diagnostic(p.loc, p.message, p.fix) for p in reference_problems(model)]
-    if problems:
-        raise ModelError(_dedupe(problems))
+        problems = [explain(err, data) for err in exc.errors()]
+        problems += _problems_of_valid_parts(data, problems)
+    else:
+        problems = reference_problems(model)
+    diagnostics += [source.diagnostic(p.loc, p.message, p.fix, p.key) for p in problems]
+    if diagnostics:
+        raise ModelError(_dedupe(diagnostics))
     return Loaded(model, source, text)
+
+
+def _problems_of_valid_parts(data: Any, found: list[Problem]) -> list[Problem]:
+    """Cross-reference problems among the parts that did validate, minus echoes of `found`."""
+    salvaged = salvage(data)
+    if salvaged is None:
+        return []
+    model, flow_index = salvaged
+
+    def related(a: Loc, b: Loc) -> bool:
+        n = min(len(a), len(b))
+        return a[:n] == b[:n]
+
+    return [p for p in reference_problems(model, flow_index)
+            if not any(related(p.loc, f.loc) for f in found)]
 
 
 def _compose(text: str, file: str) -> Node | None:
     try:
         return YAML(typ="rt").compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = (exc.problem or exc.context or "invalid YAML").strip()
-        raise ModelError([Diagnostic(file, line, col, "", f"invalid YAML: {what}",
-                                     "fix the syntax (indentation, a missing ':' or quote)")]) from None
+        raise _syntax_error(exc, file) from None
 
 
-def _construct(text: str) -> Any:
+def _syntax_error(exc: MarkedYAMLError, file: str) -> ModelError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = (exc.problem or exc.context or "invalid YAML").strip()
+    hint = next((h for words, h in _SYNTAX_HINTS if words in what), "")
+    return ModelError([Diagnostic(file, line, col, "", f"invalid YAML: {what}{hint}",
+                                  "fix the syntax (indentation, a missing ':', quote or bracket)")])
+
+
+# ruamel's wording is about parser states; say what the author most likely did.
+_SYNTAX_HINTS = [
+    ("expected <block end>", " (this line is indented differently from the lines above it)"),
+    ("mapping values are not allowed", " (a ':' where YAML expects a value; quote it or fix the indentation)"),
+    ("expected ',' or ']'", " (a '[' list is not closed)"),
+    ("expected ',' or '}'", " (a '{' mapping is not closed)"),
+    ("found character '\\t'", " (YAML does not allow tabs for indentation)"),
+]
+
+
+def _construct(text: str, file: str) -> Any:
     yaml = YAML(typ="safe", pure=True)
     yaml.allow_duplicate_keys = True  # reported separately with both lines
-    # Round-trip through JSON so YAML-only types (dates, sets) become plain strings or fail.
-    return json.loads(json.dumps(yaml.load(text), default=str))
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:  # e.g. an unknown !tag: composing succeeded, building did not
+        raise _syntax_error(exc, file) from None
+    # Round-trip through JSON so YAML-only types (dates, sets) become plain strings.
+    return json.loads(json.dumps(data, default=str))
 
 
-def _duplicate_keys(node: Node, loc: Loc):
+def _duplicate_keys(source: SourceMap, node: Node, loc: Loc) -> Iterator[Diagnostic]:
     if isinstance(node, MappingNode):
-        seen: dict[Any, int] = {}
+        seen: dict[str, int] = {}
         for key, value in node.value:
-            name = key.value if isinstance(key, ScalarNode) else str(key)
+            name = str(key.value) if isinstance(key, ScalarNode) else str(key)
+            mark = key.start_mark
             if name in seen:
-                yield (loc + (name,), f"duplicate key '{name}' (first at line {seen[name]}); "
-                       "YAML keeps only the last one", "merge the two entries into one")
+                yield Diagnostic(source.file, mark.line + 1, mark.column + 1, dotted(loc + (name,)),
+                                 f"duplicate key '{name}' (first at line {seen[name]}); YAML tools disagree "
+                                 "on which one wins", "merge the two entries into one")
             else:
-                seen[name] = key.start_mark.line + 1
-            yield from _duplicate_keys(value, loc + (name,))
+                seen[name] = mark.line + 1
+            yield from _duplicate_keys(source, value, loc + (name,))
     elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
-            yield from _duplicate_keys(item, loc + (i,))
+            yield from _duplicate_keys(source, item, loc + (i,))
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
     return list(dict.fromkeys(diags))
-
-
-# --- pydantic errors -> one clear line each -----------------------------------------------
-
-_ALLOWED: list[tuple[Loc, type[BaseModel]]] = [
-    (("clouds", "aws"), AwsCloud), (("clouds", "gcp"), GcpCloud), (("clouds", "azure"), AzureCloud),
-    (("clouds",), Clouds), (("segments", "*", "internet"), Internet), (("segments", "*"), Segment),
-    (("flows", "*"), Flow), ((), Model),
-]
-
-
-def _keys_of(loc: Loc) -> list[str]:
-    for pattern, cls in _ALLOWED:
-        if len(pattern) == len(loc) and all(p in ("*", s) for p, s in zip(pattern, loc, strict=True)):
-            return [f.alias or name for name, f in cls.model_fields.items()]
-    return []
-
-
-def _value_at(data: Any, loc: Loc) -> Any:
-    for step in loc:
-        try:
-            data = data[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
-def _diagnostic(source: SourceMap, data: Any, err: Any) -> Diagnostic:
-    loc: Loc = tuple(err["loc"])
-    kind, msg = err["type"], err["msg"].removeprefix("Value error, ")
-    if loc and loc[-1] == "[key]":  # an invalid segment name (a dict key)
-        loc = loc[:-1]
-        return source.diagnostic(loc, f"segment name {msg}", "rename the segment", key=True)
-    if kind == "extra_forbidden":
-        allowed = _keys_of(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        fix = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
-        return source.diagnostic(loc, f"unknown key '{loc[-1]}'", fix, key=True)
-    if kind == "missing":
-        return source.diagnostic(loc[:-1], f"missing required key '{loc[-1]}'",
-                                 f"add {loc[-1]}: under {dotted(loc[:-1]) or 'the top level'}")
-    if kind == "literal_error":
-        value = _value_at(data, loc)
-        vocab = CLOUDS if "clouds" in loc else SERVICES
-        what = "cloud" if "clouds" in loc else "service"
-        close = difflib.get_close_matches(str(value), vocab, n=1)
-        fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(vocab)}"
-        return source.diagnostic(loc, f"unknown {what} '{value}'", fix)
-    fix = _FIXES.get(kind, "see examples/ai-platform.yaml for the expected shape")
-    return source.diagnostic(loc, msg[0].lower() + msg[1:] if msg else kind, fix)
-
-
-_FIXES = {
-    "dict_type": "write a mapping (key: value lines)",
-    "model_type": "write a mapping (key: value lines)",
-    "tuple_type": "write a list ([a, b] or '- a' lines)",
-    "list_type": "write a list ([a, b] or '- a' lines)",
-    "string_type": "write a text value",
-    "int_type": "write a whole number",
-    "int_parsing": "write a whole number",
-    "too_short": "add at least one entry",
-    "greater_than_equal": "use a larger value",
-    "less_than_equal": "use a smaller value",
-    "value_error": "",
-}

@@ -9,13 +9,14 @@ which returns problems instead of raising so the loader can report them all at o
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from ipaddress import IPv4Network
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from infra.errors import Problem
-from infra.ports import PortSpecError, parse_port_spec
+from infra.errors import FixableValueError, Problem
+from infra.ports import parse_port_spec
 
 CloudName = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[CloudName, ...] = get_args(CloudName)
@@ -34,19 +35,32 @@ NAME_SUFFIX_RESERVE = 16
 
 def _dns_label(value: str) -> str:
     if not DNS_LABEL.match(value):
-        raise ValueError(
-            f"{value!r} is not a DNS label; use lowercase letters, digits and '-', "
-            "starting with a letter and not ending with '-'"
-        )
+        rule = "lowercase letters, digits and '-', starting with a letter and not ending with '-'"
+        better = label_like(value)
+        raise FixableValueError(
+            f"{value!r} is not a DNS label",
+            f"rename it to '{better}' ({rule})" if better else f"use {rule}")
     return value
 
 
+def label_like(value: str) -> str:
+    """The closest DNS label to a rejected name ('Feature_Store' -> 'feature-store'), or ''."""
+    text = re.sub(r"[^a-z0-9]+", "-", value.lower())
+    text = re.sub(r"^[^a-z]+", "", text).rstrip("-")
+    return text[:63].rstrip("-")
+
+
 def _port(value: object) -> object:
-    # A before-validator, so a bad port gives one error instead of one per union branch.
-    try:
-        parse_port_spec(value)
-    except PortSpecError as exc:
-        raise ValueError(str(exc)) from None
+    # A before-validator, so a bad port gives one error instead of one per union branch;
+    # PortSpecError carries its own fix.
+    parse_port_spec(value)
+    return value
+
+
+def _non_empty(value: object, what: str, fix: str) -> object:
+    # Checked before item validation: pydantic's min_length also fires when items fail.
+    if isinstance(value, list | tuple | dict) and not value:
+        raise FixableValueError(what, fix)
     return value
 
 
@@ -65,8 +79,12 @@ class _CloudBase(_Frozen):
     @field_validator("cidr", mode="before")
     @classmethod
     def _cidr_is_a_network(cls, value: object) -> object:
-        if not isinstance(value, str) or "/" not in value:
-            raise ValueError(f"{value!r} is not a CIDR; write it as e.g. 10.10.0.0/16")
+        if not isinstance(value, str):
+            raise FixableValueError(f"{value!r} is not a CIDR", "write it as e.g. 10.10.0.0/16")
+        if "/" not in value:
+            raise FixableValueError(f"{value!r} has no prefix length",
+                                    f"add one, e.g. {value}/16" if _is_address(value) else
+                                    "write it as e.g. 10.10.0.0/16")
         try:
             return IPv4Network(value)
         except ValueError:
@@ -74,8 +92,16 @@ class _CloudBase(_Frozen):
         try:
             loose = IPv4Network(value, strict=False)
         except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 CIDR; write it as e.g. 10.10.0.0/16") from None
-        raise ValueError(f"{value!r} has host bits set; did you mean {loose}?")
+            raise FixableValueError(f"{value!r} is not an IPv4 CIDR", "write it as e.g. 10.10.0.0/16") from None
+        raise FixableValueError(f"{value!r} has host bits set", f"did you mean {loose}?")
+
+
+def _is_address(value: str) -> bool:
+    try:
+        IPv4Network(value)
+    except ValueError:
+        return False
+    return True
 
 
 class AwsCloud(_CloudBase):
@@ -109,7 +135,21 @@ class Segment(_Frozen):
     clouds: tuple[CloudName, ...] | None = None
     internet: Internet = Internet()
     services: tuple[ServiceName, ...] = ()
-    slot: int | None = Field(None, ge=1)
+    slot: int | None = Field(None, json_schema_extra={"minimum": 1})
+
+    @field_validator("clouds", mode="before")
+    @classmethod
+    def _placed_somewhere(cls, value: object) -> object:
+        return _non_empty(value, "an empty clouds list places the segment nowhere",
+                          "list at least one cloud, or remove clouds: to place it on every declared cloud")
+
+    @field_validator("slot")
+    @classmethod
+    def _slot_not_reserved(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise FixableValueError(f"slot {value} is reserved for shared infrastructure (endpoints, NAT)",
+                                    "pin a slot of 1 or more, or remove slot: and let bulkhead pick")
+        return value
 
 
 class Flow(_Frozen):
@@ -117,7 +157,7 @@ class Flow(_Frozen):
 
     from_: str = Field(alias="from")
     to: str | tuple[str, ...]
-    ports: tuple[PortSpec, ...] = Field(min_length=1)
+    ports: tuple[PortSpec, ...] = Field(json_schema_extra={"minItems": 1})
 
     @field_validator("to", mode="before")
     @classmethod
@@ -127,7 +167,14 @@ class Flow(_Frozen):
             return value
         if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
             return tuple(value)
-        raise ValueError("'to' must be a segment name or a non-empty list of segment names")
+        what = "an empty list" if isinstance(value, list | tuple) and not value else repr(value)
+        raise FixableValueError(f"'to' is {what}", "name a segment, or list segment names: to: [a, b]")
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _some_ports(cls, value: object) -> object:
+        return _non_empty(value, "a flow with no ports allows nothing",
+                          "list the ports it needs, e.g. ports: [443], or remove the flow")
 
     def targets(self) -> tuple[str, ...]:
         return (self.to,) if isinstance(self.to, str) else self.to
@@ -136,12 +183,19 @@ class Flow(_Frozen):
 class Model(_Frozen):
     name: Label
     clouds: Clouds
-    segments: dict[Label, Segment] = Field(min_length=1)
+    segments: dict[Label, Segment] = Field(json_schema_extra={"minProperties": 1})
     flows: tuple[Flow, ...] = ()
+
+    @field_validator("flows", mode="before")
+    @classmethod
+    def _no_flows(cls, value: object) -> object:
+        # `flows:` with nothing after it is a model without flows (everything denied).
+        return () if value is None else value
 
     @field_validator("segments", mode="before")
     @classmethod
     def _empty_segment_is_allowed(cls, value: object) -> object:
+        _non_empty(value, "no segment is declared", "declare at least one segment under segments")
         # `feature-store:` with nothing after it means "a segment with defaults", like `{}`.
         if isinstance(value, dict):
             return {k: ({} if v is None else v) for k, v in value.items()}
@@ -153,8 +207,13 @@ class Model(_Frozen):
         return chosen if chosen is not None else self.clouds.declared()
 
 
-def reference_problems(model: Model) -> list[Problem]:
-    """Problems that need the whole model: names, placements, overlaps. Never raises."""
+def reference_problems(model: Model, flow_index: Sequence[int] | None = None) -> list[Problem]:
+    """Problems that need the whole model: names, placements, overlaps. Never raises.
+
+    `flow_index` gives each flow's position in the file when `model` holds only the valid
+    parts of a model that failed validation (the loader still checks those, to report
+    every problem at once).
+    """
     problems: list[Problem] = []
     declared = model.clouds.declared()
     if not declared:
@@ -168,22 +227,24 @@ def reference_problems(model: Model) -> list[Problem]:
                 ("segments", segment),
                 f"'{long}' is {len(long)} characters; with bulkhead's suffixes it would exceed "
                 f"GCP's {MAX_RESOURCE_NAME}-character names",
-                f"shorten the model or segment name to at most {limit} characters together"))
+                f"shorten the model and segment names to at most {limit} characters together",
+                key=True))
         for i, cloud in enumerate(model.segments[segment].clouds or ()):
             if cloud not in declared:
                 problems.append(Problem(
                     ("segments", segment, "clouds", i),
                     f"cloud '{cloud}' is not declared under clouds",
                     f"declare {cloud} under clouds or remove it from this segment"))
-    problems += _flow_problems(model)
+    problems += _flow_problems(model, flow_index)
     problems += _overlap_problems(model)
     return problems
 
 
-def _flow_problems(model: Model) -> list[Problem]:
+def _flow_problems(model: Model, flow_index: Sequence[int] | None) -> list[Problem]:
     problems: list[Problem] = []
-    for i, flow in enumerate(model.flows):
-        ends = [(("flows", i, "from"), flow.from_)]
+    index = range(len(model.flows)) if flow_index is None else flow_index
+    for i, flow in zip(index, model.flows, strict=True):
+        ends: list[tuple[tuple[str | int, ...], str]] = [(("flows", i, "from"), flow.from_)]
         if isinstance(flow.to, str):
             ends.append((("flows", i, "to"), flow.to))
         else:
@@ -213,7 +274,9 @@ def _flow_problems(model: Model) -> list[Problem]:
 
 def _overlap_problems(model: Model) -> list[Problem]:
     problems: list[Problem] = []
-    nets = [(c, getattr(model.clouds, c).cidr) for c in model.clouds.declared()]
+    # A cloud whose own settings failed validation has no cidr here (see flow_index above).
+    cidrs = [(c, getattr(getattr(model.clouds, c), "cidr", None)) for c in model.clouds.declared()]
+    nets = [(c, net) for c, net in cidrs if net is not None]
     for i, (cloud, net) in enumerate(nets):
         for other, other_net in nets[:i]:
             if net.overlaps(other_net):

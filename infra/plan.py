@@ -175,7 +175,7 @@ def plan_problems(model: Model) -> list[Problem]:
                     loc,
                     f"{usage.cloud}: {usage.scope} needs {usage.used} {usage.quota}, over the "
                     f"limit of {usage.limit}",
-                    "merge port ranges or split the segment so fewer peers need rules"))
+                    "merge port ranges or split the segment so fewer peers need rules", key=True))
     return problems
 
 

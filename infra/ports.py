@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from infra.errors import FixableValueError
+
 Protocol = Literal["tcp", "udp", "icmp"]
 PROTOCOLS: tuple[Protocol, ...] = ("tcp", "udp", "icmp")
 IANA_NUMBER: dict[Protocol, int] = {"tcp": 6, "udp": 17, "icmp": 1}
@@ -107,36 +109,37 @@ class PortSet:
 _SPEC = re.compile(r"^(?:(?P<proto>[a-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")
 
 
-class PortSpecError(ValueError):
-    """A port spec in the model is malformed; the message says what and the fix."""
+class PortSpecError(FixableValueError):
+    """A port spec in the model is malformed; carries what is wrong and the fix apart."""
+
+
+_FORMS = 'write 443, "8000-8100", "udp/53" or "icmp"'
 
 
 def parse_port_spec(spec: object) -> tuple[Protocol, PortSet]:
     """`443`, `"8000-8100"`, `"udp/53"`, `"tcp/1-65535"`, `"icmp"` -> (protocol, ports)."""
     if isinstance(spec, bool) or not isinstance(spec, int | str):
-        raise PortSpecError(
-            f"{spec!r} is not a port; write 443, \"8000-8100\", \"udp/53\" or \"icmp\""
-        )
+        # YAML turns yes/no/true into booleans and 443.5 into a float: name the type.
+        kinds: dict[type, str] = {bool: "a boolean", float: "a decimal number"}
+        kind = kinds.get(type(spec), f"a {type(spec).__name__}")
+        raise PortSpecError(f"{spec!r} is {kind}, not a port", _FORMS)
     text = str(spec).strip().lower()
     if text == "icmp":
         return "icmp", PortSet.full("icmp")
     match = _SPEC.match(text)
     if not match:
-        raise PortSpecError(
-            f"{spec!r} is not a port spec; write 443, \"8000-8100\", \"udp/53\" or \"icmp\""
-        )
+        raise PortSpecError(f"{spec!r} is not a port spec", _FORMS)
     proto = match["proto"] or "tcp"
     if proto not in ("tcp", "udp"):
-        raise PortSpecError(
-            f"unknown protocol {proto!r} in {spec!r}; use tcp/, udp/ or plain \"icmp\""
-        )
+        raise PortSpecError(f"unknown protocol {proto!r} in {spec!r}", 'use tcp/, udp/ or plain "icmp"')
     lo = int(match["lo"])
     hi = int(match["hi"]) if match["hi"] is not None else lo
     for value in (lo, hi):
         if not 1 <= value <= MAX_PORT:
-            raise PortSpecError(f"port {value} in {spec!r} is out of range; ports are 1-65535")
+            where = "" if str(spec) == str(value) else f" in {spec!r}"
+            raise PortSpecError(f"port {value}{where} is out of range", f"use ports 1-{MAX_PORT}")
     if lo > hi:
-        raise PortSpecError(f"range {spec!r} is reversed; write \"{proto}/{hi}-{lo}\"")
+        raise PortSpecError(f"range {spec!r} is reversed", f'write "{proto}/{hi}-{lo}"')
     return cast(Protocol, proto), PortSet.single(lo, hi)
 
 

@@ -1,0 +1,219 @@
+"""Every malformed model in tests/data/bad is reported where it is wrong, with what and the fix.
+
+The expected lines and columns were read off the files by hand (1-based; the column of the
+offending key or value). Each case lists every problem the file must produce, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from infra.errors import Diagnostic, ModelError
+from infra.load import load_model, parse_model
+from infra.plan import plan_problems
+
+BAD = Path(__file__).parent / "data" / "bad"
+
+# file -> [(line, column, model path, part of the message, part of the fix)]
+CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
+    "unknown-key-top.yaml": [(8, 1, "flow", "unknown key 'flow'", "did you mean 'flows'?")],
+    "unknown-key-cloud.yaml": [(7, 5, "clouds.aws.zone", "unknown key 'zone'", "did you mean 'zones'?")],
+    "unknown-key-segment.yaml": [
+        (8, 5, "segments.web.service", "unknown key 'service'", "did you mean 'services'?")],
+    "unknown-key-internet.yaml": [
+        (7, 16, "segments.web.internet.ingres", "unknown key 'ingres'", "did you mean 'ingress'?")],
+    "unknown-key-flow.yaml": [
+        (9, 5, "flows[0]", "missing required key 'ports'", "add ports:"),
+        (9, 26, "flows[0].port", "unknown key 'port'", "did you mean 'ports'?")],
+    "duplicate-segment.yaml": [(9, 3, "segments.web", "duplicate key 'web' (first at line 6)", "merge")],
+    "duplicate-flow-key.yaml": [(10, 41, "flows[0].to", "duplicate key 'to' (first at line 10)", "merge")],
+    "name-uppercase.yaml": [(2, 7, "name", "'Shop' is not a DNS label", "rename it to 'shop'")],
+    "segment-name-underscore.yaml": [
+        (7, 3, "segments.feature_store", "segment name 'feature_store' is not a DNS label",
+         "rename it to 'feature-store'")],
+    "segment-name-trailing-dash.yaml": [
+        (6, 3, "segments.api-", "segment name 'api-' is not a DNS label", "rename it to 'api'")],
+    "segment-name-too-long.yaml": [
+        (7, 3, "segments.realtime-recommendations-cache",
+         "'ai-platform-production-realtime-recommendations-cache' is 53 characters", "at most 47 characters")],
+    "cidr-not-a-cidr.yaml": [(4, 34, "clouds.aws.cidr", "'10.0.300.0/16' is not an IPv4 CIDR", "10.10.0.0/16")],
+    "cidr-host-bits.yaml": [(6, 11, "clouds.aws.cidr", "'10.0.1.0/16' has host bits set", "did you mean 10.0.0.0/16?")],
+    "cidr-missing-prefix.yaml": [(4, 34, "clouds.aws.cidr", "'10.0.0.0' has no prefix length", "10.0.0.0/16")],
+    "cidr-overlap.yaml": [(5, 36, "clouds.gcp.cidr", "10.0.128.0/17 overlaps aws's 10.0.0.0/16", "own range")],
+    "cidr-too-small.yaml": [
+        (4, 34, "clouds.aws.cidr", "segment 'api' needs slot 2 but aws's 10.0.0.0/23 has only slots 1-1",
+         "widen aws's cidr")],
+    "cidr-smaller-than-a-slot.yaml": [
+        (4, 34, "clouds.aws.cidr", "10.0.0.0/25 is smaller than two /24 slots", "use a /23 or larger")],
+    "flow-unknown-from.yaml": [(9, 11, "flows[0].from", "unknown segment 'wbe'", "did you mean 'web'?")],
+    "flow-unknown-to.yaml": [(11, 27, "flows[1].to[1]", "unknown segment 'dbb'", "did you mean 'db'?")],
+    "segment-cloud-undeclared.yaml": [
+        (7, 19, "segments.web.clouds[1]", "cloud 'gcp' is not declared under clouds", "declare gcp under clouds")],
+    "segment-cloud-misspelled.yaml": [
+        (8, 19, "segments.web.clouds[1]", "unknown cloud 'azrue'", "did you mean 'azure'?")],
+    "segment-clouds-empty.yaml": [
+        (6, 17, "segments.web.clouds", "an empty clouds list places the segment nowhere", "remove clouds:")],
+    "unknown-service.yaml": [
+        (7, 25, "segments.training.services[1]", "unknown service 'object-store'",
+         "did you mean 'object-storage'?")],
+    "port-zero.yaml": [(9, 34, "flows[0].ports[0]", "port 0 is out of range", "use ports 1-65535")],
+    "port-too-high.yaml": [
+        (9, 38, "flows[0].ports[1]", "port 65536 in 'tcp/65536' is out of range", "use ports 1-65535")],
+    "port-range-reversed.yaml": [
+        (9, 34, "flows[0].ports[0]", "range '9000-8000' is reversed", 'write "tcp/8000-9000"')],
+    "port-unknown-protocol.yaml": [
+        (9, 34, "flows[0].ports[0]", "unknown protocol 'sctp' in 'sctp/5'", 'use tcp/, udp/ or plain "icmp"')],
+    "port-text.yaml": [
+        (7, 26, "segments.web.internet.ingress[0]", "'https' is not a port spec", 'write 443, "8000-8100"')],
+    "port-float.yaml": [(9, 34, "flows[0].ports[0]", "443.5 is a decimal number, not a port", "write 443")],
+    "port-bool.yaml": [(7, 25, "segments.web.internet.egress[0]", "True is a boolean, not a port", "write 443")],
+    "ports-empty.yaml": [(9, 33, "flows[0].ports", "a flow with no ports allows nothing", "ports: [443]")],
+    "flow-to-empty.yaml": [(9, 21, "flows[0].to", "'to' is an empty list", "to: [a, b]")],
+    "flow-no-shared-cloud.yaml": [
+        (10, 21, "flows[0].to", "flow web -> api joins segments that share no cloud (aws vs gcp)",
+         "place both segments in a common cloud")],
+    "slot-duplicate.yaml": [
+        (7, 15, "segments.api.slot", "slot 3 is already pinned by segment 'web'", "its own slot")],
+    "slot-out-of-range.yaml": [
+        (7, 11, "segments.web.slot", "needs slot 300 but aws's 10.0.0.0/16 has only slots 1-255",
+         "pin a slot below 256")],
+    "slot-zero.yaml": [(6, 15, "segments.web.slot", "slot 0 is reserved", "pin a slot of 1 or more")],
+    "clouds-empty.yaml": [(3, 9, "clouds", "no cloud is declared", "add at least one of aws, gcp or azure")],
+    "clouds-a-list.yaml": [(3, 1, "clouds", "clouds must be a mapping, not a list", "key: value")],
+    "segments-empty.yaml": [(5, 11, "segments", "no segment is declared", "declare at least one segment")],
+    "missing-name.yaml": [(2, 1, "", "missing required key 'name'", "add name: under the top level")],
+    "zones-too-many.yaml": [(4, 54, "clouds.aws.zones", "zones must be at most 4, not 6", "use 4 or less")],
+    "empty.yaml": [(1, 1, "", "the file is empty", "examples/minimal.yaml")],
+    "only-comments.yaml": [(1, 1, "", "the file is empty", "examples/minimal.yaml")],
+    "top-list.yaml": [(2, 1, "", "the top level is a list, not a mapping", "write name:")],
+    "top-scalar.yaml": [(2, 1, "", "the top level is a single value, not a mapping", "write name:")],
+    "yaml-bad-indentation.yaml": [(8, 4, "", "invalid YAML", "indentation")],
+    "yaml-unclosed-bracket.yaml": [(9, 38, "", "a '[' list is not closed", "fix the syntax")],
+    "several-problems.yaml": [
+        (5, 36, "clouds.gcp.cidr", "10.0.0.0/16 overlaps aws's 10.0.0.0/16", "own range"),
+        (9, 5, "segments.web.descripton", "unknown key 'descripton'", "did you mean 'description'?"),
+        (10, 3, "segments.Api", "segment name 'Api' is not a DNS label", "rename it to 'api'"),
+        (12, 3, "segments.web", "duplicate key 'web' (first at line 7)", "merge"),
+        (14, 33, "flows[0].ports[0]", "unknown protocol 'sctp'", "tcp/"),
+        (15, 12, "flows[1].from", "unknown segment 'wbe'", "did you mean 'web'?")],
+}
+# Quota problems are counted by the provider; their files are checked by the tests below.
+QUOTA_FILES = {"quota-aws-sg-ingress.yaml", "quota-aws-nacl.yaml"}
+
+
+def problems_of(path: Path) -> list[Diagnostic]:
+    """Everything `bulkhead validate` checks: the loader, then addressing and quotas."""
+    try:
+        loaded = load_model(path)
+    except ModelError as exc:
+        return exc.diagnostics
+    problems = plan_problems(loaded.model)
+    return loaded.source.fail(problems).diagnostics if problems else []
+
+
+def test_the_bad_models_cover_at_least_thirty_files_and_each_has_an_expectation():
+    files = {p.name for p in BAD.glob("*.yaml")}
+    assert len(files) >= 30
+    assert files == set(CASES) | QUOTA_FILES
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_bad_model_is_reported_at_its_line_with_what_is_wrong_and_the_fix(name):
+    found = problems_of(BAD / name)
+    expected = CASES[name]
+    assert [(d.line, d.column, d.path) for d in found] == [(line, col, path) for line, col, path, _, _ in expected]
+    for diagnostic, (_, _, _, what, fix) in zip(found, expected, strict=True):
+        assert diagnostic.file == str(BAD / name)
+        assert what in diagnostic.message
+        assert fix in diagnostic.fix
+
+
+def test_one_file_with_several_problems_reports_all_of_them_sorted_by_line():
+    found = problems_of(BAD / "several-problems.yaml")
+    lines = [d.line for d in found]
+    assert lines == sorted(lines)
+    # one of each stage: a duplicate key, schema errors, and cross-references among the valid parts
+    assert {5, 9, 10, 12, 14, 15} <= set(lines)
+
+
+def test_a_segment_over_the_aws_security_group_ingress_quota_is_named_with_its_count():
+    found = problems_of(BAD / "quota-aws-sg-ingress.yaml")
+    ingress = [d for d in found if "security group ingress rules" in d.message]
+    assert [(d.line, d.column, d.path) for d in ingress] == [(7, 3, "segments.db")]
+    # 61 separate ports from one peer cannot be fewer than 61 rules
+    count = int(re.search(r"\bdb needs (\d+) security group ingress rules", ingress[0].message).group(1))
+    assert count >= 61
+    assert "limit of 60" in ingress[0].message
+    assert "merge port ranges" in ingress[0].fix
+
+
+def test_a_segment_over_the_aws_network_acl_quota_is_named_with_its_count():
+    found = problems_of(BAD / "quota-aws-nacl.yaml")
+    inbound = [d for d in found if "network ACL inbound entries" in d.message]
+    assert [(d.line, d.column, d.path) for d in inbound] == [(7, 3, "segments.db")]
+    # 20 separate ports plus the default deny
+    count = int(re.search(r"\bdb needs (\d+) network ACL inbound entries", inbound[0].message).group(1))
+    assert count >= 21
+    assert "limit of 20" in inbound[0].message
+    assert not [d for d in found if "security group" in d.message]  # 20 rules fit the 60 allowed
+
+
+def test_a_file_that_does_not_exist_is_a_problem_not_a_crash():
+    path = BAD / "no-such-model.yaml"
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    [diagnostic] = caught.value.diagnostics
+    assert (diagnostic.file, diagnostic.line, diagnostic.column) == (str(path), 1, 1)
+    assert "does not exist" in diagnostic.message
+
+
+def test_a_directory_or_a_binary_file_is_a_problem_not_a_crash(tmp_path):
+    binary = tmp_path / "model.yaml"
+    binary.write_bytes(b"name: \xff\xfe\x00shop\n")
+    for path in (tmp_path, binary):
+        with pytest.raises(ModelError) as caught:
+            load_model(path)
+        assert "cannot read" in caught.value.diagnostics[0].message
+
+
+def test_a_diagnostic_reads_file_line_column_path_what_and_fix():
+    with pytest.raises(ModelError) as caught:
+        parse_model("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments: {Web: {}}\n", "m.yaml")
+    assert str(caught.value) == (
+        "m.yaml:3:12: segments.Web: segment name 'Web' is not a DNS label; rename it to 'web' "
+        "(lowercase letters, digits and '-', starting with a letter and not ending with '-')")
+
+
+def test_an_unknown_key_with_nothing_close_lists_the_allowed_keys():
+    text = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web: {color: blue}\n"
+    with pytest.raises(ModelError) as caught:
+        parse_model(text)
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.message == "unknown key 'color'"
+    assert diagnostic.fix == "allowed keys here: description, clouds, internet, services, slot"
+
+
+def test_a_segment_without_a_body_and_flows_without_entries_are_allowed():
+    text = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web:\nflows:\n"
+    loaded = parse_model(text)
+    assert list(loaded.model.segments) == ["web"]
+    assert loaded.model.flows == ()
+
+
+def test_a_number_where_text_is_expected_names_the_field_and_the_value():
+    text = "name: 42\nclouds: {aws: {region: r, cidr: 10.0.0.0/16, zones: two}}\nsegments: {web: {}}\n"
+    with pytest.raises(ModelError) as caught:
+        parse_model(text)
+    messages = [(d.path, d.message) for d in caught.value.diagnostics]
+    assert messages == [("name", "name must be text, not a number (42)"),
+                        ("clouds.aws.zones", "zones must be a whole number, not text ('two')")]
+
+
+def test_a_yaml_tag_that_cannot_be_built_is_a_syntax_problem():
+    with pytest.raises(ModelError) as caught:
+        parse_model("name: !secret shop\n")
+    assert caught.value.diagnostics[0].line == 1
+    assert "invalid YAML" in caught.value.diagnostics[0].message
