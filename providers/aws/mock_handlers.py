@@ -1,0 +1,212 @@
+"""One function per Pulumi type token: apply a registered resource to moto as the provider would.
+
+Each handler gets the AWS clients and the registration (`typ`, `name`, camelCase `inputs`)
+and returns `(id, state)`. It does what the real pulumi-aws provider does beyond the API
+call itself, because the mock runtime does none of it (shared/reference/mocked-clouds.md):
+numbers arrive as floats (cast), autonames and default descriptions are added, a new
+security group's allow-all egress rule is revoked, NACL protocols go as numbers, and the
+outputs consumers read (`allocationId`, `prefixListId`, `arn`, ...) are returned: a
+missing output would make the consumer's input vanish silently.
+
+Where moto differs from AWS in a way that would mislead the verifier, the handler makes
+moto's state match AWS and says so (interface endpoint ENIs, CloudWatch flow logs).
+"""
+
+from __future__ import annotations
+
+import secrets
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+State = dict[str, Any]
+Handler = Callable[["Clients", str, State], tuple[str, State]]
+DEFAULT_DESCRIPTION = "Managed by Pulumi"
+PROTOCOL_NUMBERS = {"all": "-1", "-1": "-1", "tcp": "6", "udp": "17", "icmp": "1"}
+
+
+@dataclass(frozen=True)
+class Clients:
+    ec2: Any
+    logs: Any
+    iam: Any
+    s3: Any
+    region: str
+    account: str
+
+
+class MissingInput(RuntimeError):
+    """A required input is absent: in the mock runtime that means an upstream output was missing."""
+
+
+def need(inputs: State, key: str) -> Any:
+    if inputs.get(key) is None:
+        raise MissingInput(f"input '{key}' is missing (an upstream resource did not provide it)")
+    return inputs[key]
+
+
+def autoname(name: str) -> str:
+    """What Pulumi's autonaming adds: the logical name and a random suffix."""
+    return f"{name}-{secrets.token_hex(4)[:7]}"
+
+
+def tag_spec(kind: str, inputs: State) -> list[dict[str, Any]]:
+    tags = inputs.get("tags") or {}
+    return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}] if tags else []
+
+
+def _int(value: Any) -> int:
+    return int(value)
+
+
+def vpc(c: Clients, name: str, i: State) -> tuple[str, State]:
+    v = c.ec2.create_vpc(CidrBlock=need(i, "cidrBlock"), TagSpecifications=tag_spec("vpc", i))["Vpc"]
+    vid = v["VpcId"]
+    # The API takes one attribute per call, as the provider sends them.
+    c.ec2.modify_vpc_attribute(VpcId=vid, EnableDnsSupport={"Value": bool(i.get("enableDnsSupport", True))})
+    c.ec2.modify_vpc_attribute(VpcId=vid, EnableDnsHostnames={"Value": bool(i.get("enableDnsHostnames", False))})
+    only = [{"Name": "vpc-id", "Values": [vid]}]
+    sg = c.ec2.describe_security_groups(Filters=only + [{"Name": "group-name", "Values": ["default"]}])
+    acl = c.ec2.describe_network_acls(Filters=only + [{"Name": "default", "Values": ["true"]}])
+    rtb = c.ec2.describe_route_tables(Filters=only + [{"Name": "association.main", "Values": ["true"]}])
+    return vid, {**i, "arn": f"arn:aws:ec2:{c.region}:{c.account}:vpc/{vid}", "ownerId": c.account,
+                 "defaultSecurityGroupId": sg["SecurityGroups"][0]["GroupId"],
+                 "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
+                 "mainRouteTableId": rtb["RouteTables"][0]["RouteTableId"]}
+
+
+def default_security_group(c: Clients, name: str, i: State) -> tuple[str, State]:
+    """Adopt the VPC's default group and remove every rule, as the provider does on create."""
+    found = c.ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [need(i, "vpcId")]},
+                                                    {"Name": "group-name", "Values": ["default"]}])
+    group = found["SecurityGroups"][0]
+    gid = group["GroupId"]
+    if group["IpPermissions"]:
+        c.ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=group["IpPermissions"])
+    if group["IpPermissionsEgress"]:
+        c.ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=group["IpPermissionsEgress"])
+    if i.get("tags"):
+        c.ec2.create_tags(Resources=[gid], Tags=tag_spec("security-group", i)[0]["Tags"])
+    return gid, {**i, "name": "default", "description": group["Description"], "ownerId": c.account,
+                 "arn": f"arn:aws:ec2:{c.region}:{c.account}:security-group/{gid}"}
+
+
+def subnet(c: Clients, name: str, i: State) -> tuple[str, State]:
+    args = {"VpcId": need(i, "vpcId"), "CidrBlock": need(i, "cidrBlock"), "TagSpecifications": tag_spec("subnet", i)}
+    if i.get("availabilityZone"):
+        args["AvailabilityZone"] = i["availabilityZone"]
+    s = c.ec2.create_subnet(**args)["Subnet"]
+    if i.get("mapPublicIpOnLaunch"):
+        c.ec2.modify_subnet_attribute(SubnetId=s["SubnetId"], MapPublicIpOnLaunch={"Value": True})
+    return s["SubnetId"], {**i, "availabilityZone": s["AvailabilityZone"], "ownerId": c.account,
+                           "arn": f"arn:aws:ec2:{c.region}:{c.account}:subnet/{s['SubnetId']}"}
+
+
+def security_group(c: Clients, name: str, i: State) -> tuple[str, State]:
+    group_name = i.get("name") or autoname(name)
+    description = i.get("description") or DEFAULT_DESCRIPTION
+    gid = c.ec2.create_security_group(GroupName=group_name, Description=description, VpcId=need(i, "vpcId"),
+                                      TagSpecifications=tag_spec("security-group", i))["GroupId"]
+    # The provider revokes AWS's allow-all egress right after create, unconditionally (the
+    # IPv6 one too, ignoring NotFound; bulkhead's VPCs have no IPv6, so it is not there).
+    c.ec2.revoke_security_group_egress(
+        GroupId=gid, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    return gid, {**i, "name": group_name, "description": description, "ownerId": c.account,
+                 "arn": f"arn:aws:ec2:{c.region}:{c.account}:security-group/{gid}"}
+
+
+def _permission(i: State) -> dict[str, Any]:
+    perm: dict[str, Any] = {"IpProtocol": need(i, "ipProtocol")}
+    if perm["IpProtocol"] != "-1":
+        perm["FromPort"], perm["ToPort"] = _int(need(i, "fromPort")), _int(need(i, "toPort"))
+    source = {"Description": i["description"]} if i.get("description") else {}
+    if i.get("cidrIpv4"):
+        perm["IpRanges"] = [{"CidrIp": i["cidrIpv4"], **source}]
+    elif i.get("referencedSecurityGroupId"):
+        perm["UserIdGroupPairs"] = [{"GroupId": i["referencedSecurityGroupId"], **source}]
+    elif i.get("prefixListId"):
+        perm["PrefixListIds"] = [{"PrefixListId": i["prefixListId"], **source}]
+    else:
+        raise MissingInput("a security group rule needs cidrIpv4, referencedSecurityGroupId or prefixListId")
+    return perm
+
+
+def rule_handler(authorize: str) -> Handler:
+    def handler(c: Clients, name: str, i: State) -> tuple[str, State]:
+        call = getattr(c.ec2, authorize)
+        out = call(GroupId=need(i, "securityGroupId"), IpPermissions=[_permission(i)],
+                   TagSpecifications=tag_spec("security-group-rule", i))
+        rid = out["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        return rid, {**i, "securityGroupRuleId": rid,
+                     "arn": f"arn:aws:ec2:{c.region}:{c.account}:security-group-rule/{rid}"}
+    return handler
+
+
+def network_acl(c: Clients, name: str, i: State) -> tuple[str, State]:
+    acl = c.ec2.create_network_acl(VpcId=need(i, "vpcId"), TagSpecifications=tag_spec("network-acl", i))
+    aid = acl["NetworkAcl"]["NetworkAclId"]
+    # subnet_ids: the provider moves each subnet's current association to this ACL.
+    for sid in i.get("subnetIds") or []:
+        held = c.ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [sid]}])
+        assoc = next(a for n in held["NetworkAcls"] for a in n["Associations"] if a["SubnetId"] == sid)
+        c.ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"], NetworkAclId=aid)
+    return aid, {**i, "ownerId": c.account, "arn": f"arn:aws:ec2:{c.region}:{c.account}:network-acl/{aid}"}
+
+
+def network_acl_rule(c: Clients, name: str, i: State) -> tuple[str, State]:
+    protocol = str(need(i, "protocol")).lower()
+    protocol = PROTOCOL_NUMBERS.get(protocol, protocol)  # names go to the API as numbers
+    acl, number, egress = need(i, "networkAclId"), _int(need(i, "ruleNumber")), bool(i.get("egress", False))
+    args: dict[str, Any] = {"NetworkAclId": acl, "RuleNumber": number, "Protocol": protocol,
+                            "RuleAction": need(i, "ruleAction"), "Egress": egress, "CidrBlock": need(i, "cidrBlock")}
+    if protocol in ("6", "17"):
+        args["PortRange"] = {"From": _int(need(i, "fromPort")), "To": _int(need(i, "toPort"))}
+    if protocol == "1":
+        args["IcmpTypeCode"] = {"Type": _int(need(i, "icmpType")), "Code": _int(need(i, "icmpCode"))}
+    c.ec2.create_network_acl_entry(**args)
+    # The provider's id for an entry: a hash of what identifies it.
+    return f"nacl-{zlib.crc32(f'{acl}-{number}-{egress}-{protocol}-'.encode())}", i
+
+
+def route_table(c: Clients, name: str, i: State) -> tuple[str, State]:
+    rtb = c.ec2.create_route_table(VpcId=need(i, "vpcId"), TagSpecifications=tag_spec("route-table", i))
+    rid = rtb["RouteTable"]["RouteTableId"]
+    return rid, {**i, "ownerId": c.account, "arn": f"arn:aws:ec2:{c.region}:{c.account}:route-table/{rid}"}
+
+
+def route(c: Clients, name: str, i: State) -> tuple[str, State]:
+    table, destination = need(i, "routeTableId"), need(i, "destinationCidrBlock")
+    targets = {"gatewayId": "GatewayId", "natGatewayId": "NatGatewayId"}
+    chosen = {api: i[key] for key, api in targets.items() if i.get(key)}
+    if len(chosen) != 1:
+        raise MissingInput(f"a route needs exactly one of {', '.join(targets)}; got {sorted(chosen)}")
+    c.ec2.create_route(RouteTableId=table, DestinationCidrBlock=destination, **chosen)
+    return f"r-{table}{zlib.crc32(destination.encode())}", {**i, "origin": "CreateRoute", "state": "active"}
+
+
+def route_table_association(c: Clients, name: str, i: State) -> tuple[str, State]:
+    out = c.ec2.associate_route_table(SubnetId=need(i, "subnetId"), RouteTableId=need(i, "routeTableId"))
+    return out["AssociationId"], i
+
+
+def internet_gateway(c: Clients, name: str, i: State) -> tuple[str, State]:
+    igw = c.ec2.create_internet_gateway(TagSpecifications=tag_spec("internet-gateway", i))
+    gid = igw["InternetGateway"]["InternetGatewayId"]
+    if i.get("vpcId"):
+        c.ec2.attach_internet_gateway(InternetGatewayId=gid, VpcId=i["vpcId"])
+    return gid, {**i, "ownerId": c.account, "arn": f"arn:aws:ec2:{c.region}:{c.account}:internet-gateway/{gid}"}
+
+
+def eip(c: Clients, name: str, i: State) -> tuple[str, State]:
+    out = c.ec2.allocate_address(Domain=i.get("domain", "vpc"), TagSpecifications=tag_spec("elastic-ip", i))
+    return out["AllocationId"], {**i, "allocationId": out["AllocationId"], "publicIp": out["PublicIp"],
+                                 "domain": out.get("Domain", "vpc")}
+
+
+def nat_gateway(c: Clients, name: str, i: State) -> tuple[str, State]:
+    out = c.ec2.create_nat_gateway(SubnetId=need(i, "subnetId"), AllocationId=need(i, "allocationId"),
+                                   TagSpecifications=tag_spec("natgateway", i))["NatGateway"]
+    address = (out.get("NatGatewayAddresses") or [{}])[0]
+    return out["NatGatewayId"], {**i, "connectivityType": "public", "publicIp": address.get("PublicIp"),
+                                 "privateIp": address.get("PrivateIp")}
