@@ -1,0 +1,116 @@
+"""Read a GCP project through google-cloud-compute into a raw snapshot (the only I/O of verify).
+
+Files (docs/snapshot-formats.md, GCP section), each the API's JSON with every page merged
+into one `items` list:
+  <project>/networks.json, firewalls.json, routes.json,
+  <project>/subnetworks-<region>.json, routers-<region>.json,
+  <project>/effective-firewalls-<network>.json   (networks.getEffectiveFirewalls: VPC rules
+                                                  plus hierarchical / network policies)
+  <project>/iam-policy.json                      (Resource Manager projects.getIamPolicy)
+Every call is a read. API failures become CloudError (exit 3) naming the call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from infra.errors import CloudError
+from infra.snapshot import Snapshot
+
+RESOURCE_MANAGER = "https://cloudresourcemanager.googleapis.com"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where to read: a project and region; `endpoint` None means Google's real APIs."""
+
+    project: str
+    region: str
+    endpoint: str | None = None
+    anonymous: bool = False  # the loopback fake needs no credentials
+
+
+def live_source(project: str, region: str, endpoint: str | None = None) -> Source:
+    """A real project, read with Application Default Credentials."""
+    return Source(project=project, region=region, endpoint=endpoint)
+
+
+def _credentials(source: Source) -> Any:
+    from google.auth import default
+    from google.auth.credentials import AnonymousCredentials
+    from google.auth.exceptions import GoogleAuthError
+
+    if source.anonymous:
+        return AnonymousCredentials()
+    try:
+        credentials, _ = default(scopes=["https://www.googleapis.com/auth/cloud-platform.read-only"])
+    except GoogleAuthError as exc:
+        raise CloudError("gcp", "authenticate", f"projects/{source.project}",
+                         f"{exc}; run `gcloud auth application-default login`") from None
+    return credentials
+
+
+def _items(messages: Iterable[Any]) -> dict[str, list[Any]]:
+    return {"items": [json.loads(type(m).to_json(m)) for m in messages]}
+
+
+def _call(operation: str, resource: str, read: Callable[[], Any]) -> Any:
+    from google.api_core.exceptions import GoogleAPIError
+    from google.auth.exceptions import GoogleAuthError
+    from requests import RequestException
+
+    try:
+        return read()
+    except (GoogleAPIError, GoogleAuthError, RequestException) as exc:
+        raise CloudError("gcp", operation, resource, str(exc).splitlines()[0]) from None
+
+
+def collect(source: Source) -> Snapshot:
+    from google.cloud import compute_v1
+
+    credentials = _credentials(source)
+    options = {"api_endpoint": source.endpoint} if source.endpoint else None
+    p, r = source.project, source.region
+
+    def client(cls: Any) -> Any:
+        return cls(credentials=credentials, client_options=options, transport="rest")
+
+    networks, subnets = client(compute_v1.NetworksClient), client(compute_v1.SubnetworksClient)
+    snapshot: Snapshot = {
+        f"{p}/networks.json": _call("list networks", f"projects/{p}", lambda: _items(networks.list(project=p))),
+        f"{p}/firewalls.json": _call("list firewalls", f"projects/{p}",
+                                     lambda: _items(client(compute_v1.FirewallsClient).list(project=p))),
+        f"{p}/routes.json": _call("list routes", f"projects/{p}",
+                                  lambda: _items(client(compute_v1.RoutesClient).list(project=p))),
+        f"{p}/subnetworks-{r}.json": _call("list subnetworks", f"projects/{p}/regions/{r}",
+                                           lambda: _items(subnets.list(project=p, region=r))),
+        f"{p}/routers-{r}.json": _call("list routers", f"projects/{p}/regions/{r}",
+                                       lambda: _items(client(compute_v1.RoutersClient).list(project=p, region=r))),
+    }
+    for network in snapshot[f"{p}/networks.json"]["items"]:
+        name = network["name"]
+        snapshot[f"{p}/effective-firewalls-{name}.json"] = _call(
+            "get effective firewalls", f"projects/{p}/global/networks/{name}",
+            lambda name=name: json.loads(compute_v1.NetworksGetEffectiveFirewallsResponse.to_json(
+                networks.get_effective_firewalls(project=p, network=name))))
+    snapshot[f"{p}/iam-policy.json"] = _iam_policy(source, credentials)
+    return snapshot
+
+
+def _iam_policy(source: Source, credentials: Any) -> Any:
+    """Project IAM bindings: which identity may use which Google API (see services.py)."""
+    from google.auth.transport.requests import AuthorizedSession
+
+    base = source.endpoint or RESOURCE_MANAGER
+    resource = f"projects/{source.project}"
+
+    def read() -> Any:
+        response = AuthorizedSession(credentials).post(f"{base}/v1/{resource}:getIamPolicy", json={}, timeout=60)
+        if response.status_code != 200:
+            raise CloudError("gcp", "get IAM policy", resource, f"HTTP {response.status_code}: {response.text[:200]}")
+        return response.json()
+
+    return _call("get IAM policy", resource, read)
