@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(BIN)/bulkhead validate examples/ai-platform.yaml
 	$(BIN)/bulkhead plan examples/ai-platform.yaml
 	$(BIN)/bulkhead graph examples/ai-platform.yaml
+	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud aws
 
 lint: $(STAMP)
 	$(BIN)/ruff check infra providers tests bench tools stacks

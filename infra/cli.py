@@ -182,6 +182,45 @@ def pin(file: ModelFile) -> None:
         out.print(f"{file}: every segment already has a slot; nothing changed", markup=False, highlight=False)
 
 
+@app.command(epilog="Example: bulkhead simulate examples/ai-platform.yaml --cloud aws")
+def simulate(
+    file: ModelFile,
+    cloud: Annotated[CloudChoice, typer.Option(help="the cloud to deploy into (a mocked one)")],
+    snapshot_out: Annotated[Path | None, typer.Option("--snapshot-out", help="write the raw snapshot here")] = None,
+    format: Annotated[PlanFormat, typer.Option("--format", help="table or json")] = PlanFormat.table,
+) -> None:
+    """Deploy the model with the real Pulumi program into a mocked cloud and count what it built."""
+    from infra.registry import part
+    from infra.snapshot import write_snapshot
+
+    try:
+        loaded, full = load_checked(file)  # every input problem is reported before anything deploys
+        cloud_plan = _declared_cloud(loaded, full, cloud.value)
+        with part(cloud.value, "mock").MockedCloud() as mocked:
+            counts: dict[str, int] = mocked.deploy(cloud_plan)
+            if snapshot_out is not None:
+                write_snapshot(part(cloud.value, "collect").collect(mocked.source()), snapshot_out)
+    except BulkheadError as exc:
+        fail(exc)
+    if format is PlanFormat.json:
+        out.print_json(json.dumps({"model": full.model, "cloud": cloud.value, "resources": counts}))
+        return
+    table = Table(title=f"{full.model}: resources deployed into the mocked {cloud.value}")
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    for token, count in counts.items():
+        table.add_row(token, str(count))
+    table.add_row("total", str(sum(counts.values())))
+    out.print(table)
+
+
+def _declared_cloud(loaded: Loaded, full: Plan, cloud: str):
+    if cloud not in [cp.cloud for cp in full.clouds]:
+        raise ModelError([loaded.source.diagnostic(("clouds",), f"cloud '{cloud}' is not declared",
+                                                   "declare it under clouds or pick another --cloud")])
+    return full.cloud(cloud)
+
+
 def main() -> None:
     try:
         app()

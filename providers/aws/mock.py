@@ -21,9 +21,10 @@ from typing import Any
 import boto3
 import moto
 import pulumi
+from botocore.exceptions import ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
-from infra.errors import UsageError
+from infra.errors import CloudError, UsageError
 from infra.plan import CloudPlan
 from providers.aws import mock_handlers as h
 from providers.aws import mock_services as s
@@ -94,7 +95,10 @@ class MotoMocks(Mocks):
             if handler is None:
                 raise UnsupportedResource(f"the mocked AWS cannot apply resource type '{args.typ}' "
                                           f"({args.name}); add a handler to providers/aws/mock.py")
-            return handler(self.clients, args.name, dict(args.inputs))
+            try:
+                return handler(self.clients, args.name, dict(args.inputs))
+            except ClientError as exc:  # the (mocked) AWS API refused: a cloud failure, exit 3
+                raise CloudError("aws", exc.operation_name, f"{args.typ} {args.name}", str(exc)) from exc
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         raise UnsupportedResource(f"the mocked AWS has no data source '{args.token}'; add it to MotoMocks.call")
