@@ -94,10 +94,19 @@ def collect(source: Source) -> Snapshot:
         name = network["name"]
         snapshot[f"{p}/effective-firewalls-{name}.json"] = _call(
             "get effective firewalls", f"projects/{p}/global/networks/{name}",
-            lambda name=name: json.loads(compute_v1.NetworksGetEffectiveFirewallsResponse.to_json(
-                networks.get_effective_firewalls(project=p, network=name))))
+            _effective(networks, p, name))
     snapshot[f"{p}/iam-policy.json"] = _iam_policy(source, credentials)
     return snapshot
+
+
+def _effective(networks: Any, project: str, network: str) -> Callable[[], Any]:
+    from google.cloud import compute_v1
+
+    def read() -> Any:
+        response = networks.get_effective_firewalls(project=project, network=network)
+        return json.loads(compute_v1.NetworksGetEffectiveFirewallsResponse.to_json(response))
+
+    return read
 
 
 def _iam_policy(source: Source, credentials: Any) -> Any:

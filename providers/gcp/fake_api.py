@@ -25,7 +25,7 @@ DEFAULT_PAGE = 25
 Json = dict[str, Any]
 
 # Collection name -> the SDK message class its items are.
-MESSAGES: dict[str, type] = {
+MESSAGES: dict[str, Any] = {
     "networks": compute_v1.Network, "firewalls": compute_v1.Firewall, "routes": compute_v1.Route,
     "subnetworks": compute_v1.Subnetwork, "routers": compute_v1.Router,
 }
