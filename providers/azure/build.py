@@ -37,14 +37,14 @@ class NetworkOptions:
 class SegmentedNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, cloud_plan: CloudPlan, service_targets: Mapping[str, pulumi.Input[str]],
                  options: NetworkOptions | None = None, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(TYPE, name, None, opts)
         self.plan = rule_plan(cloud_plan)
         self.options = options or NetworkOptions()
         missing = sorted({e.service for e in self.plan.endpoints} - set(service_targets))
-        if missing:
+        if missing:  # checked before anything is registered
             raise UsageError(
                 f"azure: no private-link target for {', '.join(missing)}; set "
                 f"`pulumi config set --path bulkhead:serviceTargets.{missing[0]} <resource id>`")
+        super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         model = self.plan.model
         self.group = resources.ResourceGroup(
