@@ -95,6 +95,8 @@ def _traffic(props: Mapping[str, Any], allow: bool) -> list[tuple[Protocol | Non
         return [("tcp", ports), ("udp", ports)] + ([("icmp", None)] if allow else [])
     if protocol == "icmp":
         return [("icmp", None)]
-    if protocol in ("tcp", "udp"):
-        return [(protocol, ports)]  # type: ignore[list-item]
+    if protocol == "tcp":
+        return [("tcp", ports)]
+    if protocol == "udp":
+        return [("udp", ports)]
     return []  # Esp, Ah: none of the protocols paths are made of
