@@ -92,7 +92,8 @@ def _traffic(props: Mapping[str, Any], allow: bool) -> list[tuple[Protocol | Non
     if protocol in ("*", "any"):
         if ports is None:
             return [(None, None)]
-        return [("tcp", ports), ("udp", ports)] + ([("icmp", None)] if allow else [])
+        both: list[tuple[Protocol | None, PortSet | None]] = [("tcp", ports), ("udp", ports)]
+        return both + ([("icmp", None)] if allow else [])
     if protocol == "icmp":
         return [("icmp", None)]
     if protocol == "tcp":
