@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -34,18 +34,18 @@ err = Console(stderr=True, soft_wrap=True)
 ModelFile = Annotated[Path, typer.Argument(help="the segmentation model (YAML)", show_default=False)]
 
 
-class CloudChoice(str, Enum):
+class CloudChoice(StrEnum):
     aws = "aws"
     gcp = "gcp"
     azure = "azure"
 
 
-class PlanFormat(str, Enum):
+class PlanFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     mermaid = "mermaid"
     dot = "dot"
 
@@ -171,9 +171,9 @@ def pin(file: ModelFile) -> None:
 
     try:
         loaded, full = load_checked(file)
+        text, pinned = pin_slots(loaded.text, full.slots, str(file))
     except BulkheadError as exc:
         fail(exc)
-    text, pinned = pin_slots(loaded.text, full.slots)
     if pinned:
         file.write_text(text, encoding="utf-8")
         out.print(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}",

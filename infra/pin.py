@@ -1,34 +1,98 @@
 """`bulkhead pin`: write each segment's assigned slot into the model file.
 
-Round-trips the YAML with ruamel so comments, key order and flow style survive; only
-segments without a `slot:` change, so running it twice changes nothing.
+The edit is textual, guided by the YAML node marks: a round trip through a YAML dumper
+re-indents lists, turns `api: {}` into a block and moves comments, and a user's file is
+theirs. So `slot: N` is inserted where the user would have typed it (inside a `{...}`
+mapping, or as one more line of a block mapping, at its indentation) and nothing else in
+the file changes. Segments that already have a slot are left alone, so running it twice
+changes nothing.
 """
 
 from __future__ import annotations
 
-import io
-
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from infra.errors import Diagnostic, ModelError
+
+Edit = tuple[int, int, str]  # replace text[start:end] with the string
 
 
-def pin_slots(text: str, slots: dict[str, int]) -> tuple[str, list[str]]:
+def pin_slots(text: str, slots: dict[str, int], file: str = "<model>") -> tuple[str, list[str]]:
     """Return the new text and the names of the segments that were pinned."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap the user's long lines
-    doc = yaml.load(text)
+    segments = _segments_node(text)
+    edits: list[Edit] = []
     pinned: list[str] = []
-    for name, segment in doc["segments"].items():
-        if segment is None:
-            segment = CommentedMap()
-            segment.fa.set_flow_style()
-            doc["segments"][name] = segment
-        if "slot" not in segment:
-            segment["slot"] = slots[name]
-            pinned.append(name)
-    if not pinned:
-        return text, []
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    return out.getvalue(), pinned
+    for key, value in segments.value:
+        name = str(key.value)
+        if name not in slots or _has_slot(value):
+            continue
+        edits.append(_edit(text, key, value, f"slot: {slots[name]}", file))
+        pinned.append(name)
+    for start, end, new in sorted(edits, reverse=True):  # from the end, so offsets stay valid
+        text = text[:start] + new + text[end:]
+    _check(text, {n: slots[n] for n in pinned}, file)
+    return text, pinned
+
+
+def _segments_node(text: str) -> MappingNode:
+    root = YAML(typ="rt").compose(text)
+    pair = next((v for k, v in root.value if k.value == "segments"), None)
+    assert isinstance(pair, MappingNode), "pin runs only on a model that loaded"
+    return pair
+
+
+def _has_slot(value: Node) -> bool:
+    return isinstance(value, MappingNode) and any(k.value == "slot" for k, _ in value.value)
+
+
+def _edit(text: str, key: Node, value: Node, entry: str, file: str) -> Edit:
+    if value.start_mark.index < key.end_mark.index:  # an alias: its body is written elsewhere
+        line, col = key.start_mark.line + 1, key.start_mark.column + 1
+        raise ModelError([Diagnostic(file, line, col, f"segments.{key.value}",
+                                     "the segment is a YAML alias, so pin cannot write its slot",
+                                     f"add {entry} by hand")])
+    if isinstance(value, ScalarNode):  # `db:`, `db: ~` or `db: null`: a segment with defaults
+        start, end = value.start_mark.index, value.end_mark.index
+        colon = text.find(":", key.end_mark.index)
+        if start == end:  # nothing written after the colon
+            return colon + 1, colon + 1, f" {{{entry}}}"
+        return start, end, f"{{{entry}}}"
+    assert isinstance(value, MappingNode)
+    if value.flow_style:
+        if not value.value:  # `{}`: the closing brace is the last character
+            close = value.end_mark.index - 1
+            return close, close, entry
+        at = _end_of(value.value[-1][1])
+        return at, at, f", {entry}"
+    return _new_line(text, value, entry)
+
+
+def _new_line(text: str, mapping: MappingNode, entry: str) -> Edit:
+    """One more line after the block mapping's last line, at the indentation of its keys."""
+    indent = " " * mapping.value[0][0].start_mark.column
+    newline = "\r\n" if "\r\n" in text else "\n"
+    at = _end_of(mapping.value[-1][1])
+    if at > 0 and text[at - 1] == "\n":  # a block scalar ends after its own line break
+        return at, at, f"{indent}{entry}{newline}"
+    eol = text.find("\n", at)
+    if eol == -1:  # the last line of a file without a final newline
+        return len(text), len(text), f"{newline}{indent}{entry}{newline}"
+    return eol + 1, eol + 1, f"{indent}{entry}{newline}"
+
+
+def _end_of(node: Node) -> int:
+    """Where the text of a node ends; a block collection ends where its last leaf does."""
+    while isinstance(node, MappingNode | SequenceNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, MappingNode) else last
+    return int(node.end_mark.index)
+
+
+def _check(text: str, expected: dict[str, int], file: str) -> None:
+    """Refuse to hand back a file that does not say what was meant (an unforeseen layout)."""
+    data = YAML(typ="safe", pure=True).load(text)
+    wrong = [n for n, slot in expected.items() if (data["segments"][n] or {}).get("slot") != slot]
+    if wrong:
+        raise ModelError([Diagnostic(file, 1, 1, "segments", f"could not pin {', '.join(wrong)} safely",
+                                     "add their slot: lines by hand (see `bulkhead plan` for the slots)")])
