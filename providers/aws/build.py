@@ -35,9 +35,14 @@ class SegmentedNetwork(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         self.vpc = aws.ec2.Vpc(plan.vpc, cidr_block=plan.cidr, enable_dns_support=True,
                                enable_dns_hostnames=True, tags=plan.tags(SHARED, plan.vpc), opts=self._child)
-        # Adopting the default group with no rules empties it: nothing can land in an open mesh.
+        # Adopting the defaults with no rules empties them: whatever lands in the default
+        # group, NACL or main route table outside bulkhead reaches nothing.
         aws.ec2.DefaultSecurityGroup(plan.default_group, vpc_id=self.vpc.id,
                                      tags=plan.tags(SHARED, plan.default_group), opts=self._child)
+        aws.ec2.DefaultNetworkAcl(plan.default_acl, default_network_acl_id=self.vpc.default_network_acl_id,
+                                  tags=plan.tags(SHARED, plan.default_acl), opts=self._child)
+        aws.ec2.DefaultRouteTable(plan.default_table, default_route_table_id=self.vpc.default_route_table_id,
+                                  tags=plan.tags(SHARED, plan.default_table), opts=self._child)
         self.subnets = {s.name: aws.ec2.Subnet(
             s.name, vpc_id=self.vpc.id, cidr_block=s.cidr, availability_zone=s.zone,
             map_public_ip_on_launch=s.public, tags=plan.tags(s.segment, s.name), opts=self._child)

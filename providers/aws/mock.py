@@ -32,6 +32,8 @@ from providers.aws import mock_services as s
 HANDLERS: dict[str, h.Handler] = {
     "aws:ec2/vpc:Vpc": h.vpc,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": h.default_security_group,
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": h.default_network_acl,
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": h.default_route_table,
     "aws:ec2/subnet:Subnet": h.subnet,
     "aws:ec2/securityGroup:SecurityGroup": h.security_group,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": h.rule_handler("authorize_security_group_ingress"),

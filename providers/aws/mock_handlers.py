@@ -73,7 +73,8 @@ def vpc(c: Clients, name: str, i: State) -> tuple[str, State]:
     return vid, {**i, "arn": f"arn:aws:ec2:{c.region}:{c.account}:vpc/{vid}", "ownerId": c.account,
                  "defaultSecurityGroupId": sg["SecurityGroups"][0]["GroupId"],
                  "defaultNetworkAclId": acl["NetworkAcls"][0]["NetworkAclId"],
-                 "mainRouteTableId": rtb["RouteTables"][0]["RouteTableId"]}
+                 "mainRouteTableId": rtb["RouteTables"][0]["RouteTableId"],
+                 "defaultRouteTableId": rtb["RouteTables"][0]["RouteTableId"]}
 
 
 def default_security_group(c: Clients, name: str, i: State) -> tuple[str, State]:
@@ -90,6 +91,32 @@ def default_security_group(c: Clients, name: str, i: State) -> tuple[str, State]
         c.ec2.create_tags(Resources=[gid], Tags=tag_spec("security-group", i)[0]["Tags"])
     return gid, {**i, "name": "default", "description": group["Description"], "ownerId": c.account,
                  "arn": f"arn:aws:ec2:{c.region}:{c.account}:security-group/{gid}"}
+
+
+def default_network_acl(c: Clients, name: str, i: State) -> tuple[str, State]:
+    """Adopt the default NACL: the provider deletes every entry it can (not the `*` denies)."""
+    aid = need(i, "defaultNetworkAclId")
+    acl = c.ec2.describe_network_acls(NetworkAclIds=[aid])["NetworkAcls"][0]
+    for e in acl["Entries"]:
+        if e["RuleNumber"] < 32767:
+            c.ec2.delete_network_acl_entry(NetworkAclId=aid, RuleNumber=e["RuleNumber"], Egress=e["Egress"])
+    if i.get("tags"):
+        c.ec2.create_tags(Resources=[aid], Tags=tag_spec("network-acl", i)[0]["Tags"])
+    return aid, {**i, "vpcId": acl["VpcId"], "ownerId": c.account,
+                 "arn": f"arn:aws:ec2:{c.region}:{c.account}:network-acl/{aid}"}
+
+
+def default_route_table(c: Clients, name: str, i: State) -> tuple[str, State]:
+    """Adopt the main route table: the provider removes every route but the local ones."""
+    rid = need(i, "defaultRouteTableId")
+    table = c.ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]
+    for r in table["Routes"]:
+        if r.get("GatewayId") != "local" and r.get("DestinationCidrBlock"):
+            c.ec2.delete_route(RouteTableId=rid, DestinationCidrBlock=r["DestinationCidrBlock"])
+    if i.get("tags"):
+        c.ec2.create_tags(Resources=[rid], Tags=tag_spec("route-table", i)[0]["Tags"])
+    return rid, {**i, "vpcId": table["VpcId"], "ownerId": c.account,
+                 "arn": f"arn:aws:ec2:{c.region}:{c.account}:route-table/{rid}"}
 
 
 def subnet(c: Clients, name: str, i: State) -> tuple[str, State]:
@@ -165,8 +192,22 @@ def network_acl_rule(c: Clients, name: str, i: State) -> tuple[str, State]:
     if protocol == "1":
         args["IcmpTypeCode"] = {"Type": _int(need(i, "icmpType")), "Code": _int(need(i, "icmpCode"))}
     c.ec2.create_network_acl_entry(**args)
+    if protocol == "1":
+        _keep_icmp_type_code(c, acl, number, egress, args["IcmpTypeCode"])
     # The provider's id for an entry: a hash of what identifies it.
     return f"nacl-{zlib.crc32(f'{acl}-{number}-{egress}-{protocol}-'.encode())}", i
+
+
+def _keep_icmp_type_code(c: Clients, acl: str, number: int, egress: bool, icmp: dict[str, int]) -> None:
+    """moto gap: it reads the ICMP type/code under the wrong request key and drops them, so
+    describe_network_acls shows an ICMP entry without `IcmpTypeCode`; AWS always stores and
+    returns it. Set them on moto's own entry so the account reads back as AWS's would."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[c.account][c.region]
+    for entry in backend.get_network_acl(acl).network_acl_entries:
+        if str(entry.rule_number) == str(number) and str(entry.egress).lower() == str(egress).lower():
+            entry.icmp_type, entry.icmp_code = icmp["Type"], icmp["Code"]
 
 
 def route_table(c: Clients, name: str, i: State) -> tuple[str, State]:

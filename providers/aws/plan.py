@@ -65,6 +65,7 @@ def rule_plan(cp: CloudPlan, flow_logs: FlowLogDestination = "cloudwatch") -> Aw
     endpoints = _endpoints(cp, services, endpoint_subnets)
     return AwsRulePlan(
         model=m, region=cp.region, cidr=str(cp.cidr), vpc=f"{m}-vpc", default_group=f"{m}-default-sg",
+        default_acl=f"{m}-default-nacl", default_table=f"{m}-default-rt",
         segments=cp.segment_names(), subnets=subnets,
         groups=_groups(cp, interface), sg_rules=_sg_rules(cp, endpoints),
         nacls=_nacls(cp, endpoint_subnets, nat_subnet),

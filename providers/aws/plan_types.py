@@ -132,6 +132,8 @@ class AwsRulePlan:
     cidr: str
     vpc: str
     default_group: str  # the VPC default security group, adopted and emptied
+    default_acl: str  # the VPC default NACL, adopted and emptied (left with no subnets too)
+    default_table: str  # the VPC main route table, adopted with no routes beyond local
     segments: tuple[str, ...]
     subnets: tuple[Subnet, ...]
     groups: tuple[SecurityGroup, ...]
