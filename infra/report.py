@@ -89,7 +89,7 @@ def report_tables(report: Report, endpoints: Iterable[str]) -> list[RenderableTy
     verdict = Text("matches the model" if report.matches_intent else
                    f"{len(report.findings)} finding(s): the cloud differs from the model",
                    "bold green" if report.matches_intent else "bold red")
-    return [matrix, findings_table(report.findings), verdict]
+    return [matrix, findings_table(report.findings), verdict] if report.findings else [matrix, verdict]
 
 
 def findings_table(findings: Iterable[Finding]) -> Table:
