@@ -59,6 +59,8 @@ class Store:
         """Store a Compute message (filling id, selfLink, kind) and return its JSON."""
         body = to_json(message)
         name = body["name"]
+        if body.get("network"):
+            body["network"] = self.network_link(body["network"])
         kind = collection.rsplit("/", 1)[-1]
         body.setdefault("id", self.new_id())
         body.setdefault("selfLink", self.link(f"{collection}/{name}"))
@@ -69,6 +71,10 @@ class Store:
                 raise Conflict(f"{collection}/{name} already exists")
             self.items[collection][name] = body
         return body
+
+    def network_link(self, reference: str) -> str:
+        """Like the API: a network given by name or partial path is stored as its selfLink; it must exist."""
+        return self.get("global/networks", reference.rstrip("/").rsplit("/", 1)[-1])["selfLink"]
 
     def get(self, collection: str, name: str) -> Json:
         with self.lock:
@@ -83,6 +89,8 @@ class Store:
         with self.lock:
             current = dict(self.get(collection, name))
             current.update({k: v for k, v in body.items() if k not in ("name", "selfLink", "id")})
+            if body.get("network"):
+                current["network"] = self.network_link(body["network"])
             self.items[collection][name] = current
             return current
 
