@@ -33,9 +33,33 @@ class Source:
     anonymous: bool = False  # the loopback fake needs no credentials
 
 
-def live_source(project: str, region: str, endpoint: str | None = None) -> Source:
-    """A real project, read with Application Default Credentials."""
+def live_source(region: str, project: str | None = None, endpoint: str | None = None) -> Source:
+    """A real project, read with Application Default Credentials.
+
+    The CLI passes only `region`; the project then comes from GOOGLE_CLOUD_PROJECT (or
+    CLOUDSDK_CORE_PROJECT), else from the Application Default Credentials.
+    """
+    import os
+
+    project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("CLOUDSDK_CORE_PROJECT")
+    if not project:
+        project = _default_project()
     return Source(project=project, region=region, endpoint=endpoint)
+
+
+def _default_project() -> str:
+    from google.auth import default
+    from google.auth.exceptions import GoogleAuthError
+
+    try:
+        _, project = default()
+    except GoogleAuthError as exc:
+        raise CloudError("gcp", "authenticate", "application default credentials",
+                         f"{exc}; run `gcloud auth application-default login`") from None
+    if not project:
+        raise CloudError("gcp", "find project", "application default credentials",
+                         "no project is set; export GOOGLE_CLOUD_PROJECT=<project id>")
+    return str(project)
 
 
 def _credentials(source: Source) -> Any:
