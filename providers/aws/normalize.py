@@ -38,7 +38,7 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     build = _Builder(resources, scope, endpoints, ifaces)
     sides, chains = build.all_sides()
     rules = build.rules
-    found = posture(resources, scope, model, ifaces, endpoints, rules, build.acls)
+    found = posture(resources, scope, model, ifaces, endpoints, rules, build.acls, build.tables)
     names = _endpoint_names(model, scope, endpoints)
     exposures = () if model is not None else _exposures(build, ifaces)
     return Network("aws", names, {k: tuple(v) for k, v in chains.items()}, tuple(found), exposures, sides)

@@ -5,13 +5,18 @@
 - an interface, instance or interface endpoint in the default security group;
 - a segment subnet on the VPC default NACL (allow-all unless neutralised);
 - public IPv4 addresses (auto-assigned or on an interface) in a subnet of a segment the
-  model gives no internet ingress ("non-edge").
+  model gives no internet ingress ("non-edge");
+- defence in depth, even while another layer still blocks the path: a security group rule
+  of a non-edge segment admitting a public CIDR (0.0.0.0/0, ::/0, ...); a route to an
+  internet gateway in a non-edge segment's table (a public subnet); a NACL entry allowing
+  every protocol from or to anywhere.
 """
 
 from __future__ import annotations
 
 from infra.model import Model
-from infra.reach import Posture
+from infra.reach import INTERNET, Posture
+from providers.aws.addresses import AddressBook, family
 from providers.aws.endpoints import Endpoint
 from providers.aws.resources import Json, Resources
 from providers.aws.security_groups import SgRule
@@ -19,14 +24,75 @@ from providers.aws.topology import Iface, Scope
 
 
 def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: list[Iface],
-            endpoints: list[Endpoint], rules: dict[str, list[SgRule]], acls: dict[str, Json]) -> list[Posture]:
+            endpoints: list[Endpoint], rules: dict[str, list[SgRule]], acls: dict[str, Json],
+            tables: dict[str, Json]) -> list[Posture]:
     found = _flow_logs(resources, scope)
     found += _default_groups(scope, rules)
     found += _in_default_group(scope, ifaces, endpoints, resources)
     found += _default_acl(scope, acls)
+    found += _allow_all_entries(scope, acls)
     if model is not None:
         found += _public_addresses(resources, scope, model, ifaces)
+        found += _internet_rules(scope, model, rules)
+        found += _internet_routes(scope, model, tables)
     return found
+
+
+def _non_edge(model: Model, segment: str | None) -> bool:
+    seg = model.segments.get(segment or "")
+    return seg is None or not seg.internet.ingress
+
+
+_PUBLIC = {fam: AddressBook(fam, {}, {}, ()) for fam in ("v4", "v6")}
+
+
+def _is_public(cidr: str) -> bool:
+    return INTERNET in _PUBLIC[family(cidr)].overlapping(cidr)
+
+
+def _internet_rules(scope: Scope, model: Model, rules: dict[str, list[SgRule]]) -> list[Posture]:
+    out = []
+    for segment, groups in sorted(scope.segment_groups.items()):
+        if not _non_edge(model, segment):
+            continue
+        for rule in (r for g in groups for r in rules.get(g, []) if not r.egress and r.cidr and _is_public(r.cidr)):
+            out.append(Posture(rule.id, f"security group {rule.group} of {segment} admits {rule.cidr} but the model "
+                               f"gives {segment} no internet ingress; remove the rule", (rule.id,), segment))
+    return out
+
+
+def _internet_routes(scope: Scope, model: Model, tables: dict[str, Json]) -> list[Posture]:
+    out = []
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        table = tables.get(subnet)
+        if table is None or not _non_edge(model, segment):
+            continue
+        for route in table.get("Routes", []):
+            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+            if str(route.get("GatewayId", "")).startswith("igw-") and dest:
+                rid = f"aws:rtb/{table['RouteTableId']}#{dest}"
+                out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {route['GatewayId']} (a public "
+                                   f"subnet) but the model gives {segment} no internet ingress; route via NAT or "
+                                   "remove the route", (rid,), segment))
+    return out
+
+
+def _allow_all_entries(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
+    out = []
+    seen = set()
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        acl = acls.get(subnet)
+        if acl is None or acl.get("IsDefault") or acl["NetworkAclId"] in seen:
+            continue
+        seen.add(acl["NetworkAclId"])
+        for e in acl.get("Entries", []):
+            cidr = e.get("CidrBlock") or e.get("Ipv6CidrBlock")
+            if e.get("RuleAction") == "allow" and str(e.get("Protocol")) == "-1" and cidr in ("0.0.0.0/0", "::/0"):
+                rid = f"aws:nacl/{acl['NetworkAclId']}#{e.get('RuleNumber')}-{'out' if e.get('Egress') else 'in'}"
+                out.append(Posture(rid, f"network ACL {acl['NetworkAclId']} of {segment} allows all traffic "
+                                   f"{'to' if e.get('Egress') else 'from'} {cidr} (entry {e.get('RuleNumber')}); "
+                                   "allow only the model's flows", (rid,), segment))
+    return out
 
 
 def _flow_logs(resources: Resources, scope: Scope) -> list[Posture]:
@@ -84,8 +150,7 @@ def _default_acl(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
 
 def _public_addresses(resources: Resources, scope: Scope, model: Model, ifaces: list[Iface]) -> list[Posture]:
     def non_edge(segment: str | None) -> bool:
-        seg = model.segments.get(segment or "")
-        return seg is None or not seg.internet.ingress
+        return _non_edge(model, segment)
 
     out = []
     for subnet in resources["Subnets"]:
