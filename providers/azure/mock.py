@@ -10,6 +10,7 @@ azure-mgmt-network over http, as it would read a real subscription.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -120,8 +121,10 @@ class _ArmMocks(Mocks):
 class MockedCloud:
     """A fresh fake Azure subscription; use as a context manager."""
 
-    def __init__(self, page_size: int = 50):
+    def __init__(self, page_size: int = 50, state: dict[str, dict[str, Any]] | None = None):
         self.arm = FakeArm(SUBSCRIPTION)
+        if state is not None:  # start from a saved subscription (tests tamper with copies)
+            self.arm.store = copy.deepcopy(state)
         self.page_size = page_size
         self.server: FakeArmServer | None = None
         self.recorded: dict[str, dict[str, Any]] = {}
@@ -148,6 +151,11 @@ class MockedCloud:
         run()
         self.recorded.update(mocks.recorded)
         return dict(mocks.counts)
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """A copy of every ARM resource in the fake subscription (for `MockedCloud(state=...)`)."""
+        with self.arm.lock:
+            return copy.deepcopy(self.arm.store)
 
     def service_targets(self, cloud_plan: CloudPlan) -> dict[str, str]:
         """Stand-in accounts for every service: real deployments name theirs in Pulumi config."""
