@@ -9,7 +9,8 @@ an EGRESS allow on the source and an INGRESS allow on the destination.
 Priorities (lower wins, deny wins ties):
   FLOWS (1000)    segment -> segment allows, segment -> Google APIs allow
   INTERNAL (2000) for segments that talk to the internet: deny the VPC range first, because
-                  0.0.0.0/0 also covers every internal address
+                  0.0.0.0/0 also covers every internal address (egress: and the Google APIs
+                  VIP, which only the tcp/443 allow above may reach)
   INTERNET (3000) allow to / from 0.0.0.0/0 on the declared ports
   DENY_ALL (65000) deny everything else, both directions, every instance
 """
@@ -165,8 +166,8 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
         if outbound:
             rules += [
                 FirewallRule(names.fit(f"{m}-{seg}-internal-out"), "EGRESS", "deny", INTERNAL, every,
-                             f"{seg}: internet egress is not for internal destinations", target=seg,
-                             destination_ranges=(vpc,)),
+                             f"{seg}: internet egress is not for internal destinations or Google APIs",
+                             target=seg, destination_ranges=(vpc, RESTRICTED_VIP.with_prefixlen)),
                 FirewallRule(names.fit(f"{m}-{seg}-to-internet"), "EGRESS", "allow", INTERNET_RULES,
                              allowances(outbound), f"{seg} -> internet", target=seg,
                              destination_ranges=(ANYWHERE,))]
@@ -205,14 +206,20 @@ def _unique(rules: list[FirewallRule]) -> tuple[FirewallRule, ...]:
 def quota_usage(plan: CloudPlan) -> list[QuotaUsage]:
     """Per segment: the longest rule name and the most service accounts one rule names."""
     rp = rule_plan(plan)
+    # One pass over the rules, indexed by the segments each concerns: linear in model size.
+    longest: dict[str, int] = {}
+    accounts: dict[str, int] = {}
+    for rule in rp.firewalls:
+        concerned = set(rule.source_segments) | ({rule.target} if rule.target is not None else set())
+        for seg in concerned:
+            longest[seg] = max(longest.get(seg, 0), len(rule.name))
+            accounts[seg] = max(accounts.get(seg, 0), len(rule.source_segments))
     usages: list[QuotaUsage] = []
     for seg in plan.segment_names():
-        mine = [r for r in rp.firewalls if r.target == seg or seg in r.source_segments]
-        longest = max((len(r.name) for r in mine), default=len(rp.subnet(seg).name))
-        accounts = max((len(r.source_segments) for r in mine), default=0)
+        name = longest[seg] if seg in longest else len(rp.subnet(seg).name)
         usages += [
-            QuotaUsage("gcp", seg, "characters in a firewall rule name", longest, names.MAX_NAME),
-            QuotaUsage("gcp", seg, "source service accounts per firewall rule", accounts,
+            QuotaUsage("gcp", seg, "characters in a firewall rule name", name, names.MAX_NAME),
+            QuotaUsage("gcp", seg, "source service accounts per firewall rule", accounts.get(seg, 0),
                        MAX_ACCOUNTS_PER_RULE),
         ]
     return usages

@@ -147,7 +147,8 @@ def test_google_apis_go_through_the_restricted_vip_only_for_segments_with_servic
     assert len(routes) == (1 if users else 0)
     assert all(r["nextHopGateway"].endswith("/global/gateways/default-internet-gateway") for r in routes)
     accounts = {v: k for k, v in built.accounts().items()}
-    to_vip = [r for r in built.items("firewalls") if r["direction"] == "EGRESS" and VIP in r["destinationRanges"]]
+    to_vip = [r for r in built.items("firewalls")
+              if r["direction"] == "EGRESS" and r.get("allowed") and VIP in r["destinationRanges"]]
     assert {accounts[r["targetServiceAccounts"][0]] for r in to_vip} == users
     assert all(allowed_ports([r]) == {"tcp": PortSet.single(443)} for r in to_vip)
 

@@ -173,8 +173,8 @@ def test_a_tag_targeted_allow_is_assumed_to_reach_every_segment(tamper: Live) ->
 def _subnet_patch(live: Live, name: str, **fields: object) -> None:
     c = live.clients()
     current = c["subnetworks"].get(project=c["project"], region=c["region"], subnetwork=name)
-    c["subnetworks"].patch(project=c["project"], region=c["region"], subnetwork=name,
-                           subnetwork_resource=compute_v1.Subnetwork(fingerprint=current.fingerprint, **fields)).result()
+    body = compute_v1.Subnetwork(fingerprint=current.fingerprint, **fields)
+    c["subnetworks"].patch(project=c["project"], region=c["region"], subnetwork=name, subnetwork_resource=body).result()
 
 
 def test_private_google_access_on_a_segment_without_services_is_a_posture_finding(tamper: Live) -> None:
