@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Network
 from typing import Any
 
@@ -71,13 +72,36 @@ class CloudPlan:
     settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def placement(self, segment: str) -> SegmentPlacement:
-        for placed in self.segments:
-            if placed.segment == segment:
-                return placed
-        raise KeyError(segment)
+        return self._by_segment[segment]  # KeyError for a segment not placed in this cloud
+
+    @cached_property
+    def _by_segment(self) -> dict[str, SegmentPlacement]:
+        # Built once per plan: providers look a placement up for every path (linear plans).
+        return {placed.segment: placed for placed in self.segments}
 
     def segment_names(self) -> tuple[str, ...]:
+        return self._names
+
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
         return tuple(p.segment for p in self.segments)
+
+    def paths_from(self, endpoint: str) -> tuple[Path, ...]:
+        """The paths whose source is `endpoint`, in plan order (indexed once: no scan per call)."""
+        return self._by_end[0].get(endpoint, ())
+
+    def paths_to(self, endpoint: str) -> tuple[Path, ...]:
+        """The paths whose destination is `endpoint`, in plan order."""
+        return self._by_end[1].get(endpoint, ())
+
+    @cached_property
+    def _by_end(self) -> tuple[dict[str, tuple[Path, ...]], dict[str, tuple[Path, ...]]]:
+        sources: dict[str, list[Path]] = {}
+        targets: dict[str, list[Path]] = {}
+        for path in self.paths:
+            sources.setdefault(path.src, []).append(path)
+            targets.setdefault(path.dst, []).append(path)
+        return ({k: tuple(v) for k, v in sources.items()}, {k: tuple(v) for k, v in targets.items()})
 
 
 @dataclass(frozen=True)
