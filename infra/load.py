@@ -107,7 +107,7 @@ def parse_model(text: str, file: str = "<model>") -> Loaded:
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
         raise source.fail([Problem((), f"the top level is {kind}, not a mapping",
                                    "write name:, clouds:, segments: and flows: at the top level")])
-    data = _construct(text, file)
+    data = _construct(root, file)
     diagnostics = list(_duplicate_keys(source, root, ()))
     try:
         model = Model.model_validate(data)
@@ -138,8 +138,10 @@ def _problems_of_valid_parts(data: Any, found: list[Problem]) -> list[Problem]:
 
 
 def _compose(text: str, file: str) -> Node | None:
+    # The safe parser: the round-trip one also tracks comments, which costs twice the time
+    # on big models and which the loader does not need (only `bulkhead pin` keeps them).
     try:
-        return YAML(typ="rt").compose(text)
+        return YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
 
@@ -163,11 +165,12 @@ _SYNTAX_HINTS = [
 ]
 
 
-def _construct(text: str, file: str) -> Any:
+def _construct(root: Node, file: str) -> Any:
+    """Python data from the composed nodes (the text is parsed once)."""
     yaml = YAML(typ="safe", pure=True)
-    yaml.allow_duplicate_keys = True  # reported separately with both lines
+    yaml.allow_duplicate_keys = True  # reported separately with both lines; the first one is kept
     try:
-        data = yaml.load(text)
+        data = yaml.constructor.construct_document(root)
     except MarkedYAMLError as exc:  # e.g. an unknown !tag: composing succeeded, building did not
         raise _syntax_error(exc, file) from None
     # Round-trip through JSON so YAML-only types (dates, sets) become plain strings.
