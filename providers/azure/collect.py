@@ -9,6 +9,7 @@ parent, exactly as ARM's GET of the parent returns them. Read-only calls only.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -53,10 +54,18 @@ class StaticToken:
         return AccessToken("fake", 2**31 - 1)
 
 
-def live_source(subscription: str | None = None, **options: Any) -> AzureSource:
-    """A real subscription through azure-identity's DefaultAzureCredential (az login, env, MSI)."""
+def live_source(subscription: str | None = None, region: str | None = None, **options: Any) -> AzureSource:
+    """A real subscription through azure-identity's DefaultAzureCredential (az login, env, MSI).
+
+    The subscription comes from `subscription` or AZURE_SUBSCRIPTION_ID. `region` is accepted
+    for the generic CLI (`--region`) and ignored: Azure lists are per subscription, and the
+    normalizer picks the model's VNet by its tag wherever it is.
+    """
+    del region
+    subscription = subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not subscription:
-        raise UsageError("azure: pass the subscription id to collect from (--subscription)")
+        raise UsageError("azure: set AZURE_SUBSCRIPTION_ID to the subscription to read "
+                         "(`az account show --query id -o tsv`)")
     if importlib.util.find_spec("azure.identity") is None:
         raise UsageError("azure: reading a live subscription needs azure-identity; "
                          "install it with `pip install azure-identity` and run `az login`")
