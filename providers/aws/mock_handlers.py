@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 State = dict[str, Any]
@@ -34,6 +34,8 @@ class Clients:
     s3: Any
     region: str
     account: str
+    # subnet id -> its default-NACL association id, filled from describe_network_acls answers
+    default_associations: dict[str, str] = field(default_factory=dict)
 
 
 class MissingInput(RuntimeError):
@@ -173,11 +175,16 @@ def rule_handler(authorize: str) -> Handler:
 def network_acl(c: Clients, name: str, i: State) -> tuple[str, State]:
     acl = c.ec2.create_network_acl(VpcId=need(i, "vpcId"), TagSpecifications=tag_spec("network-acl", i))
     aid = acl["NetworkAcl"]["NetworkAclId"]
-    # subnet_ids: the provider moves each subnet's current association to this ACL.
-    for sid in i.get("subnetIds") or []:
-        held = c.ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [sid]}])
-        assoc = next(a for n in held["NetworkAcls"] for a in n["Associations"] if a["SubnetId"] == sid)
-        c.ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"], NetworkAclId=aid)
+    # subnet_ids: the provider moves each subnet's current (default) association to this ACL.
+    subnets = list(i.get("subnetIds") or [])
+    if any(sid not in c.default_associations for sid in subnets):
+        # One describe answers for every subnet still in the default NACL; remembering them
+        # keeps large simulations linear (describing per subnet made them quadratic).
+        held = c.ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": subnets}])
+        c.default_associations.update(
+            {a["SubnetId"]: a["NetworkAclAssociationId"] for n in held["NetworkAcls"] for a in n["Associations"]})
+    for sid in subnets:
+        c.ec2.replace_network_acl_association(AssociationId=c.default_associations.pop(sid), NetworkAclId=aid)
     return aid, {**i, "ownerId": c.account, "arn": f"arn:aws:ec2:{c.region}:{c.account}:network-acl/{aid}"}
 
 

@@ -64,15 +64,14 @@ def segment_allows(cp: CloudPlan, segment: str, endpoint_subnets: Iterable[Peer]
     """The forward and reply entries of one segment's NACL, derived from its paths."""
     interface_peers = tuple(endpoint_subnets)
     out: list[Allow] = []
-    for path in cp.paths:
-        if path.src == segment:
-            for peer in _far_peers(cp, path.dst, interface_peers):
-                out += allows(True, peer, path.protocol, path.ports)
-                out += allows(False, peer, path.protocol, reply_ports(path.protocol))
-        if path.dst == segment:
-            for peer in _far_peers(cp, path.src, interface_peers):
-                out += allows(False, peer, path.protocol, path.ports)
-                out += allows(True, peer, path.protocol, reply_ports(path.protocol))
+    for path in cp.paths_from(segment):
+        for peer in _far_peers(cp, path.dst, interface_peers):
+            out += allows(True, peer, path.protocol, path.ports)
+            out += allows(False, peer, path.protocol, reply_ports(path.protocol))
+    for path in cp.paths_to(segment):  # an intra-segment path is in both lists: both ends are here
+        for peer in _far_peers(cp, path.src, interface_peers):
+            out += allows(False, peer, path.protocol, path.ports)
+            out += allows(True, peer, path.protocol, reply_ports(path.protocol))
     return out
 
 
