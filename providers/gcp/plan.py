@@ -134,11 +134,13 @@ def _subnet(plan: CloudPlan, segment: str, cidr: str, services: bool, project: s
 
 
 def _flow_rules(plan: CloudPlan) -> list[FirewallRule]:
-    m, rules = plan.model, []
-    pairs = sorted({(p.src, p.dst) for p in plan.paths if p.src in plan.segment_names()
-                    and p.dst in plan.segment_names()})
-    for src, dst in pairs:
-        allowed = allowances(p for p in plan.paths if (p.src, p.dst) == (src, dst))
+    m, rules, here = plan.model, [], set(plan.segment_names())
+    by_pair: dict[tuple[str, str], list[Path]] = {}
+    for path in plan.paths:  # one pass: scanning all paths per pair is quadratic at 1,000 segments
+        if path.src in here and path.dst in here:
+            by_pair.setdefault((path.src, path.dst), []).append(path)
+    for (src, dst), paths in sorted(by_pair.items()):
+        allowed = allowances(paths)
         purpose = f"flow {src} -> {dst}"
         rules.append(FirewallRule(names.fit(f"{m}-{src}-to-{dst}-in"), "INGRESS", "allow", FLOWS,
                                   allowed, purpose, target=dst, source_segments=(src,)))
@@ -152,9 +154,16 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
     """Internet in/out and Google APIs, per segment in declaration order."""
     m, vpc, rules = plan.model, plan.cidr.with_prefixlen, []
     every = (Allowance("all"),)
+    inbound_of: dict[str, list[Path]] = {}
+    outbound_of: dict[str, list[Path]] = {}
+    for path in plan.paths:
+        if path.src == INTERNET:
+            inbound_of.setdefault(path.dst, []).append(path)
+        elif path.dst == INTERNET:
+            outbound_of.setdefault(path.src, []).append(path)
+    service_users = {p.src for p in plan.paths if p.dst.startswith(SERVICE_PREFIX)}
     for seg in plan.segment_names():
-        inbound = [p for p in plan.paths if p.src == INTERNET and p.dst == seg]
-        outbound = [p for p in plan.paths if p.src == seg and p.dst == INTERNET]
+        inbound, outbound = inbound_of.get(seg, []), outbound_of.get(seg, [])
         if inbound:
             rules += [
                 FirewallRule(names.fit(f"{m}-{seg}-internal-in"), "INGRESS", "deny", INTERNAL, every,
@@ -171,7 +180,7 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
                 FirewallRule(names.fit(f"{m}-{seg}-to-internet"), "EGRESS", "allow", INTERNET_RULES,
                              allowances(outbound), f"{seg} -> internet", target=seg,
                              destination_ranges=(ANYWHERE,))]
-        if any(p.src == seg and p.dst.startswith(SERVICE_PREFIX) for p in plan.paths):
+        if seg in service_users:
             rules.append(FirewallRule(
                 names.fit(f"{m}-{seg}-to-google-apis"), "EGRESS", "allow", FLOWS,
                 (Allowance("tcp", (str(HTTPS),)),), f"{seg} -> restricted Google APIs", target=seg,
