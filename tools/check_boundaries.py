@@ -26,7 +26,7 @@ PACKAGES = ("infra", "providers")
 CLOUD_SDKS = {"boto3", "botocore", "moto", "google", "azure"}
 VERIFY_GLOBS = ("infra/reach.py", "infra/verify.py", "infra/report.py",
                 "providers/*/collect.py", "providers/*/normalize.py")
-BUILD_ONLY = re.compile(r"^(infra\.plan|providers\.[^.]+\.(plan|build|mock))(\..+)?$")
+BUILD_ONLY = re.compile(r"^(infra\.plan|providers\.[^.]+\.(plan|build|mock|fake)[a-z_]*)(\..+)?$")
 
 
 @dataclass(frozen=True)
