@@ -72,7 +72,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
         for e in plan.nacl_entries:
             aws.ec2.NetworkAclRule(
                 e.name, network_acl_id=acls[e.acl].id, rule_number=e.number, egress=e.egress,
-                protocol=str(e.protocol), rule_action="allow", cidr_block=e.cidr,
+                protocol=str(e.protocol), rule_action=e.action, cidr_block=e.cidr,
                 from_port=e.from_port, to_port=e.to_port, icmp_type=e.icmp_type, icmp_code=e.icmp_code,
                 opts=self._child)
 

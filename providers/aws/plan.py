@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
 
-from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Path, QuotaUsage
+from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, QuotaUsage
 from providers.aws.plan_nacl import (
     Peer,
     endpoint_subnet_allows,
@@ -27,6 +26,7 @@ from providers.aws.plan_nacl import (
     number_entries,
     segment_allows,
 )
+from providers.aws.plan_sg import endpoint_group_name, group_name, sg_rules
 from providers.aws.plan_types import (
     ANYWHERE,
     SHARED,
@@ -40,7 +40,6 @@ from providers.aws.plan_types import (
     Route,
     RouteTable,
     SecurityGroup,
-    SgRule,
     Subnet,
 )
 from providers.aws.services import endpoint
@@ -67,7 +66,8 @@ def rule_plan(cp: CloudPlan, flow_logs: FlowLogDestination = "cloudwatch") -> Aw
         model=m, region=cp.region, cidr=str(cp.cidr), vpc=f"{m}-vpc", default_group=f"{m}-default-sg",
         default_acl=f"{m}-default-nacl", default_table=f"{m}-default-rt",
         segments=cp.segment_names(), subnets=subnets,
-        groups=_groups(cp, interface), sg_rules=_sg_rules(cp, endpoints),
+        groups=_groups(cp, interface),
+        sg_rules=sg_rules(cp, next((e.name for e in endpoints if e.kind == "Gateway"), None)),
         nacls=_nacls(cp, endpoint_subnets, nat_subnet),
         nacl_entries=_nacl_entries(cp, endpoint_subnets, nat_subnet, via_nat),
         route_tables=tables, routes=routes,
@@ -101,60 +101,11 @@ def _shared_subnets(cp: CloudPlan, role: str) -> tuple[Subnet, ...]:
 
 
 def _groups(cp: CloudPlan, interface: list[str]) -> tuple[SecurityGroup, ...]:
-    segments = tuple(SecurityGroup(f"{cp.model}-{p.segment}-sg", p.segment, f"bulkhead {cp.model}: segment {p.segment}")
+    segments = tuple(SecurityGroup(group_name(cp, p.segment), p.segment, f"bulkhead {cp.model}: segment {p.segment}")
                      for p in cp.segments)
-    shared = tuple(SecurityGroup(_endpoint_group(cp, s), SHARED, f"bulkhead {cp.model}: {s} endpoints")
+    shared = tuple(SecurityGroup(endpoint_group_name(cp, s), SHARED, f"bulkhead {cp.model}: {s} endpoints")
                    for s in interface)
     return segments + shared
-
-
-def _endpoint_group(cp: CloudPlan, service: str) -> str:
-    return f"{cp.model}-{SHARED}-{service}-endpoint-sg"
-
-
-def _sg_rules(cp: CloudPlan, endpoints: tuple[Endpoint, ...]) -> tuple[SgRule, ...]:
-    s3 = next((e.name for e in endpoints if e.kind == "Gateway"), None)
-    rules: list[SgRule] = []
-    for path in cp.paths:
-        for lo, hi in _sg_intervals(path):
-            rules += _path_rules(cp, path, lo, hi, s3)
-    return tuple(rules)
-
-
-def _sg_intervals(path: Path) -> Iterable[tuple[int, int]]:
-    # For ICMP, FromPort/ToPort are type and code; the model only ever allows every type.
-    return [(-1, -1)] if path.protocol == "icmp" else path.ports.intervals
-
-
-def _path_rules(cp: CloudPlan, path: Path, lo: int, hi: int, s3: str | None) -> list[SgRule]:
-    """A segment-to-segment or segment-to-interface-endpoint path is an egress+ingress pair."""
-    ports = "" if path.protocol == "icmp" else "-" + (str(lo) if lo == hi else f"{lo}-{hi}")
-    dst = "svc." + path.dst[len(SERVICE_PREFIX):] if path.dst.startswith(SERVICE_PREFIX) else path.dst
-    base = f"{cp.model}-{path.src}-to-{dst}-{path.protocol}{ports}"
-    what = f"{path.src} -> {path.dst} {path.protocol}{ports.replace('-', ' ', 1)}"
-
-    def rule(direction: str, group: str, segment: str, **peer: str | None) -> SgRule:
-        return SgRule(f"{base}-{direction}", group, segment, direction, path.protocol,  # type: ignore[arg-type]
-                      lo, hi, f"bulkhead: {what}", **peer)  # type: ignore[arg-type]
-
-    if path.src == INTERNET:
-        return [rule("ingress", _group(cp, path.dst), path.dst, cidr=ANYWHERE)]
-    src_group = _group(cp, path.src)
-    if path.dst == INTERNET:
-        return [rule("egress", src_group, path.src, cidr=ANYWHERE)]
-    if path.dst.startswith(SERVICE_PREFIX):
-        service = path.dst[len(SERVICE_PREFIX):]
-        if endpoint(service).kind == "Gateway":
-            return [rule("egress", src_group, path.src, prefix_list_of=s3)]
-        dst_group, dst_segment = _endpoint_group(cp, service), SHARED
-    else:
-        dst_group, dst_segment = _group(cp, path.dst), path.dst
-    return [rule("egress", src_group, path.src, peer_group=dst_group),
-            rule("ingress", dst_group, dst_segment, peer_group=src_group)]
-
-
-def _group(cp: CloudPlan, segment: str) -> str:
-    return f"{cp.model}-{segment}-sg"
 
 
 def _nacl_name(cp: CloudPlan, owner: str) -> str:
@@ -179,14 +130,16 @@ def _nacl_entries(cp: CloudPlan, endpoint_subnets: tuple[Subnet, ...], nat_subne
     entries: list[NaclEntry] = []
     for p in cp.segments:
         entries += number_entries(cp.model, p.segment, _nacl_name(cp, p.segment), p.segment,
-                                  segment_allows(cp, p.segment, peers))
+                                  segment_allows(cp, p.segment, peers), cp.cidr)
     if endpoint_subnets:
         owner = f"{SHARED}-endpoints"
-        entries += number_entries(cp.model, owner, _nacl_name(cp, owner), SHARED, endpoint_subnet_allows(cp.cidr))
+        entries += number_entries(cp.model, owner, _nacl_name(cp, owner), SHARED, endpoint_subnet_allows(cp.cidr),
+                                  cp.cidr)
     if nat_subnet:
         owner = f"{SHARED}-public"
         egress = [p for p in cp.paths if p.dst == INTERNET and p.src in via_nat]
-        entries += number_entries(cp.model, owner, _nacl_name(cp, owner), SHARED, nat_subnet_allows(cp.cidr, egress))
+        entries += number_entries(cp.model, owner, _nacl_name(cp, owner), SHARED, nat_subnet_allows(cp.cidr, egress),
+                                  cp.cidr)
     return tuple(entries)
 
 
@@ -223,7 +176,7 @@ def _endpoints(cp: CloudPlan, services: list[str], endpoint_subnets: tuple[Subne
             else:
                 found.append(Endpoint(logical, service, name, "Interface",
                                       subnets=tuple(s.name for s in endpoint_subnets),
-                                      group=_endpoint_group(cp, service), private_dns=True))
+                                      group=endpoint_group_name(cp, service), private_dns=True))
     return tuple(found)
 
 

@@ -14,9 +14,16 @@ and the tcp ephemeral replies in from 0.0.0.0/0, in ITS OWN NACL only. The secur
 still names the prefix list and the route table has no internet route, so the NACL is not
 what confines that segment to S3 (the verifier models exactly that).
 
-Every entry is an allow and nothing is denied before the implicit `*` deny, so evaluation
-order does not change the outcome; numbers are assigned 100, 110, ... in a canonical order
-(peer label, protocol, ports), which makes them independent of the YAML's order.
+0.0.0.0/0 contains the VPC itself, so an internet entry alone would also open that port
+to and from every other subnet (serving, allowed out to the internet on 443, would reach
+edge, reachable from the internet on 443, directly). Every NACL with an entry for 0.0.0.0/0
+in a direction therefore denies the VPC's CIDR, every protocol, in that direction, numbered
+after the entries for peers inside the VPC and before the 0.0.0.0/0 ones: first match wins.
+
+Numbers come in bands so that adding a peer renumbers nothing else: allows toward peers
+inside the VPC from 100 up, the VPC deny at 32000, allows toward 0.0.0.0/0 from 32010 up,
+each band in a canonical order (peer label, protocol, ports) that does not depend on the
+YAML's order.
 """
 
 from __future__ import annotations
@@ -30,10 +37,11 @@ from infra.ports import EPHEMERAL, IANA_NUMBER, PortSet, Protocol
 from providers.aws.plan_types import ANYWHERE, NaclEntry
 from providers.aws.services import endpoint
 
-FIRST_RULE_NUMBER = 100
 RULE_NUMBER_STEP = 10
+BAND_START = {"inside": 100, "deny": 32000, "anywhere": 32010}
 ANYWHERE_LABEL = "anywhere"
 VPC_LABEL = "vpc"
+ALL_PROTOCOLS = -1
 
 
 @dataclass(frozen=True, order=True)
@@ -50,6 +58,10 @@ class Allow:
     peer: Peer
     protocol: Protocol
     ports: tuple[int, int]
+
+    @property
+    def band(self) -> str:
+        return "anywhere" if self.peer.cidr == ANYWHERE else "inside"
 
 
 def reply_ports(protocol: Protocol) -> PortSet:
@@ -111,19 +123,32 @@ def nat_subnet_allows(vpc: IPv4Network, egress: list[Path]) -> list[Allow]:
     return out
 
 
-def number_entries(model: str, owner: str, acl: str, segment: str, entries: Iterable[Allow]) -> list[NaclEntry]:
-    """Deduplicate, sort canonically and number one NACL's entries, per direction."""
+def number_entries(model: str, owner: str, acl: str, segment: str, entries: Iterable[Allow],
+                   vpc: IPv4Network) -> list[NaclEntry]:
+    """Deduplicate and number one NACL's entries per direction, adding the VPC deny where needed."""
     unique = sorted(set(entries), key=_canonical)
     numbered: list[NaclEntry] = []
     for egress in (False, True):
-        side = [a for a in unique if a.egress == egress]
-        for i, allow in enumerate(side):
-            numbered.append(_entry(model, owner, acl, segment, FIRST_RULE_NUMBER + i * RULE_NUMBER_STEP, allow))
+        inside = [a for a in unique if a.egress == egress and a.band == "inside"]
+        anywhere = [a for a in unique if a.egress == egress and a.band == "anywhere"]
+        numbered += [_entry(model, owner, acl, segment, BAND_START["inside"] + i * RULE_NUMBER_STEP, a)
+                     for i, a in enumerate(inside)]
+        if anywhere:
+            numbered.append(_deny_vpc(model, owner, acl, segment, egress, vpc))
+        numbered += [_entry(model, owner, acl, segment, BAND_START["anywhere"] + i * RULE_NUMBER_STEP, a)
+                     for i, a in enumerate(anywhere)]
     return numbered
 
 
 def _canonical(allow: Allow) -> tuple[bool, str, str, int, tuple[int, int]]:
     return (allow.egress, allow.peer.label, allow.peer.cidr, IANA_NUMBER[allow.protocol], allow.ports)
+
+
+def _deny_vpc(model: str, owner: str, acl: str, segment: str, egress: bool, vpc: IPv4Network) -> NaclEntry:
+    direction = "out" if egress else "in"
+    return NaclEntry(name=f"{model}-{owner}-nacl-{direction}-deny-{VPC_LABEL}", acl=acl, segment=segment,
+                     number=BAND_START["deny"], egress=egress, protocol=ALL_PROTOCOLS, cidr=str(vpc),
+                     from_port=None, to_port=None, action="deny")
 
 
 def _entry(model: str, owner: str, acl: str, segment: str, number: int, allow: Allow) -> NaclEntry:

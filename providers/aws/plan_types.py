@@ -68,19 +68,20 @@ class NetworkAcl:
 
 @dataclass(frozen=True)
 class NaclEntry:
-    """A stateless allow. Ports are None for ICMP, whose type and code are -1 (every one)."""
+    """A stateless rule. Ports are None for ICMP (type and code -1: every one) and for -1 (all)."""
 
     name: str
     acl: str
     segment: str
     number: int
     egress: bool
-    protocol: int  # IANA number: the API takes numbers
+    protocol: int  # IANA number (the API takes numbers); -1 for every protocol
     cidr: str
     from_port: int | None
     to_port: int | None
     icmp_type: int | None = None
     icmp_code: int | None = None
+    action: Literal["allow", "deny"] = "allow"
 
 
 @dataclass(frozen=True)

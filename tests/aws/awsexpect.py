@@ -129,8 +129,14 @@ def expected_sg_rules(model: Model, acct: Account) -> Counter:
         g = segment_group(acct, seg)
         for proto, ports in internet(model, seg, "ingress").items():
             want += _rule_set(g, False, proto, ports, ("cidr", ANY))
+        ins = internet(model, seg, "ingress")
         for proto, ports in internet(model, seg, "egress").items():
-            want += _rule_set(g, True, proto, ports, ("cidr", ANY))
+            # Ports open both ways would let members of the segment reach each other inside a
+            # subnet (no NACL there), so those egress rules name everything outside the VPC.
+            both = ports & ins.get(proto, PortSet())
+            want += _rule_set(g, True, proto, ports - both, ("cidr", ANY)) if ports - both else []
+            for net in IPv4Network(ANY).address_exclude(model.clouds.aws.cidr) if both else ():  # type: ignore[union-attr]
+                want += _rule_set(g, True, proto, both, ("cidr", str(net)))
         for service in model.segments[seg].services:
             if service == "object-storage":
                 want += _rule_set(g, True, "tcp", PortSet.single(443), ("pl", acct.s3_prefix_list))
@@ -192,9 +198,11 @@ def expected_nacl(model: Model, acct: Account, seg: str) -> dict[tuple[bool, str
 
 
 def actual_nacl(acl: dict[str, Any]) -> dict[tuple[bool, str, str], PortSet]:
+    """The union of a NACL's allow entries (deny entries are checked by `vpc_deny_problems`)."""
     got: dict[tuple[bool, str, str], PortSet] = {}
     for e in acl["Entries"]:
-        assert e["RuleAction"] == "allow", f"unexpected {e['RuleAction']} entry {e['RuleNumber']}"
+        if e["RuleAction"] != "allow":
+            continue
         proto = NUMBERS[e["Protocol"]]
         if proto == "icmp":
             assert (e["IcmpTypeCode"]["Type"], e["IcmpTypeCode"]["Code"]) == (-1, -1)
@@ -215,3 +223,26 @@ def table_of_subnet(acct: Account, subnet_id: str) -> dict[str, Any]:
     found = [t for t in acct.tables if any(a.get("SubnetId") == subnet_id for a in t["Associations"])]
     assert len(found) == 1, f"{subnet_id}: expected one explicit route table association, found {len(found)}"
     return found[0]
+
+
+def vpc_deny_problems(acl: dict[str, Any], vpc_cidr: str) -> list[str]:
+    """0.0.0.0/0 contains the VPC: wherever a NACL allows 0.0.0.0/0 in a direction, a deny of the
+    whole VPC must come first (after the allows for peers inside it), else the internet ports
+    open to every other subnet too. Without 0.0.0.0/0 entries there must be no deny at all."""
+    problems = []
+    for egress in (False, True):
+        side = [e for e in acl["Entries"] if e["Egress"] == egress and e["RuleNumber"] < 32767]
+        denies = [e for e in side if e["RuleAction"] == "deny"]
+        anywhere = [e["RuleNumber"] for e in side if e["RuleAction"] == "allow" and e["CidrBlock"] == ANY]
+        inside = [e["RuleNumber"] for e in side if e["RuleAction"] == "allow" and e["CidrBlock"] != ANY]
+        if not anywhere:
+            if denies:
+                problems.append(f"egress={egress}: a deny without any 0.0.0.0/0 entry: {denies}")
+            continue
+        if [(d["CidrBlock"], d["Protocol"]) for d in denies] != [(vpc_cidr, "-1")]:
+            problems.append(f"egress={egress}: expected one all-protocol deny of {vpc_cidr}, got {denies}")
+            continue
+        number = denies[0]["RuleNumber"]
+        if not (max(inside, default=0) < number < min(anywhere)):
+            problems.append(f"egress={egress}: deny {number} is not between {inside} and {anywhere}")
+    return problems

@@ -22,6 +22,7 @@ from awsexpect import (
     reserved,
     table_of_subnet,
     tag,
+    vpc_deny_problems,
 )
 
 STEMS = ["ai-platform", "internet-only", "services-heavy", "intra-segment", "multi-protocol", "other-clouds"]
@@ -55,6 +56,26 @@ def test_each_segment_nacl_allows_its_paths_and_their_replies_and_nothing_else(d
     d = deployed[stem]
     for seg in aws_segments(d.model):
         assert actual_nacl(acl_of_segment(d.account, seg)) == expected_nacl(d.model, d.account, seg), seg
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_nacl_that_opens_to_the_internet_denies_the_rest_of_the_vpc_first(deployed, stem):
+    d = deployed[stem]
+    cidr = str(d.model.clouds.aws.cidr)
+    problems = {a["NetworkAclId"]: vpc_deny_problems(a, cidr) for a in d.account.acls if not a["IsDefault"]}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_the_vpc_deny_check_notices_a_missing_or_misplaced_deny(deployed, account_copy):
+    acct = account_copy("ai-platform")
+    edge = acl_of_segment(acct, "edge")
+    cidr = str(deployed["ai-platform"].model.clouds.aws.cidr)
+    assert vpc_deny_problems(edge, cidr) == []
+    deny = next(e for e in edge["Entries"] if e["RuleAction"] == "deny" and not e["Egress"])
+    deny["RuleNumber"] = max(e["RuleNumber"] for e in edge["Entries"] if e["CidrBlock"] == ANY) + 1
+    assert vpc_deny_problems(edge, cidr) != []
+    edge["Entries"].remove(deny)
+    assert vpc_deny_problems(edge, cidr) != []
 
 
 def test_a_segment_nacl_has_no_reply_entry_toward_a_peer_that_never_talks_to_it(deployed):
