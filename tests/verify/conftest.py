@@ -1,0 +1,83 @@
+"""Deploy models into the mocked AWS (moto) and read them back, shared by the verify tests.
+
+Every model of the end-to-end tests goes into ONE mocked account per region (the verifier
+selects a model's VPC by its `bulkhead:model` tag), deployed and collected once per session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.load import load_model
+from infra.model import Model
+from infra.plan import make_plan
+from infra.snapshot import Snapshot
+from providers.aws.collect import collect
+from providers.aws.mock import MockedCloud
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = [ROOT / "examples" / "ai-platform.yaml", ROOT / "examples" / "minimal.yaml",
+          *sorted((ROOT / "tests" / "data" / "models").glob("*.yaml"))]
+TAMPER_MODEL = Path(__file__).parent / "tamper.yaml"
+
+
+def aws_models() -> list[Path]:
+    return [p for p in MODELS if "aws" in load_model(p).model.clouds.declared()]
+
+
+@pytest.fixture(scope="session")
+def deployed_models() -> dict[str, tuple[Model, Snapshot]]:
+    """Model file stem -> (model, snapshot of the account holding it)."""
+    by_region: dict[str, list[Model]] = {}
+    stems: dict[str, str] = {}
+    for path in aws_models():
+        model = load_model(path).model
+        by_region.setdefault(model.clouds.aws.region, []).append(model)  # type: ignore[union-attr]
+        stems[model.name] = path.stem
+    out: dict[str, tuple[Model, Snapshot]] = {}
+    for models in by_region.values():
+        with MockedCloud() as cloud:
+            for model in models:
+                cloud.deploy(make_plan(model).cloud("aws"))
+            snapshot = collect(cloud.source())
+        out.update({stems[m.name]: (m, snapshot) for m in models})
+    return out
+
+
+def deploy_and_change(model: Model, change: Callable[[Any, dict[str, Any]], None] | None = None) -> Snapshot:
+    """Deploy one model into a fresh mocked account, apply `change(ec2, ids)`, read it back."""
+    with MockedCloud() as cloud:
+        cloud.deploy(make_plan(model).cloud("aws"))
+        ec2 = cloud.source().client("ec2")
+        if change is not None:
+            change(ec2, segment_ids(ec2, model.name))
+        return collect(cloud.source())
+
+
+def segment_ids(ec2: Any, model: str) -> dict[str, Any]:
+    """segment -> {subnet, group, acl, table, cidr}, found by bulkhead's tags; plus vpc ids."""
+    def tagged(kind: str, items: list[dict]) -> dict[str, dict]:
+        out = {}
+        for item in items:
+            tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+            if tags.get("bulkhead:model") == model and "bulkhead:segment" in tags:
+                out.setdefault(tags["bulkhead:segment"], item)
+        return out
+
+    subnets = tagged("subnet", ec2.describe_subnets()["Subnets"])
+    groups = tagged("sg", ec2.describe_security_groups()["SecurityGroups"])
+    vpc = next(iter(subnets.values()))["VpcId"]
+    acls = {a["SubnetId"]: acl for acl in ec2.describe_network_acls()["NetworkAcls"] for a in acl["Associations"]}
+    tables = {a["SubnetId"]: t for t in ec2.describe_route_tables()["RouteTables"]
+              for a in t["Associations"] if a.get("SubnetId")}
+    ids: dict[str, Any] = {"vpc": vpc}
+    for segment, subnet in subnets.items():
+        ids[segment] = {"subnet": subnet["SubnetId"], "cidr": subnet["CidrBlock"],
+                        "group": groups.get(segment, {}).get("GroupId"),
+                        "acl": acls[subnet["SubnetId"]]["NetworkAclId"],
+                        "table": tables.get(subnet["SubnetId"], {}).get("RouteTableId")}
+    return ids
