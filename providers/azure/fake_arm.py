@@ -125,7 +125,8 @@ class FakeArm:
     def children(self, parent: ResourceId, kind: str) -> list[dict[str, Any]]:
         prefix = parent.key() + "/" + ARM_TYPE[kind].lower() + "/"
         with self.lock:
-            return [self.store[k] for k in sorted(self.store) if k.startswith(prefix) and "/" not in k[len(prefix):]]
+            return [self.store[k] for k in sorted(k for k in self.store if k.startswith(prefix)
+                                                  and "/" not in k[len(prefix):])]
 
     def list_kind(self, kind: str, group: str | None = None) -> list[dict[str, Any]]:
         with self.lock:

@@ -63,6 +63,8 @@ def nsg_filter(nsg: Json, direction: str, member: Member, universe: Universe) ->
             continue
         rules += [Rule(rule_id, "allow" if allow else "deny", peers, protocol, ports)
                   for protocol, ports in _traffic(props, allow)]
+        if peers is None and rules[-1:] and rules[-1].protocol is None and rules[-1].ports is None:
+            break  # matches everything: later rules (Azure's defaults behind a deny-all) never run
     return Filter(f"azure:nsg/{nsg.get('name')}/{direction.lower()}", "ordered", tuple(rules))
 
 
