@@ -85,9 +85,13 @@ def _zone(cp: CloudPlan, index: int) -> str:
     return f"{cp.region}{ZONE_LETTERS[index]}"
 
 
+def _subnet_names(cp: CloudPlan, segment: str) -> tuple[str, ...]:
+    return tuple(f"{cp.model}-{segment}-{ZONE_LETTERS[i]}" for i in range(len(cp.placement(segment).subnets)))
+
+
 def _segment_subnets(cp: CloudPlan, public: set[str]) -> tuple[Subnet, ...]:
     return tuple(
-        Subnet(f"{cp.model}-{p.segment}-{ZONE_LETTERS[i]}", p.segment, str(net), _zone(cp, i), p.segment in public)
+        Subnet(_subnet_names(cp, p.segment)[i], p.segment, str(net), _zone(cp, i), p.segment in public)
         for p in cp.segments for i, net in enumerate(p.subnets))
 
 
@@ -114,9 +118,7 @@ def _nacl_name(cp: CloudPlan, owner: str) -> str:
 
 def _nacls(cp: CloudPlan, endpoint_subnets: tuple[Subnet, ...],
            nat_subnet: tuple[Subnet, ...]) -> tuple[NetworkAcl, ...]:
-    acls = [NetworkAcl(_nacl_name(cp, p.segment), p.segment,
-                       tuple(f"{cp.model}-{p.segment}-{ZONE_LETTERS[i]}" for i in range(len(p.subnets))))
-            for p in cp.segments]
+    acls = [NetworkAcl(_nacl_name(cp, p.segment), p.segment, _subnet_names(cp, p.segment)) for p in cp.segments]
     if endpoint_subnets:
         acls.append(NetworkAcl(_nacl_name(cp, f"{SHARED}-endpoints"), SHARED, tuple(s.name for s in endpoint_subnets)))
     if nat_subnet:
@@ -147,9 +149,7 @@ def _routing(cp: CloudPlan, ingress: set[str], via_nat: set[str], endpoint_subne
              nat_subnet: tuple[Subnet, ...]) -> tuple[tuple[RouteTable, ...], tuple[Route, ...]]:
     """Local-only tables, plus 0.0.0.0/0 to the IGW for public segments, to the NAT for egress ones."""
     m = cp.model
-    tables = [RouteTable(f"{m}-{p.segment}-rt", p.segment,
-                         tuple(f"{m}-{p.segment}-{ZONE_LETTERS[i]}" for i in range(len(p.subnets))))
-              for p in cp.segments]
+    tables = [RouteTable(f"{m}-{p.segment}-rt", p.segment, _subnet_names(cp, p.segment)) for p in cp.segments]
     routes = [Route(f"{m}-{seg}-internet-route", f"{m}-{seg}-rt", seg, ANYWHERE,
                     "internet-gateway" if seg in ingress else "nat-gateway")
               for seg in cp.segment_names() if seg in ingress or seg in via_nat]
