@@ -207,6 +207,10 @@ class Model(_Frozen):
         return chosen if chosen is not None else self.clouds.declared()
 
 
+# Endpoint names the reports use besides segments (`service:<name>` cannot be a DNS label).
+RESERVED_ENDPOINTS = frozenset({"internet"})
+
+
 def reference_problems(model: Model, flow_index: Sequence[int] | None = None) -> list[Problem]:
     """Problems that need the whole model: names, placements, overlaps. Never raises.
 
@@ -220,6 +224,11 @@ def reference_problems(model: Model, flow_index: Sequence[int] | None = None) ->
         problems.append(Problem(("clouds",), "no cloud is declared",
                                 "add at least one of aws, gcp or azure under clouds"))
     for segment in model.segments:
+        if segment in RESERVED_ENDPOINTS:
+            problems.append(Problem(
+                ("segments", segment),
+                f"'{segment}' is reserved: reports use it for traffic outside the cloud networks",
+                f"rename the segment (e.g. '{segment}-zone')", key=True))
         long = f"{model.name}-{segment}"
         if len(long) > MAX_RESOURCE_NAME - NAME_SUFFIX_RESERVE:
             limit = MAX_RESOURCE_NAME - NAME_SUFFIX_RESERVE

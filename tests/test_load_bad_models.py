@@ -19,6 +19,8 @@ BAD = Path(__file__).parent / "data" / "bad"
 
 # file -> [(line, column, model path, part of the message, part of the fix)]
 CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
+    "reserved-segment-name.yaml": [
+        (6, 3, "segments.internet", "'internet' is reserved", "rename the segment")],
     "unknown-key-top.yaml": [(8, 1, "flow", "unknown key 'flow'", "did you mean 'flows'?")],
     "unknown-key-cloud.yaml": [(7, 5, "clouds.aws.zone", "unknown key 'zone'", "did you mean 'zones'?")],
     "unknown-key-segment.yaml": [
