@@ -348,19 +348,21 @@ def reply_ports(protocol: Protocol) -> PortSet:
 
 def _walk(flt: Filter, rules: list[Rule], protocol: Protocol) -> tuple[Traffic, Traffic]:
     """Decide one filter for one peer: union of allows, or an ordered first-match walk."""
+    rules = [r for r in rules if r.protocol is None or r.protocol == protocol]
+    if not rules:
+        return _NOTHING
     full = PortSet.full(protocol)
     allowed: list[Part] = []
     denied: list[Part] = []
+    if flt.kind == "union":
+        for rule in rules:
+            if rule.action == "allow":
+                ports = full if rule.ports is None else rule.ports & full
+                allowed += [(lo, hi, frozenset((rule.id,))) for lo, hi in ports]
+        return Traffic.union_of(allowed), Traffic()
     undecided = full
     for rule in rules:
-        if rule.protocol is not None and rule.protocol != protocol:
-            continue
-        ports = full if rule.ports is None else rule.ports & full
-        if flt.kind == "union":
-            if rule.action == "allow":
-                allowed += [(lo, hi, frozenset((rule.id,))) for lo, hi in ports]
-            continue
-        taken = undecided & ports
+        taken = undecided if rule.ports is None else undecided & rule.ports
         if not taken:
             continue
         target = allowed if rule.action == "allow" else denied
@@ -369,3 +371,6 @@ def _walk(flt: Filter, rules: list[Rule], protocol: Protocol) -> tuple[Traffic, 
         if not undecided:
             break
     return Traffic.union_of(allowed), Traffic.union_of(denied)
+
+
+_NOTHING = (Traffic(), Traffic())

@@ -30,8 +30,8 @@ class Traffic:
     def union_of(cls, pieces: Iterable[Part]) -> Traffic:
         """Any overlapping pieces -> disjoint ranges whose ids are those of every covering piece."""
         items = sorted(pieces, key=lambda p: p[0])
-        if not items:
-            return cls()
+        if len(items) < 2 or all(items[i][0] > items[i - 1][1] for i in range(1, len(items))):
+            return cls(_merge(items))  # already disjoint: the common case, kept cheap
         points = sorted({p for lo, hi, _ in items for p in (lo, hi + 1)})
         out: list[Part] = []
         active: list[Part] = []

@@ -62,14 +62,16 @@ def intended_paths(model: Model, cloud: str) -> dict[Key, PortSet]:
     placed = {name for name in model.segments if cloud in model.placement(name)}
     merged: dict[Key, PortSet] = {}
 
-    def add(src: str, dst: str, specs: tuple[object, ...]) -> None:
-        for protocol, ports in parse_port_specs(specs).items():
+    def add(src: str, dst: str, specs: tuple[object, ...] | dict[Protocol, PortSet]) -> None:
+        parsed = specs if isinstance(specs, dict) else parse_port_specs(specs)
+        for protocol, ports in parsed.items():
             merged[(src, dst, protocol)] = merged.get((src, dst, protocol), PortSet()) | ports
 
     for flow in model.flows:
+        parsed = parse_port_specs(flow.ports)
         for dst in flow.targets():
             if flow.from_ in placed and dst in placed:  # src == dst only when named both sides
-                add(flow.from_, dst, flow.ports)
+                add(flow.from_, dst, parsed)
     for name in placed:
         segment = model.segments[name]
         add(INTERNET, name, segment.internet.ingress)
