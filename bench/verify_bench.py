@@ -60,9 +60,9 @@ def snapshot(n: int) -> dict[str, Any]:
             "us-east-1/SecurityGroups.json": {"SecurityGroups": groups},
             "us-east-1/SecurityGroupRules.json": {"SecurityGroupRules": rules},
             "us-east-1/NetworkAcls.json": {"NetworkAcls": acls},
-            "us-east-1/RouteTables.json": {"RouteTables": [{"RouteTableId": "rtb-main", "VpcId": "vpc-1",
-                                                            "Associations": [{"Main": True}], "Routes": [
-                                                                {"DestinationCidrBlock": str(VPC), "GatewayId": "local"}]}]},
+            "us-east-1/RouteTables.json": {"RouteTables": [{
+                "RouteTableId": "rtb-main", "VpcId": "vpc-1", "Associations": [{"Main": True}],
+                "Routes": [{"DestinationCidrBlock": str(VPC), "GatewayId": "local"}]}]},
             "us-east-1/FlowLogs.json": {"FlowLogs": [{"FlowLogId": "fl-1", "ResourceId": "vpc-1"}]}}
 
 
