@@ -14,12 +14,12 @@ from typing import Any
 import boto3
 import pulumi
 import pytest
-from awsexpect import Account, read_account
 
 from infra.load import load_model
 from infra.model import Model
 from infra.plan import make_plan
 from providers.aws.mock import FAKE_CREDENTIALS, MockedCloud, Registration
+from tests.aws.awsexpect import Account, read_account
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "examples" / "ai-platform.yaml", *sorted((ROOT / "tests" / "data" / "models").glob("*.yaml"))]

@@ -9,7 +9,6 @@ from pathlib import Path
 import boto3
 import pulumi
 import pytest
-from conftest import ROOT, RecordingMocks
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
@@ -19,6 +18,7 @@ from infra.load import load_model
 from infra.plan import make_plan
 from providers.aws import mock
 from providers.aws.mock import FAKE_CREDENTIALS, HANDLERS, MockedCloud, MotoMocks, UnsupportedResource, run_program
+from tests.aws.conftest import ROOT, RecordingMocks
 
 MODELS = ROOT / "tests" / "data" / "models"
 STACK = ROOT / "stacks" / "aws" / "__main__.py"

@@ -8,7 +8,8 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 
 import pytest
-from awsexpect import (
+
+from tests.aws.awsexpect import (
     ANY,
     acl_of_segment,
     actual_nacl,

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azsession import Subscription
 
 from infra.load import load_model
 from infra.model import Model
 from providers.azure.collect import collect
 from providers.azure.mock import MockedCloud
+from tests.azure.azsession import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "examples" / "ai-platform.yaml", *sorted((Path(__file__).parent / "models").glob("*.yaml")),

@@ -6,7 +6,6 @@ Expected values come from the model files, worked out by hand (slot n of a /16 i
 from __future__ import annotations
 
 import pytest
-from azsession import Subscription
 from pulumi.runtime import MockResourceArgs
 
 from infra.errors import CloudError
@@ -15,6 +14,7 @@ from providers.azure.collect import AzureSource, NoAuth, StaticToken, collect
 from providers.azure.fake_arm import FakeArm
 from providers.azure.mock import SUBSCRIPTION, MockedCloud, UnsupportedResource, _ArmMocks
 from providers.azure.state import items
+from tests.azure.azsession import Subscription
 
 
 def listed(subscription: Subscription, collection: str) -> list[dict]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from azsession import Subscription, check
 from azure.mgmt.network import models as m
 
 from infra.ports import PortSet
 from infra.verify import Finding, Report
 from providers.azure.collect import collect
+from tests.azure.azsession import Subscription, check
 
 RG = "ai-platform-network"
 VNET = "ai-platform"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from azsession import Subscription, check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from infra.ports import PortSet
 from infra.verify import intended_paths
 from providers.azure.collect import collect
 from providers.azure.mock import MockedCloud
+from tests.azure.azsession import Subscription, check
 
 THOROUGH = os.environ.get("BULKHEAD_THOROUGH") == "1"
 

@@ -10,10 +10,10 @@ import re
 from ipaddress import IPv4Network
 
 import pytest
-from conftest import Deployed, deploy, gcp_models
 
 from infra.model import Model
 from infra.ports import PortSet, parse_port_specs
+from tests.gcp.conftest import Deployed, deploy, gcp_models
 
 STEMS = sorted(gcp_models())
 VIP = "199.36.153.4/30"

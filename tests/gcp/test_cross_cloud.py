@@ -10,11 +10,11 @@ evidence that neither drifted from the neutral model.
 from __future__ import annotations
 
 import pytest
-from conftest import MODEL_FILES
 
 from infra.load import load_model
 from infra.plan import make_plan
 from infra.reach import evaluate
+from tests.gcp.conftest import MODEL_FILES
 
 BOTH = [p for p in MODEL_FILES if {"aws", "gcp"} <= set(load_model(p).model.clouds.declared())]
 

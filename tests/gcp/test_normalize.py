@@ -6,13 +6,13 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import Deployed
 
 from infra.errors import CloudError
 from infra.ports import PortSet
 from infra.reach import evaluate
 from infra.verify import verify
 from providers.gcp.normalize import normalize
+from tests.gcp.conftest import Deployed
 
 P = "ai-platform-prod"
 SA = "ai-platform-{}@ai-platform-prod.iam.gserviceaccount.com"

@@ -6,12 +6,12 @@ verifies, and asserts the finding and the rule that causes it. `tamper` undoes t
 
 from __future__ import annotations
 
-from conftest import Live
 from google.cloud import compute_v1
 
 from infra.ports import PortSet
 from infra.verify import Finding, verify
 from providers.gcp.normalize import normalize
+from tests.gcp.conftest import Live
 
 NET = "global/networks/ai-platform-vpc"
 SA = "ai-platform-{}@ai-platform-prod.iam.gserviceaccount.com"

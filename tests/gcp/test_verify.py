@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Deployed, gcp_models
 
 from infra.verify import intended_paths, verify
 from providers.gcp.normalize import normalize
+from tests.gcp.conftest import Deployed, gcp_models
 
 STEMS = sorted(gcp_models())
 

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import aws_models, deploy_and_change
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -20,6 +19,7 @@ from infra.reach import evaluate
 from infra.snapshot import read_snapshot, write_snapshot
 from infra.verify import intended_paths, verify
 from providers.aws.normalize import normalize
+from tests.verify.conftest import aws_models, deploy_and_change
 
 THOROUGH = bool(os.environ.get("BULKHEAD_THOROUGH"))
 STEMS = [p.stem for p in aws_models()]

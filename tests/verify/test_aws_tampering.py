@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import TAMPER_MODEL, deploy_and_change
 
 from infra.load import load_model
 from infra.verify import Finding, verify
 from providers.aws.normalize import normalize
+from tests.verify.conftest import TAMPER_MODEL, deploy_and_change
 
 MODEL = load_model(TAMPER_MODEL).model
 
