@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/bulkhead plan examples/ai-platform.yaml
 	$(BIN)/bulkhead graph examples/ai-platform.yaml
 	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud aws
+	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud gcp
 	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud azure
 
 lint: $(STAMP)

@@ -70,26 +70,65 @@ def sarif(report: Report, source: SourceMap) -> dict[str, Any]:
     }]}
 
 
+MARKS = {"ok": ("✓", "green"), "unintended": ("+", "bold red"), "missing": ("-", "yellow"),
+         "mixed": ("±", "bold red")}
+
+
 def report_tables(report: Report, endpoints: Iterable[str]) -> list[RenderableType]:
-    """The segment-by-segment matrix (intended vs observed), then the findings."""
+    """A compact matrix (one mark per pair, fits a terminal), the paths with their ports, findings."""
     names = _ordered(endpoints, report.paths)
-    matrix = Table(title=f"{report.model} on {report.cloud}: rows reach columns "
-                         "(ok = intended and open, + unintended, - missing)")
-    matrix.add_column("from \\ to")
-    for name in names:
-        matrix.add_column(name)
-    cells: dict[tuple[str, str], list[Text]] = {}
+    rows: dict[tuple[str, str], list[PathRow]] = {}
     for row in report.paths:
-        mark, style = ("", "green") if row.intended and row.observed else (
-            ("-", "yellow") if row.intended else ("+", "bold red"))
-        cells.setdefault((row.src, row.dst), []).append(Text(mark + format_ports(row.protocol, row.ports), style))
-    for src in names:
-        matrix.add_row(src, *(Text("\n").join(cells[(src, dst)]) if (src, dst) in cells else Text("·", "dim")
-                              for dst in names))
-    verdict = Text("matches the model" if report.matches_intent else
-                   f"{len(report.findings)} finding(s): the cloud differs from the model",
-                   "bold green" if report.matches_intent else "bold red")
-    return [matrix, findings_table(report.findings), verdict] if report.findings else [matrix, verdict]
+        rows.setdefault((row.src, row.dst), []).append(row)
+    tables: list[RenderableType] = [_matrix(report, names, rows), _paths_table(report, names, rows)]
+    if report.findings:
+        tables.append(findings_table(report.findings))
+    tables.append(Text("matches the model" if report.matches_intent else
+                       f"{len(report.findings)} finding(s): the cloud differs from the model",
+                       "bold green" if report.matches_intent else "bold red"))
+    return tables
+
+
+def _status(rows: list[PathRow]) -> str:
+    kinds = {"ok" if r.intended and r.observed else ("missing" if r.intended else "unintended") for r in rows}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _matrix(report: Report, names: list[str], rows: dict[tuple[str, str], list[PathRow]]) -> Table:
+    # Columns are numbered so the matrix stays narrow; the row labels double as the legend.
+    sources = [n for n in names if not n.startswith(SERVICE_PREFIX)]
+    matrix = Table(title=f"{report.model} on {report.cloud}: row reaches column", title_justify="left",
+                   caption="✓ intended and open, + unintended, - intended but blocked, ± both, · denied",
+                   caption_justify="left")
+    matrix.add_column("from \\ to")
+    for i, _ in enumerate(names, 1):
+        matrix.add_column(str(i), justify="center")
+    for src in sources:
+        cells = []
+        for dst in names:
+            if (src, dst) in rows:
+                mark, style = MARKS[_status(rows[(src, dst)])]
+                cells.append(Text(mark, style))
+            else:
+                cells.append(Text("·", "dim"))
+        matrix.add_row(f"{names.index(src) + 1} {src}", *cells)
+    services = [f"{names.index(n) + 1} {n}" for n in names if n.startswith(SERVICE_PREFIX)]
+    if services:
+        matrix.caption = f"{matrix.caption}; columns {', '.join(services)}"
+    return matrix
+
+
+def _paths_table(report: Report, names: list[str], rows: dict[tuple[str, str], list[PathRow]]) -> Table:
+    table = Table(title=f"{report.cloud}: paths that are intended or observed", title_justify="left")
+    for column in ("from", "to", "traffic", "status"):
+        table.add_column(column, overflow="fold")
+    order = {n: i for i, n in enumerate(names)}
+    for (src, dst), group in sorted(rows.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]])):
+        for row in group:
+            status = "ok" if row.intended and row.observed else ("missing" if row.intended else "unintended")
+            mark, style = MARKS[status]
+            table.add_row(src, dst, format_ports(row.protocol, row.ports), Text(f"{mark} {status}", style))
+    return table
 
 
 def findings_table(findings: Iterable[Finding]) -> Table:
