@@ -182,6 +182,18 @@ def pin(file: ModelFile) -> None:
         out.print(f"{file}: every segment already has a slot; nothing changed", markup=False, highlight=False)
 
 
+Project = Annotated[str | None, typer.Option(help="GCP project to read (verify defaults to the model's)")]
+Subscription = Annotated[str | None, typer.Option(help="Azure subscription id to read (else AZURE_SUBSCRIPTION_ID)")]
+
+
+def _live_options(project: str | None, subscription: str | None, model: Model | None = None,
+                  cloud: str | None = None) -> dict[str, str]:
+    """Account selectors for a live read; the model's own cloud settings fill what is not given."""
+    settings = getattr(model.clouds, cloud).model_dump() if model is not None and cloud else {}
+    options = {"project": project or settings.get("project"), "subscription": subscription}
+    return {k: v for k, v in options.items() if v}
+
+
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
@@ -236,12 +248,15 @@ def verify(
     region: Annotated[str | None, typer.Option(help="read the live account in this region")] = None,
     snapshot: Annotated[Path | None, typer.Option(help="read a saved snapshot folder instead")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="table, json or sarif")] = ReportFormat.table,
+    project: Project = None,
+    subscription: Subscription = None,
 ) -> None:
     """Prove that the cloud has exactly the model's paths. Exit 0 match, 1 differs, 2 bad input, 3 cloud error."""
     try:
         loaded = load_model(file)
         _check_declared(loaded, cloud.value)
-        report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot))
+        options = _live_options(project, subscription, loaded.model, cloud.value)
+        report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot, options))
     except BulkheadError as exc:
         fail(exc)
     _emit_report(report, loaded, format)
@@ -252,6 +267,8 @@ def collect(
     cloud: Annotated[CloudChoice, typer.Option(help="the cloud to read")],
     region: Annotated[str, typer.Option(help="the region to read")],
     out_dir: Annotated[Path, typer.Option("--out", help="the snapshot folder to write")],
+    project: Project = None,
+    subscription: Subscription = None,
 ) -> None:
     """Read a live account (read-only calls) into a snapshot folder for `verify --snapshot`."""
     from infra.registry import part
@@ -259,7 +276,8 @@ def collect(
 
     try:
         collector = part(cloud.value, "collect")
-        written = write_snapshot(collector.collect(collector.live_source(region=region)), out_dir)
+        source = collector.live_source(region=region, **_live_options(project, subscription))
+        written = write_snapshot(collector.collect(source), out_dir)
     except BulkheadError as exc:
         fail(exc)
     out.print(f"{out_dir}: wrote {len(written)} files", markup=False, highlight=False)
@@ -271,6 +289,8 @@ def audit(
     region: Annotated[str | None, typer.Option(help="read the live account in this region")] = None,
     snapshot: Annotated[Path | None, typer.Option(help="read a saved snapshot folder instead")] = None,
     format: Annotated[AuditFormat, typer.Option("--format", help="table or json")] = AuditFormat.table,
+    project: Project = None,
+    subscription: Subscription = None,
 ) -> None:
     """Without a model: what an existing network exposes to the internet and which subnets reach which."""
     from infra import report as reports
@@ -278,7 +298,8 @@ def audit(
     from infra.registry import part
 
     try:
-        network = part(cloud.value, "normalize").normalize(_read_cloud(cloud.value, region, snapshot), None)
+        raw = _read_cloud(cloud.value, region, snapshot, _live_options(project, subscription))
+        network = part(cloud.value, "normalize").normalize(raw, None)
         observed = evaluate(network)
     except BulkheadError as exc:
         fail(exc)
@@ -289,7 +310,7 @@ def audit(
         out.print(renderable)
 
 
-def _read_cloud(cloud: str, region: str | None, snapshot: Path | None) -> dict:
+def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: dict[str, str]) -> dict:
     from infra.errors import UsageError
     from infra.registry import part
     from infra.snapshot import read_snapshot
@@ -299,7 +320,7 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None) -> dict:
     if snapshot is not None:
         return read_snapshot(snapshot)
     collector = part(cloud, "collect")
-    return collector.collect(collector.live_source(region=region))
+    return collector.collect(collector.live_source(region=region, **options))
 
 
 def _verify(loaded: Loaded, cloud: str, snapshot: dict):

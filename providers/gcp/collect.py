@@ -33,7 +33,7 @@ class Source:
     anonymous: bool = False  # the loopback fake needs no credentials
 
 
-def live_source(region: str, project: str | None = None, endpoint: str | None = None) -> Source:
+def live_source(region: str, project: str | None = None, endpoint: str | None = None, **_: object) -> Source:
     """A real project, read with Application Default Credentials.
 
     The CLI passes only `region`; the project then comes from GOOGLE_CLOUD_PROJECT (or
