@@ -1,20 +1,5 @@
 """bulkhead's AWS stack: load and check the model, then build its AWS network (docs/deploy-aws.md)."""
 
-import pulumi
+from providers.stack import run
 
-from infra.errors import BulkheadError, Problem
-from infra.load import load_model
-from infra.plan import make_plan, plan_problems
-from providers.aws.build import program
-
-try:
-    loaded = load_model(pulumi.Config("bulkhead").require("model"))
-    problems = plan_problems(loaded.model)
-    if "aws" not in loaded.model.clouds.declared():
-        problems.append(Problem(("clouds",), "aws is not declared", "declare clouds.aws to deploy this stack"))
-    if problems:
-        raise loaded.source.fail(problems)
-except BulkheadError as exc:
-    # Every problem on its own line, no traceback; nothing has been registered yet.
-    raise pulumi.RunError(f"bulkhead: the model cannot be deployed:\n{exc}") from None
-program(make_plan(loaded.model).cloud("aws"))
+run("aws")
