@@ -294,13 +294,14 @@ def audit(
 ) -> None:
     """Without a model: what an existing network exposes to the internet and which subnets reach which."""
     from infra import report as reports
-    from infra.reach import evaluate
+    from infra.reach import evaluate, fewer_collections
     from infra.registry import part
 
     try:
         raw = _read_cloud(cloud.value, region, snapshot, _live_options(project, subscription))
-        network = part(cloud.value, "normalize").normalize(raw, None)
-        observed = evaluate(network)
+        with fewer_collections():
+            network = part(cloud.value, "normalize").normalize(raw, None)
+            observed = evaluate(network)
     except BulkheadError as exc:
         fail(exc)
     if format is AuditFormat.json:
@@ -324,10 +325,12 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
 
 
 def _verify(loaded: Loaded, cloud: str, snapshot: dict):
+    from infra.reach import fewer_collections
     from infra.registry import part
     from infra.verify import verify as compare
 
-    return compare(loaded.model, part(cloud, "normalize").normalize(snapshot, loaded.model))
+    with fewer_collections():
+        return compare(loaded.model, part(cloud, "normalize").normalize(snapshot, loaded.model))
 
 
 def _check_declared(loaded: Loaded, cloud: str) -> None:
