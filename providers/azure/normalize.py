@@ -26,7 +26,7 @@ from infra.reach import INTERNET, SERVICE_PREFIX, Filter, Network, Side, Step
 from infra.snapshot import Snapshot
 from providers.azure import posture
 from providers.azure.nsgs import nsg_filter
-from providers.azure.routes import route_filter
+from providers.azure.routes import route_filter, routes_public_space, user_routes
 from providers.azure.selectors import INTERNET_MEMBER, Member, Universe
 from providers.azure.services import service_of_group_ids
 from providers.azure.state import AzureState, Json, prefixes, props, ref, tags
@@ -42,7 +42,7 @@ def normalize(snapshot: Snapshot, model: Model | None = None) -> Network:
     members = {segment: _members(state, subnet, segment, model) for segment, subnet in places.items()}
     local: dict[str, tuple[Member, ...]] = {**members, **{s: tuple(m for m, _ in found)
                                                           for s, found in endpoint_nics.items()}}
-    universe = Universe({**local, INTERNET: (INTERNET_MEMBER,)})
+    universe = Universe({**local, INTERNET: (_internet_member(state, vnets),)})
     vnet_len = {ref(v): min((IPv4Network(p, strict=False).prefixlen for p in
                              (props(v).get("addressSpace") or {}).get("addressPrefixes") or []), default=32)
                 for v in vnets}
@@ -72,6 +72,13 @@ def _places(state: AzureState, vnets: list[Json], model: Model | None) -> dict[s
             elif name in model.segments and "azure" in model.placement(name):
                 found[name] = subnet
     return found
+
+
+def _internet_member(state: AzureState, vnets: list[Json]) -> Member:
+    """The internet; inside the `VirtualNetwork` tag when a user route of the VNets names public
+    space (forced tunnelling to a firewall puts 0.0.0.0/0 there), so allows on that tag admit it."""
+    routes = [r for vnet in vnets for subnet in state.subnets(vnet) for r in user_routes(state.table_of(subnet))]
+    return Member(INTERNET_MEMBER.id, in_vnet=True, internet=True) if routes_public_space(routes) else INTERNET_MEMBER
 
 
 def _members(state: AzureState, subnet: Json, segment: str, model: Model | None) -> tuple[Member, ...]:

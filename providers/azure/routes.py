@@ -3,10 +3,12 @@
 System routes are not in the snapshot (ARM does not list them), so they are rebuilt here:
 the VNet's own prefixes are delivered locally, 0.0.0.0/0 goes to the Internet. A user route
 (UDR) wins on an equal or longer prefix: next hop `None` drops the traffic; a virtual
-appliance or gateway for 0.0.0.0/0 takes internet traffic away from NAT, public IPs and
-default outbound access. Leaving for the internet also needs an outbound method: the
-subnet's NAT gateway, the NIC's public IP, or default outbound access (on unless the
-subnet says `defaultOutboundAccess: false`).
+appliance, gateway or VnetLocal takes the public addresses it carries away from NAT, public
+IPs and default outbound access. The internet is reachable while some public address still
+leaves by next hop Internet, decided by longest prefix (a /24 to Internet under a 0.0.0.0/0
+to a firewall still leaves; two /1s to a firewall leave nothing). Leaving for the internet
+also needs an outbound method: the subnet's NAT gateway, the NIC's public IP, or default
+outbound access (on unless the subnet says `defaultOutboundAccess: false`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,20 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from typing import Any
 
+from infra.ports import PortSet
 from infra.reach import INTERNET, Filter, Rule
-from providers.azure.selectors import Member
+from providers.azure.selectors import NOT_PUBLIC, Member
 
 Json = dict[str, Any]
-AWAY_FROM_INTERNET = {"none", "virtualappliance", "virtualnetworkgateway"}
+AWAY_FROM_INTERNET = {"none", "virtualappliance", "virtualnetworkgateway", "vnetlocal"}
+
+
+def _span(prefixes: list[IPv4Network] | tuple[IPv4Network, ...]) -> PortSet:
+    """Addresses as an integer interval set (PortSet is a generic interval set)."""
+    return PortSet.of((int(p.network_address), int(p.broadcast_address)) for p in prefixes)
+
+
+PUBLIC = _span([IPv4Network("0.0.0.0/0")]) - _span(NOT_PUBLIC)
 
 
 def user_routes(table: Json | None) -> list[tuple[IPv4Network, str, str]]:
@@ -34,6 +45,12 @@ def user_routes(table: Json | None) -> list[tuple[IPv4Network, str, str]]:
     return found
 
 
+def routes_public_space(routes: list[tuple[IPv4Network, str, str]]) -> bool:
+    """Whether a user route names public addresses: Azure then counts them in the VNet's
+    `VirtualNetwork` tag ("address prefixes used on user-defined routes")."""
+    return any(_span([prefix]) & PUBLIC for prefix, _, _ in routes)
+
+
 def dropped(member: Member, routes: list[tuple[IPv4Network, str, str]], vnet_len: int) -> bool:
     """Every address of the member is sent to `None` by a UDR that beats the VNet's system route."""
     if not member.addresses:
@@ -42,11 +59,22 @@ def dropped(member: Member, routes: list[tuple[IPv4Network, str, str]], vnet_len
                    for prefix, hop, _ in routes) for a in member.addresses)
 
 
+def leaves_for_internet(routes: list[tuple[IPv4Network, str, str]]) -> bool:
+    """Whether some public address is routed to next hop Internet (longest prefix first;
+    what no user route takes follows the system route 0.0.0.0/0 -> Internet)."""
+    left = PUBLIC
+    for prefix, hop, _ in sorted(routes, key=lambda r: -r[0].prefixlen):
+        taken = left & _span([prefix])
+        if taken and hop not in AWAY_FROM_INTERNET:
+            return True  # Internet (or an unknown next hop: stay on the open side)
+        left = left - taken
+    return bool(left)
+
+
 def internet_exit(subnet: Json, table: Json | None, public_ip: str | None) -> str | None:
     """The evidence id of the way out to the internet, or None when there is none."""
     props = subnet.get("properties") or {}
-    default = [r for r in user_routes(table) if r[0].prefixlen == 0]
-    if default and default[0][1] in AWAY_FROM_INTERNET:
+    if not leaves_for_internet(user_routes(table)):
         return None
     nat = (props.get("natGateway") or {}).get("id")
     if nat:

@@ -72,7 +72,9 @@ def overlaps(items: Items, member: Member) -> bool:
     if member.internet:
         # Any other service tag (Storage, AzureCloud, ...) is public Azure address space.
         other_tags = items.tags - {"virtualnetwork", "internet"} - PLATFORM_TAGS
-        return "internet" in items.tags or bool(other_tags) or any(_public(p) for p in items.prefixes)
+        # in_vnet: a user route made public space part of the VirtualNetwork tag.
+        vnet_tag = member.in_vnet and "virtualnetwork" in items.tags
+        return "internet" in items.tags or vnet_tag or bool(other_tags) or any(_public(p) for p in items.prefixes)
     if member.asgs & items.asgs or (member.in_vnet and "virtualnetwork" in items.tags):
         return True
     return any(p.overlaps(a) for p in items.prefixes for a in member.addresses)
