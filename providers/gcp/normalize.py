@@ -10,7 +10,8 @@ and the Google APIs are reached through spelled-out chains:
   segment -> segment    egress(src) + ingress(dst)            (subnet routes always exist)
   internet -> segment   ingress(dst)
   segment -> internet   egress(src) + routes to a gateway covering public addresses
-  segment -> service:x  egress(src) + route to the restricted VIP + Private Google Access
+  segment -> service:x  egress(src) + route to an APIs VIP (restricted or private.googleapis.com)
+                        + Private Google Access
                         on the subnet + an IAM role for x on the segment's service account
 
 Internet paths need no Cloud NAT or external IP here: any workload can be given an external
@@ -29,7 +30,7 @@ from providers.gcp import names, posture
 from providers.gcp.firewalls import Place, Surroundings, evaluation_order, segment_filter
 from providers.gcp.ranges import INTERNET as INTERNET_RANGE
 from providers.gcp.ranges import addresses, overlaps
-from providers.gcp.services import DEFAULT_INTERNET_GATEWAY, RESTRICTED_VIP, services_of_role
+from providers.gcp.services import API_VIPS, DEFAULT_INTERNET_GATEWAY, services_of_role
 
 Json = dict[str, Any]
 SERVICE_ENDPOINTS = tuple(SERVICE_PREFIX + s for s in SERVICES)
@@ -63,7 +64,7 @@ def find_places(subnets: list[Json], model: Model | None) -> tuple[Place, ...]:
 def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     subnets = items(snapshot, "subnetworks-*.json")
     places = find_places(subnets, model)
-    around = Surroundings(places, SERVICE_ENDPOINTS, addresses([RESTRICTED_VIP]))
+    around = Surroundings(places, SERVICE_ENDPOINTS, addresses(API_VIPS))
     firewalls = evaluation_order(items(snapshot, "firewalls.json"))
     cache: dict[str, tuple[Rule, ...]] = {}
     routes = items(snapshot, "routes.json")
@@ -104,7 +105,7 @@ def _routes_filter(place: Place, routes: list[Json]) -> Filter:
 
     Tagged routes apply to tagged instances, which may sit in any segment, so they count.
     """
-    vip = addresses([RESTRICTED_VIP])
+    vip = addresses(API_VIPS)
     rules = []
     for route in sorted(routes, key=lambda r: r["name"]):
         if route.get("network") != place.network or route.get("nextHopNetwork"):

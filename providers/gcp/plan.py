@@ -10,7 +10,7 @@ Priorities (lower wins, deny wins ties):
   FLOWS (1000)    segment -> segment allows, segment -> Google APIs allow
   INTERNAL (2000) for segments that talk to the internet: deny the VPC range first, because
                   0.0.0.0/0 also covers every internal address (egress: and the Google APIs
-                  VIP, which only the tcp/443 allow above may reach)
+                  VIPs, restricted and private, which only the tcp/443 allow above may reach)
   INTERNET (3000) allow to / from 0.0.0.0/0 on the declared ports
   DENY_ALL (65000) deny everything else, both directions, every instance
 """
@@ -24,7 +24,7 @@ from typing import Literal
 from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Path, QuotaUsage
 from infra.ports import PROTOCOLS, PortSet, Protocol
 from providers.gcp import names
-from providers.gcp.services import CATALOG, HTTPS, RESTRICTED_VIP
+from providers.gcp.services import API_VIPS, CATALOG, HTTPS, RESTRICTED_VIP
 
 FLOWS, INTERNAL, INTERNET_RULES, DENY_ALL = 1000, 2000, 3000, 65000
 ANYWHERE = "0.0.0.0/0"
@@ -176,7 +176,7 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
             rules += [
                 FirewallRule(names.fit(f"{m}-{seg}-internal-out"), "EGRESS", "deny", INTERNAL, every,
                              f"{seg}: internet egress is not for internal destinations or Google APIs",
-                             target=seg, destination_ranges=(vpc, RESTRICTED_VIP.with_prefixlen)),
+                             target=seg, destination_ranges=(vpc, *(v.with_prefixlen for v in API_VIPS))),
                 FirewallRule(names.fit(f"{m}-{seg}-to-internet"), "EGRESS", "allow", INTERNET_RULES,
                              allowances(outbound), f"{seg} -> internet", target=seg,
                              destination_ranges=(ANYWHERE,))]

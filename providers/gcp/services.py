@@ -16,6 +16,10 @@ from ipaddress import IPv4Network
 from infra.model import SERVICES, ServiceName
 
 RESTRICTED_VIP = IPv4Network("199.36.153.4/30")
+# private.googleapis.com: the other Private Google Access VIP; the builder does not use it,
+# but a subnet with Private Google Access reaches the same APIs through it.
+PRIVATE_VIP = IPv4Network("199.36.153.8/30")
+API_VIPS = (RESTRICTED_VIP, PRIVATE_VIP)
 RESTRICTED_HOST = "restricted.googleapis.com."
 API_DOMAIN = "googleapis.com."
 DEFAULT_INTERNET_GATEWAY = "default-internet-gateway"
