@@ -6,7 +6,10 @@ The semantics (shared/reference/cloud-semantics.md 2.1 and gotchas 14-16):
 - the implied rules close the walk: allow every egress, deny every ingress (priority 65535);
 - the far side is an OR of ranges, source service accounts and source tags; a rule with no
   source at all matches 0.0.0.0/0 (ingress), with no destination 0.0.0.0/0 (egress);
-- the target is a list of service accounts, a list of tags, or (neither) every instance.
+- the target is a list of service accounts, a list of tags, or (neither) every instance;
+  the rule's own-side ranges (destinationRanges of an ingress rule, sourceRanges of an
+  egress rule) narrow it to the segments they touch, or to any segment when they name
+  public addresses (a workload's external IP).
 
 What bulkhead cannot see is treated so that a path is never hidden: network tags are not
 collected (they live on instances), so a tag-targeted or tag-sourced ALLOW is assumed to
@@ -97,10 +100,14 @@ def applies(fw: Json, place: Place) -> bool:
     elif tags and deny:
         return False
     own = fw.get("sourceRanges" if fw.get("direction") == "EGRESS" else "destinationRanges") or []
-    if own:
-        test = covers if deny else overlaps
-        return test(addresses(own), place.block)
-    return True
+    if not own:
+        return True
+    ranges = addresses(own)
+    if deny:
+        return covers(ranges, place.block)
+    # The range may name a workload's external IP, which any workload can be given and which
+    # bulkhead does not collect (instances are not read), so a public range may be anyone's.
+    return overlaps(ranges, place.block) or overlaps(ranges, INTERNET_RANGE)
 
 
 def neutral_rules(fw: Json, around: Surroundings) -> list[Rule]:

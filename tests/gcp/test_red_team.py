@@ -217,3 +217,35 @@ def test_a_widened_internet_allow_reaches_no_google_api_through_either_vip(tampe
     assert kinds(found, "unintended-path") == {("serving", "internet", "tcp")}
     leak = one(found, "unintended-path", "serving", "internet")
     assert leak.ports == PortSet.single(80) and "gcp:firewall/ai-platform-serving-to-internet" in leak.evidence
+
+
+# --- the rule's own-side ranges -------------------------------------------------------------
+
+
+def test_an_ingress_allow_to_an_external_ip_may_reach_any_targeted_segment(tamper: Live) -> None:
+    """destinationRanges of an ingress rule may name a VM's external IP; instances are not
+    collected, so which segment holds 34.1.2.3 is unknown: the targeted segment may."""
+    insert(tamper, name="ssh-to-external-ip", network=NET, direction="INGRESS", priority=100, allowed=tcp("22"),
+           source_ranges=["0.0.0.0/0"], destination_ranges=["34.1.2.3/32"],
+           target_service_accounts=[SA.format("feature-store")])
+    found = findings(tamper)
+    assert kinds(found, "unintended-path") == {("internet", "feature-store", "tcp")}
+    leak = one(found, "unintended-path", "internet", "feature-store")
+    assert leak.ports == PortSet.single(22) and leak.evidence == ("gcp:firewall/ssh-to-external-ip",)
+
+
+def test_an_ingress_allow_to_another_segments_subnet_does_not_apply_to_the_target(tamper: Live) -> None:
+    """destinationRanges 10.20.5.0/24 (vector-db) on a rule targeting every instance: only
+    vector-db's addresses match, so only vector-db opens."""
+    insert(tamper, name="ssh-to-vector-db", network=NET, direction="INGRESS", priority=100, allowed=tcp("22"),
+           source_ranges=["0.0.0.0/0"], destination_ranges=["10.20.5.0/24"])
+    found = findings(tamper)
+    assert kinds(found, "unintended-path") == {("internet", "vector-db", "tcp")}
+    assert one(found, "unintended-path", "internet", "vector-db").evidence == ("gcp:firewall/ssh-to-vector-db",)
+
+
+def test_a_deny_to_an_external_ip_protects_nothing_for_sure(tamper: Live) -> None:
+    insert(tamper, name="deny-external", network=NET, direction="INGRESS", priority=100,
+           denied=[compute_v1.Denied(I_p_protocol="all")], source_ranges=["0.0.0.0/0"],
+           destination_ranges=["34.1.2.3/32"])
+    assert findings(tamper) == []  # edge's internet ingress (its internal address) still passes
