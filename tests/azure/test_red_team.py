@@ -318,3 +318,23 @@ def test_an_outbound_allow_to_virtualnetwork_reaches_public_space_a_user_route_s
     found = one(report, "unintended-path", "notebooks", "internet")
     assert found.ports == PortSet.single(443)
     assert {"azure:nsg/ai-platform-notebooks#to-vnet", "azure:default-outbound/notebooks"} <= set(found.evidence)
+
+
+def test_a_user_route_dropping_a_segments_range_is_a_missing_path(tamper, subscription) -> None:
+    """10.30.4.0/24 -> None is longer than the VNet's /16 system route, so it wins."""
+    with tamper() as (cloud, client):
+        route_table(client, "notebooks", m.Route(name="blackhole", address_prefix="10.30.4.0/24",
+                                                 next_hop_type="None"))
+        report = verify_now(cloud, subscription)
+    assert findings(report, "unintended-path") == []
+    [missing] = findings(report, "missing-path")
+    assert (missing.src, missing.dst, missing.ports) == ("notebooks", "feature-store", PortSet.single(6379))
+    assert missing.evidence == ("azure:route/notebooks",)
+
+
+def test_a_user_route_shorter_than_the_vnet_does_not_beat_the_vnet_route(tamper, subscription) -> None:
+    with tamper() as (cloud, client):
+        route_table(client, "notebooks", m.Route(name="wide-blackhole", address_prefix="10.0.0.0/8",
+                                                 next_hop_type="None"))
+        report = verify_now(cloud, subscription)
+    assert report.findings == ()
