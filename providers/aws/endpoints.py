@@ -43,6 +43,7 @@ class Endpoint:
     subnets: tuple[str, ...]
     enis: tuple[str, ...]
     groups: tuple[str, ...]
+    tables: tuple[str, ...] = ()  # gateway endpoints: the route tables AWS routes the service in
 
 
 def vpc_endpoints(resources: Resources) -> list[Endpoint]:
@@ -54,7 +55,7 @@ def vpc_endpoints(resources: Resources) -> list[Endpoint]:
             raw["VpcEndpointId"], raw.get("VpcId", ""), raw.get("VpcEndpointType", "Gateway"),
             service_endpoint(raw.get("ServiceName", "")), raw.get("ServiceName", ""),
             tuple(raw.get("SubnetIds", [])), tuple(raw.get("NetworkInterfaceIds", [])),
-            tuple(g["GroupId"] for g in raw.get("Groups", []))))
+            tuple(g["GroupId"] for g in raw.get("Groups", [])), tuple(raw.get("RouteTableIds", []))))
     return out
 
 

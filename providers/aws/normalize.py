@@ -19,10 +19,11 @@ from providers.aws.endpoints import Endpoint, service_addresses, service_prefix_
 from providers.aws.nacls import AclFilters, acl_of_subnets
 from providers.aws.posture import posture
 from providers.aws.resources import Json, Resources, read_resources
-from providers.aws.routes import RouteFilters, attached_gateways, table_of_subnets
+from providers.aws.routes import RouteFilters, attached_gateways, endpoint_tables, table_of_subnets
 from providers.aws.security_groups import GroupFilters, sg_rules
 from providers.aws.topology import Iface, Scope, find_scope, interfaces, subnet_v6, vpc_cidrs
 
+EVERYWHERE = {"v4": "0.0.0.0/0", "v6": "::/0"}
 NOTHING = Filter("aws:vpce#initiates-nothing", "union", ())  # services answer, they never initiate
 Chains = dict[tuple[str, str], list[tuple[Step, ...]]]
 
@@ -64,6 +65,8 @@ class _Builder:
         self.members = self._members()
         self.pl_cidrs = resources.prefix_list_cidrs()
         self.service_pls = service_prefix_lists(resources)
+        self.pl_families = {pl["PrefixListId"]: "v6" if pl.get("AddressFamily") == "IPv6" else "v4"
+                            for pl in resources["PrefixLists"]}
         services = service_addresses(endpoints, resources, self.subnets, self.pl_cidrs)
         igws = attached_gateways(resources)
         vpcs = {v["VpcId"]: v for v in resources["Vpcs"]}
@@ -83,11 +86,24 @@ class _Builder:
         default = self.scope.default_groups.get(ep.vpc)
         return ep.groups or ((default,) if default else ())
 
-    def prefix_list_peers(self, vpc: str, pl: str, fam: str) -> frozenset[str]:
-        if pl in self.service_pls:
-            return frozenset({self.service_pls[pl]}) if fam == "v4" else frozenset()
+    def prefix_list_peers(self, vpc: str, pl: str, fam: str, routed: frozenset[str]) -> frozenset[str]:
+        """What a rule naming prefix list `pl` reaches in family `fam`.
+
+        A customer list names what its CIDRs overlap. An AWS-managed list names its service AND
+        the internet: its ranges are public (CloudFront, EC2 Instance Connect, S3 itself), reached
+        through a NAT or IGW route unless the sender's table sends the service to a gateway
+        endpoint (`routed`: the endpoint's route is the more specific one). A list whose
+        entries the snapshot lacks may hold anything, so it names every endpoint of the family.
+        """
         book = self.ctx[vpc].books[fam]
-        return frozenset().union(*(book.overlapping(c) for c in self.pl_cidrs.get(pl, ()) if family(c) == fam))
+        if pl not in self.pl_cidrs and pl not in self.service_pls:
+            return book.overlapping(EVERYWHERE[fam])
+        peers = frozenset().union(*(book.overlapping(c) for c in self.pl_cidrs.get(pl, ()) if family(c) == fam))
+        service = self.service_pls.get(pl)
+        if service is None or self.pl_families.get(pl, "v4") != fam:
+            return peers
+        peers |= {service}
+        return peers - {INTERNET} if service in routed else peers | {INTERNET}
 
     def all_sides(self) -> tuple[dict[str, tuple[Side, ...]], Chains]:
         sides: dict[str, list[Side]] = {}
@@ -123,11 +139,13 @@ class _Builder:
         ctx = self.ctx[self.subnets[iface.subnet].get("VpcId", "")]
         table = self.tables.get(iface.subnet)
         out_route = ctx.routes.outbound(table, fam, public)
+        routed = frozenset(p for r in out_route.rules for p in r.peers or () if p != INTERNET)
+        egress = (ctx.groups.of(iface.groups, True, fam, routed),) if routed else side.egress
         far = [INTERNET] + ([e.service for e in self.endpoints if e.kind == "Gateway" and e.vpc == ctx.vpc]
                             if fam == "v4" else [])
         for dst in dict.fromkeys(far):
             chains.setdefault((owner, dst), []).append(
-                (*_steps(side.egress, dst), *_steps(side.boundary_out, dst), Step(out_route, dst),
+                (*_steps(egress, dst), *_steps(side.boundary_out, dst), Step(out_route, dst),
                  *_steps(side.boundary_in, dst, reply=True)))
         chains.setdefault((INTERNET, owner), []).append(self.inbound(side, table, ctx, fam, public))
 
@@ -150,10 +168,11 @@ class _Vpc:
                     segments.setdefault(owners[s["SubnetId"]], []).extend(cidrs)
             self.books[fam] = AddressBook(fam, segments, services, vpc_cidrs(raw))
         self.groups = GroupFilters(build.rules, self.books, lambda g: build.members.get(g, frozenset()),
-                                   lambda pl, fam: build.prefix_list_peers(vpc, pl, fam))
+                                   lambda pl, fam, routed: build.prefix_list_peers(vpc, pl, fam, routed))
         self.nacls = AclFilters(self.books)
-        gateways = {e.id: e.service for e in build.endpoints if e.kind == "Gateway" and e.vpc == vpc}
-        self.routes = RouteFilters(self.books, igws, gateways)
+        gateways = [e for e in build.endpoints if e.kind == "Gateway" and e.vpc == vpc]
+        self.routes = RouteFilters(self.books, igws, {e.id: e.service for e in gateways}, build.pl_cidrs,
+                                   endpoint_tables(gateways, build.resources))
 
 
 def _steps(filters: tuple[Filter, ...], peer: str, reply: bool = False) -> tuple[Step, ...]:

@@ -6,8 +6,9 @@ CIDR / IPv6 range / prefix list / group pair, with a deterministic synthetic id
 (`<group>#in-tcp-443-443-0.0.0.0/0`) so evidence still points at one source.
 
 Peers: a CIDR names the endpoints it overlaps; a referenced group names the endpoints whose
-interfaces carry it (private addresses, same VPC); an AWS-managed service prefix list
-(`com.amazonaws.<region>.s3`) names that service only; a customer prefix list its CIDRs.
+interfaces carry it (private addresses, same VPC); an AWS-managed prefix list (`com.amazonaws.<region>.s3`)
+names its service and, unless the interface's route table sends that service to a gateway
+endpoint (`routed`), the internet (its ranges are public); a customer prefix list its CIDRs.
 """
 
 from __future__ import annotations
@@ -72,35 +73,37 @@ class GroupFilters:
     """Builds (and caches) the union filter of a set of groups for one direction and family."""
 
     def __init__(self, rules: dict[str, list[SgRule]], books: dict[str, AddressBook],
-                 members: Callable[[str], frozenset[str]], prefix_lists: Callable[[str, str], frozenset[str]]):
+                 members: Callable[[str], frozenset[str]],
+                 prefix_lists: Callable[[str, str, frozenset[str]], frozenset[str]]):
         self.rules, self.books, self.members, self.prefix_lists = rules, books, members, prefix_lists
-        self._cache: dict[tuple[tuple[str, ...], bool, str], Filter] = {}
+        self._cache: dict[tuple[tuple[str, ...], bool, str, frozenset[str]], Filter] = {}
 
-    def of(self, groups: tuple[str, ...], egress: bool, fam: str) -> Filter:
-        key = (tuple(sorted(set(groups))), egress, fam)
+    def of(self, groups: tuple[str, ...], egress: bool, fam: str, routed: frozenset[str] = frozenset()) -> Filter:
+        """`routed`: gateway services the sender's route table sends to an endpoint, not the internet."""
+        key = (tuple(sorted(set(groups))), egress, fam, routed)
         found = self._cache.get(key)
         if found is None:
             rules = tuple(r for g in key[0] for raw in self.rules.get(g, []) if raw.egress == egress
-                          if (r := self._rule(raw, fam)) is not None)
+                          if (r := self._rule(raw, fam, routed)) is not None)
             name = "+".join(key[0]) or "none"
             found = self._cache[key] = Filter(f"aws:sg/{name}#{'egress' if egress else 'ingress'}", "union", rules)
         return found
 
-    def _rule(self, raw: SgRule, fam: str) -> Rule | None:
+    def _rule(self, raw: SgRule, fam: str, routed: frozenset[str]) -> Rule | None:
         protocol = protocol_of(raw.protocol, fam)
         if protocol == "other":
             return None
-        peers = self._peers(raw, fam)
+        peers = self._peers(raw, fam, routed)
         if not peers:
             return None
         ports: PortSet | None = port_set(protocol, raw.low, raw.high)
         return Rule(raw.id, "allow", peers, None if protocol == "all" else protocol, ports)
 
-    def _peers(self, raw: SgRule, fam: str) -> frozenset[str]:
+    def _peers(self, raw: SgRule, fam: str, routed: frozenset[str]) -> frozenset[str]:
         if raw.group_ref is not None:
             return self.members(raw.group_ref)
         if raw.prefix_list is not None:
-            return self.prefix_lists(raw.prefix_list, fam)
+            return self.prefix_lists(raw.prefix_list, fam, routed)
         if raw.cidr is None or family(raw.cidr) != fam:
             return frozenset()
         return self.books[fam].overlapping(raw.cidr)

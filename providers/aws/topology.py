@@ -22,6 +22,7 @@ from providers.aws.resources import Json, Resources, tags
 MODEL_TAG = "bulkhead:model"
 SEGMENT_TAG = "bulkhead:segment"
 # Interfaces that belong to AWS-managed things, not to workloads of the subnet.
+V6_GONE = {"disassociated", "failed"}
 MANAGED_TYPES = {"nat_gateway", "vpc_endpoint", "gateway_load_balancer_endpoint", "gateway_load_balancer"}
 
 
@@ -104,9 +105,16 @@ def interfaces(resources: Resources, scope: Scope, managed: set[str], notional: 
 
 
 def _real(eni: Json, instance: str | None) -> Iface:
-    public = (eni.get("Association") or {}).get("PublicIp")
+    ipv6 = bool(eni.get("Ipv6Addresses") or eni.get("Ipv6Prefixes"))
     return Iface(eni["NetworkInterfaceId"], eni.get("SubnetId", ""), tuple(g["GroupId"] for g in eni.get("Groups", [])),
-                 instance or eni["NetworkInterfaceId"], public, bool(eni.get("Ipv6Addresses")))
+                 instance or eni["NetworkInterfaceId"], _public_ip(eni), ipv6)
+
+
+def _public_ip(eni: Json) -> str | None:
+    """The interface's public IPv4: on its primary address (`Association`) or on any secondary one
+    (an Elastic IP associated with a secondary private address shows only under that address)."""
+    found = [(a.get("Association") or {}).get("PublicIp") for a in [eni, *eni.get("PrivateIpAddresses", [])]]
+    return next((ip for ip in found if ip), None)
 
 
 def _notional(subnet: Json, groups: tuple[str, ...]) -> Iface:
@@ -116,9 +124,10 @@ def _notional(subnet: Json, groups: tuple[str, ...]) -> Iface:
 
 
 def subnet_v6(subnet: Json) -> list[str]:
+    """The subnet's IPv6 blocks, unless AWS says they are gone: any other state (associating,
+    disassociating, or moto's malformed one) may still carry traffic."""
     return [a["Ipv6CidrBlock"] for a in subnet.get("Ipv6CidrBlockAssociationSet", [])
-            if (a.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated"
-            and a.get("Ipv6CidrBlock")]
+            if (a.get("Ipv6CidrBlockState") or {}).get("State") not in V6_GONE and a.get("Ipv6CidrBlock")]
 
 
 def vpc_cidrs(vpc: Json) -> list[str]:
