@@ -4,6 +4,9 @@
 - the VPC default security group with any rule (it should be emptied and unused);
 - an interface, instance or interface endpoint in the default security group;
 - a segment subnet on the VPC default NACL (allow-all unless neutralised);
+- a subnet in the model's VPC that belongs to no segment and is not the builder's (an
+  unmodelled subnet: its workloads are outside the proof, and rules naming its range name
+  no endpoint, so whatever they open would go unreported);
 - public IPv4 addresses (auto-assigned or on an interface) in a subnet of a segment the
   model gives no internet ingress ("non-edge");
 - defence in depth, even while another layer still blocks the path: a security group rule
@@ -18,9 +21,9 @@ from infra.model import Model
 from infra.reach import INTERNET, Posture
 from providers.aws.addresses import AddressBook, family
 from providers.aws.endpoints import Endpoint
-from providers.aws.resources import Json, Resources
+from providers.aws.resources import Json, Resources, tags
 from providers.aws.security_groups import SgRule
-from providers.aws.topology import Iface, Scope
+from providers.aws.topology import MODEL_TAG, Iface, Scope
 
 
 def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: list[Iface],
@@ -32,6 +35,7 @@ def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: lis
     found += _default_acl(scope, acls)
     found += _allow_all_entries(scope, acls)
     if model is not None:
+        found += _unmodelled_subnets(resources, scope, model)
         found += _public_addresses(resources, scope, model, ifaces)
         found += _internet_rules(scope, model, rules)
         found += _internet_routes(scope, model, tables)
@@ -145,6 +149,18 @@ def _default_acl(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
             out.append(Posture(f"aws:subnet/{subnet}", f"subnet {subnet} of {segment} is on the default network "
                                f"ACL {acl['NetworkAclId']}; associate the segment's own NACL",
                                (f"aws:nacl/{acl['NetworkAclId']}",), segment))
+    return out
+
+
+def _unmodelled_subnets(resources: Resources, scope: Scope, model: Model) -> list[Posture]:
+    out = []
+    for subnet in resources["Subnets"]:
+        sid = subnet["SubnetId"]
+        if subnet.get("VpcId") in scope.vpcs and sid not in scope.endpoint_of_subnet \
+                and tags(subnet).get(MODEL_TAG) != model.name:
+            out.append(Posture(f"aws:subnet/{sid}", f"subnet {sid} ({subnet.get('CidrBlock')}) in the model's VPC "
+                               "belongs to no segment, so its workloads are outside the proof; tag it with its "
+                               "segment or remove it"))
     return out
 
 

@@ -248,6 +248,17 @@ def test_s3_traffic_of_a_public_segment_goes_to_the_internet_unless_its_table_ro
     assert {rule, route} <= evidence(found, "unintended-path", "edge", "service:object-storage")
 
 
+def test_a_subnet_added_to_the_vpc_outside_every_segment_is_posture(base) -> None:
+    # A rule naming its range names no endpoint, so the subnet itself must be reported.
+    snap = Snap(base)
+    snap.items("Subnets").append({"SubnetId": "subnet-0rogue", "VpcId": snap.ids["vpc"], "CidrBlock": "10.50.200.0/24",
+                                  "Tags": [{"Key": "Name", "Value": "jump-hosts"}]})
+    snap.sg_rule("data", False, "tcp", 5432, 5432, CidrIpv4="10.50.200.0/24")
+    found = snap.findings()
+    assert summary(found) == expect(("posture", None, None, None, None))
+    assert evidence(found, "posture", None) == {"aws:subnet/subnet-0rogue"}
+
+
 # --- network ACLs ----------------------------------------------------------------------------
 
 
