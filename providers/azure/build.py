@@ -202,11 +202,11 @@ def options_from_config(config: pulumi.Config) -> NetworkOptions:
 
 
 def program(cloud_plan: CloudPlan, service_targets: Mapping[str, pulumi.Input[str]] | None = None,
-            options: NetworkOptions | None = None) -> SegmentedNetwork:
-    """The stack: the component plus its per-segment outputs (for StackReference users)."""
+            options: NetworkOptions | None = None, opts: pulumi.ResourceOptions | None = None) -> SegmentedNetwork:
+    """The stack: the component (with `opts`) plus its per-segment outputs (for StackReference users)."""
     config = pulumi.Config("bulkhead")
     targets = service_targets if service_targets is not None else (config.get_object("serviceTargets") or {})
-    net = SegmentedNetwork(cloud_plan.model, cloud_plan, targets, options or options_from_config(config))
+    net = SegmentedNetwork(cloud_plan.model, cloud_plan, targets, options or options_from_config(config), opts)
     pulumi.export("resourceGroupName", net.group.name)
     pulumi.export("vnetId", net.vnet.id)
     pulumi.export("segments", net.segment_outputs())

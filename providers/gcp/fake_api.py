@@ -233,7 +233,9 @@ class FakeServer:
         handler = type("Handler", (_Handler,), {"store": store})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fake-gcp", daemon=True)
+        # serve_forever polls for shutdown every 0.5 s by default: every `with MockedCloud()` paid
+        # that on exit. 50 ms keeps close() short at no measurable cost while it serves.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="fake-gcp", daemon=True)
         self.thread.start()
 
     @property

@@ -1,5 +1,6 @@
-"""Deploy every AWS test model once per session into one mocked account and read it back.
+"""The AWS test models deployed once per session into one mocked account and read back.
 
+The deployment is shared with tests/verify and the cross-cloud tests (tests/deployments.py).
 The read-back is taken right after the deploys and moto is stopped again, so the tests
 assert on plain data and nothing else that starts a mocked AWS later can disturb them.
 """
@@ -7,50 +8,26 @@ assert on plain data and nothing else that starts a mocked AWS later can disturb
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pulumi
 import pytest
 
-from infra.load import load_model
-from infra.model import Model
-from infra.plan import make_plan
-from providers.aws.mock import FAKE_CREDENTIALS, MockedCloud, Registration
-from tests.aws.awsexpect import Account, read_account
+from providers.aws.mock import Registration
+from tests.deployments import AwsDeployed, aws_account
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = [ROOT / "examples" / "ai-platform.yaml", *sorted((ROOT / "tests" / "data" / "models").glob("*.yaml"))]
-
-
-@dataclass
-class Deployed:
-    model: Model
-    counts: dict[str, int]
-    registered: list[Registration]
-    account: Account
 
 
 @pytest.fixture(scope="session")
-def deployed() -> dict[str, Deployed]:
+def deployed() -> dict[str, AwsDeployed]:
     """Model file stem -> what was registered and what the account holds afterwards."""
-    out: dict[str, Deployed] = {}
-    with MockedCloud() as cloud:
-        for path in MODELS:
-            model = load_model(path).model
-            if "aws" not in model.clouds.declared():
-                continue
-            before = len(cloud.registered)
-            counts = cloud.deploy(make_plan(model).cloud("aws"))
-            session = boto3.Session(region_name=model.clouds.aws.region, **FAKE_CREDENTIALS)  # type: ignore[union-attr]
-            out[path.stem] = Deployed(model, counts, cloud.registered[before:], read_account(session, model.name))
-    return out
+    return aws_account()
 
 
 @pytest.fixture
-def account_copy(deployed: dict[str, Deployed]):
+def account_copy(deployed: dict[str, AwsDeployed]):
     """A deep copy of one model's read-back, for tests that tamper with it."""
     return lambda stem: copy.deepcopy(deployed[stem].account)
 

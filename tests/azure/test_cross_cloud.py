@@ -1,7 +1,8 @@
 """One model on several clouds: each cloud, read back through its own SDK, shows the same paths.
 
 Every multi-cloud model is deployed into each of its mocked clouds through the registry (as
-`bulkhead simulate` does), collected, normalized and evaluated; the observed matrices are
+`bulkhead simulate` does; tests/deployments.py: AWS shares one account with the other AWS
+tests), collected, normalized and evaluated; the observed matrices are
 compared over the segments the clouds share (plus the internet and the services those
 segments use). A cloud that opens or closes something the others do not fails the test.
 """
@@ -14,20 +15,18 @@ import pytest
 
 from infra.load import load_model
 from infra.model import Model
-from infra.plan import make_plan
 from infra.ports import PortSet
 from infra.reach import INTERNET, SERVICE_PREFIX, evaluate
 from infra.registry import part
+from tests.deployments import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 MULTI = [ROOT / "examples" / "ai-platform.yaml", Path(__file__).parent / "models" / "az-three-clouds.yaml"]
 
 
-def matrix(model: Model, cloud: str) -> dict[tuple[str, str, str], PortSet]:
-    with part(cloud, "mock").MockedCloud() as mocked:
-        mocked.deploy(make_plan(model).cloud(cloud))
-        snapshot = part(cloud, "collect").collect(mocked.source())
-    network = part(cloud, "normalize").normalize(snapshot, model)
+def matrix(path: Path, cloud: str) -> dict[tuple[str, str, str], PortSet]:
+    model = load_model(path).model
+    network = part(cloud, "normalize").normalize(snapshot(cloud, path), model)
     return {(p.src, p.dst, p.protocol): p.ports for p in evaluate(network)}
 
 
@@ -46,7 +45,7 @@ def test_every_cloud_of_a_model_shows_the_same_matrix_over_their_shared_segments
     model = load_model(path).model
     clouds = model.clouds.declared()
     assert len(clouds) >= 2 and "azure" in clouds
-    found = {cloud: matrix(model, cloud) for cloud in clouds}
+    found = {cloud: matrix(path, cloud) for cloud in clouds}
     assert found["azure"], "the azure network shows no path at all"
     for other in clouds:
         if other == "azure":

@@ -1,7 +1,8 @@
 """The same model on AWS and on GCP yields the same observed path matrix.
 
 For every model (the example and tests/data/models) placed on both clouds, each is deployed
-into its mocked cloud, read back through its SDK and normalized by its own semantics; the
+into its mocked cloud (tests/deployments.py: AWS shares one account with the other AWS tests),
+read back through its SDK and normalized by its own semantics; the
 observed paths among the segments placed on both clouds (plus the internet and services)
 must be identical. Two independent builds and two independent normalizers agreeing is strong
 evidence that neither drifted from the neutral model.
@@ -12,20 +13,18 @@ from __future__ import annotations
 import pytest
 
 from infra.load import load_model
-from infra.plan import make_plan
 from infra.reach import evaluate
+from tests.deployments import snapshot
 from tests.gcp.conftest import MODEL_FILES
 
 BOTH = [p for p in MODEL_FILES if {"aws", "gcp"} <= set(load_model(p).model.clouds.declared())]
 
 
-def matrix(cloud: str, model, keep: set[str]) -> set[tuple[str, str, str, object]]:
+def matrix(cloud: str, path, keep: set[str]) -> set[tuple[str, str, str, object]]:
     from infra.registry import part
 
-    with part(cloud, "mock").MockedCloud() as mocked:
-        mocked.deploy(make_plan(model).cloud(cloud))
-        snapshot = part(cloud, "collect").collect(mocked.source())
-    observed = evaluate(part(cloud, "normalize").normalize(snapshot, model))
+    model = load_model(path).model
+    observed = evaluate(part(cloud, "normalize").normalize(snapshot(cloud, path), model))
     return {(p.src, p.dst, p.protocol, p.ports) for p in observed if p.src in keep and p.dst in keep}
 
 
@@ -35,7 +34,7 @@ def test_aws_and_gcp_observe_the_same_paths_among_shared_segments(path) -> None:
     shared = {s for s in model.segments if {"aws", "gcp"} <= set(model.placement(s))}
     keep = shared | {"internet"} | {f"service:{s}" for s in ("object-storage", "container-registry",
                                                               "key-management", "logging", "ml-api")}
-    aws, gcp = matrix("aws", model, keep), matrix("gcp", model, keep)
+    aws, gcp = matrix("aws", path, keep), matrix("gcp", path, keep)
     assert aws, "the shared segments must have paths, or the comparison proves nothing"
     assert sorted(aws - gcp, key=str) == [] and sorted(gcp - aws, key=str) == []
 

@@ -1,7 +1,8 @@
-"""Deploy models into the mocked AWS (moto) and read them back, shared by the verify tests.
+"""Deployed models for the verify tests, and fresh mocked accounts for the tampering tests.
 
-Every model of the end-to-end tests goes into ONE mocked account per region (the verifier
-selects a model's VPC by its `bulkhead:model` tag), deployed and collected once per session.
+Every model of the end-to-end tests sits in ONE mocked account (the verifier selects a
+model's VPC by its `bulkhead:model` tag), deployed and collected once per session and
+shared with tests/aws (tests/deployments.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from infra.plan import make_plan
 from infra.snapshot import Snapshot
 from providers.aws.collect import collect
 from providers.aws.mock import MockedCloud
+from tests.deployments import aws_account
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "examples" / "ai-platform.yaml", ROOT / "examples" / "minimal.yaml",
@@ -31,21 +33,9 @@ def aws_models() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def deployed_models() -> dict[str, tuple[Model, Snapshot]]:
-    """Model file stem -> (model, snapshot of the account holding it)."""
-    by_region: dict[str, list[Model]] = {}
-    stems: dict[str, str] = {}
-    for path in aws_models():
-        model = load_model(path).model
-        by_region.setdefault(model.clouds.aws.region, []).append(model)  # type: ignore[union-attr]
-        stems[model.name] = path.stem
-    out: dict[str, tuple[Model, Snapshot]] = {}
-    for models in by_region.values():
-        with MockedCloud() as cloud:
-            for model in models:
-                cloud.deploy(make_plan(model).cloud("aws"))
-            snapshot = collect(cloud.source())
-        out.update({stems[m.name]: (m, snapshot) for m in models})
-    return out
+    """Model file stem -> (model, snapshot of its region of the shared mocked account)."""
+    account = aws_account()
+    return {p.stem: (account[p.stem].model, account[p.stem].snapshot) for p in aws_models()}
 
 
 def deploy_and_change(model: Model, change: Callable[[Any, dict[str, Any]], None] | None = None) -> Snapshot:
