@@ -9,8 +9,8 @@ service accounts or tags, so this module needs no cloud knowledge and no IP arit
 - allow-union, stateful (AWS security groups, routing): the union of matching allows passes;
 - ordered first-match, stateful (GCP firewall rules, Azure NSGs, with their implied rules):
   walk rules in order keeping the still-undecided traffic; an allow takes it, a deny drops it;
-- ordered first-match, stateless (AWS network ACLs): the same walk, and a `reply` step checks
-  that the answers (ephemeral ports; any ICMP) pass the opposite direction.
+- ordered first-match, stateless (AWS network ACLs): the same walk, and for TCP a `reply`
+  step checks that the answers (to ephemeral ports) pass the opposite direction.
 
 Chains come either spelled out (`Network.chains`) or from `Side`s (`Network.sides`): the
 places an endpoint sends from and receives at, combined pairwise here. Sides keep a network
@@ -70,9 +70,10 @@ class Filter:
 class Step:
     """Cross `filter`, whose rules must match `peer` (the far end of the packet at this hop).
 
-    `reply=True` is a stateless check of the answers: the filter must pass the protocol's
-    replies (tcp/udp to ANY of the ephemeral ports 1024-65535, any ICMP type) coming
-    from/going to `peer`. If it does, the step passes every port of the forward traffic.
+    `reply=True` is a stateless check of the answers of a TCP path: the filter must pass
+    replies to ANY of the ephemeral ports 1024-65535 coming from/going to `peer`. If it does,
+    the step passes every port of the forward traffic. UDP and ICMP paths skip reply steps
+    (`needs_replies`): one-way delivery is already a path.
     """
 
     filter: Filter
@@ -231,6 +232,8 @@ class Engine:
 
     def step(self, hop: Hop, protocol: Protocol) -> Traffic:
         flt, peer, reply = hop
+        if reply and not needs_replies(protocol):
+            return Traffic.of(PortSet.full(protocol), ())  # a datagram arrives without an answer
         allowed = self.decide(flt, peer, protocol)[0]
         if not reply:
             return allowed
@@ -342,6 +345,15 @@ def side_chain(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...] | None:
     if cross:
         hops += [(f, src, True) for f in b.boundary_out] + [(f, dst, True) for f in a.boundary_in]
     return tuple(hops)
+
+
+def needs_replies(protocol: Protocol) -> bool:
+    """Only a TCP path needs its answers: no connection opens without the SYN-ACK. A UDP
+    datagram or an ICMP message is delivered one way whatever the replies meet, which is
+    enough to exfiltrate or to hit a statsd-style listener, so a stateless filter that drops
+    the replies does not close such a path (it may still break a request/response protocol
+    such as DNS, which the builder's reply entries are there for)."""
+    return protocol == "tcp"
 
 
 def reply_ports(protocol: Protocol) -> PortSet:

@@ -67,11 +67,14 @@ def test_a_reply_step_passes_every_forward_port_when_one_ephemeral_port_comes_ba
     assert path.evidence_for(path.ports) == ("in#100", "out#100")
 
 
-def test_icmp_replies_need_any_icmp_back_and_ignore_ports() -> None:
+def test_only_tcp_needs_its_replies_back_udp_and_icmp_arrive_one_way() -> None:
     forward = Filter("out", "ordered", (allow("out#1", {"b"}, None),))
-    back = Filter("in", "ordered", (allow("in#1", {"b"}, "icmp", 0, 0),))
-    network = Network("t", ("a", "b"), {("a", "b"): ((Step(forward, "b"), Step(back, "b", reply=True)),)})
-    assert [p.protocol for p in evaluate(network)] == ["icmp"]
+    closed = Filter("in", "ordered", ())
+    one_way = Network("t", ("a", "b"), {("a", "b"): ((Step(forward, "b"), Step(closed, "b", reply=True)),)})
+    assert [p.protocol for p in evaluate(one_way)] == ["udp", "icmp"]
+    answers = Filter("in", "ordered", (allow("in#1", {"b"}, "tcp", 1024, 65535),))
+    both = Network("t", ("a", "b"), {("a", "b"): ((Step(forward, "b"), Step(answers, "b", reply=True)),)})
+    assert [p.protocol for p in evaluate(both)] == ["tcp", "udp", "icmp"]
 
 
 def _segment_side(name: str, place: str, peers_out: set[str], peers_in: set[str], acl: Filter) -> Side:
