@@ -12,7 +12,9 @@
 - defence in depth, even while another layer still blocks the path: a security group rule
   of a non-edge segment admitting a public CIDR (0.0.0.0/0, ::/0, ...); a route to an
   internet gateway in a non-edge segment's table (a public subnet); a NACL entry allowing
-  every protocol from or to anywhere.
+  every protocol from or to anywhere;
+- a route to a transit gateway, peering connection, VPN gateway or other target that leaves
+  the VPC: never silently ignored, since what lies beyond is unverified.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: lis
         found += _public_addresses(resources, scope, model, ifaces)
         found += _internet_rules(scope, model, rules)
         found += _internet_routes(scope, model, tables)
+    found += _unfollowed_routes(scope, tables)
     return found
 
 
@@ -78,6 +81,29 @@ def _internet_routes(scope: Scope, model: Model, tables: dict[str, Json]) -> lis
                 out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {route['GatewayId']} (a public "
                                    f"subnet) but the model gives {segment} no internet ingress; route via NAT or "
                                    "remove the route", (rid,), segment))
+    return out
+
+
+# Route targets that lead out of the VPC somewhere bulkhead does not read: what lies beyond
+# (another VPC, an egress VPC behind a transit gateway, on-premises) is outside the proof.
+UNFOLLOWED = ("TransitGatewayId", "VpcPeeringConnectionId", "CoreNetworkArn", "LocalGatewayId",
+              "CarrierGatewayId")
+
+
+def _unfollowed_routes(scope: Scope, tables: dict[str, Json]) -> list[Posture]:
+    out = []
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        table = tables.get(subnet) or {}
+        for route in table.get("Routes", []):
+            target = next((route[k] for k in UNFOLLOWED if route.get(k)), None) or (
+                route.get("GatewayId") if str(route.get("GatewayId", "")).startswith("vgw-") else None)
+            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or \
+                route.get("DestinationPrefixListId")
+            if target and dest:
+                rid = f"aws:rtb/{table['RouteTableId']}#{dest}"
+                out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {target}; bulkhead does not "
+                                   "follow traffic beyond this VPC, so whatever it reaches there is unverified",
+                                   (rid,), segment))
     return out
 
 
