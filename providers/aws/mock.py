@@ -12,6 +12,7 @@ error naming it, so a new resource in the component cannot escape the simulation
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ HANDLERS: dict[str, h.Handler] = {
 # Not cloud resources: the explicit provider (which only carries the model's region) and
 # bulkhead's own component. Both are echoed; nothing else is.
 PASS_THROUGH = ("pulumi:providers:aws", "bulkhead:aws:SegmentedNetwork")
+LOAD_AMIS = "MOTO_EC2_LOAD_DEFAULT_AMIS"
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                     "aws_session_token": "testing"}
 
@@ -159,8 +161,14 @@ class MockedCloud:
         self.region = "us-east-1"
         self.registered: list[Registration] = []
         self._moto: Any = None
+        self._saved_amis: str | None = None
 
     def __enter__(self) -> MockedCloud:
+        # moto parses its catalogue of public AMIs whenever it makes or resets a region's EC2
+        # backend (twice per account): a quarter of a small deploy's time. Nothing bulkhead
+        # builds or reads uses an AMI, and moto does not check image ids on launch by default.
+        self._saved_amis = os.environ.get(LOAD_AMIS)
+        os.environ.setdefault(LOAD_AMIS, "false")
         self._moto = moto.mock_aws()
         self._moto.start()
         return self
@@ -168,6 +176,8 @@ class MockedCloud:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._moto.stop()
         self._moto = None
+        if self._saved_amis is None:
+            os.environ.pop(LOAD_AMIS, None)
 
     def deploy(self, cloud_plan: CloudPlan) -> dict[str, int]:
         """Deploy one cloud plan; returns type token -> number of resources registered."""
