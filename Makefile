@@ -31,8 +31,9 @@ boundary: $(STAMP)
 	$(BIN)/python tools/check_boundaries.py
 
 # pytest exits 5 when it collected nothing: a suite that ran no test is a failure here.
+# The suite is CPU-bound: one worker per core (pytest-xdist) nearly halves it on 2 cores.
 unit: $(STAMP)
-	$(BIN)/python -m pytest; rc=$$?; \
+	$(BIN)/python -m pytest -n auto; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint typecheck boundary unit
