@@ -48,6 +48,16 @@ def deploy_and_change(model: Model, change: Callable[[Any, dict[str, Any]], None
         return collect(cloud.source())
 
 
+def deploy_together(models: list[Model]) -> Snapshot:
+    """Deploy several models (one region) into one fresh mocked account and read it back."""
+    regions = {m.clouds.aws.region for m in models}  # type: ignore[union-attr]
+    assert len(regions) == 1, f"one snapshot holds one region, not {sorted(regions)}"
+    with MockedCloud() as cloud:
+        for model in models:
+            cloud.deploy(make_plan(model).cloud("aws"))
+        return collect(cloud.source())
+
+
 def segment_ids(ec2: Any, model: str) -> dict[str, Any]:
     """segment -> {subnet, group, acl, table, cidr}, found by bulkhead's tags; plus vpc ids."""
     def tagged(kind: str, items: list[dict]) -> dict[str, dict]:
