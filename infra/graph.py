@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from infra.model import Model
-from infra.plan import INTERNET, SERVICE_PREFIX, Plan
+from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Plan
 from infra.ports import format_ports
 
 
 def _node(cloud: str, endpoint: str) -> str:
+    """Node id: the internet is one node outside every cloud; segments and services are per cloud."""
     safe = endpoint.replace(":", "_").replace("-", "_")
-    return safe if endpoint == INTERNET or endpoint.startswith(SERVICE_PREFIX) else f"{cloud}_{safe}"
+    return safe if endpoint == INTERNET else f"{cloud}_{safe}"
+
+
+def _services(cp: CloudPlan) -> list[tuple[str, str]]:
+    """(node id, service name) of every service some segment of this cloud uses."""
+    used = sorted({p.dst for p in cp.paths if p.dst.startswith(SERVICE_PREFIX)})
+    return [(_node(cp.cloud, s), s.removeprefix(SERVICE_PREFIX)) for s in used]
 
 
 def _edges(plan: Plan) -> list[tuple[str, str, str]]:
@@ -19,9 +26,7 @@ def _edges(plan: Plan) -> list[tuple[str, str, str]]:
         for path in cp.paths:
             labels.setdefault((path.src, path.dst), []).append(format_ports(path.protocol, path.ports))
         for (src, dst), label in labels.items():
-            dst_node = _node(cp.cloud, dst) if not dst.startswith(SERVICE_PREFIX) else \
-                f"{cp.cloud}_{_node(cp.cloud, dst)}"
-            edges.append((_node(cp.cloud, src), dst_node, " ".join(label)))
+            edges.append((_node(cp.cloud, src), _node(cp.cloud, dst), " ".join(label)))
     return edges
 
 
@@ -31,9 +36,7 @@ def mermaid(model: Model, plan: Plan) -> str:
         lines.append(f"  subgraph {cp.cloud}[\"{cp.cloud} {cp.region} {cp.cidr}\"]")
         for placed in cp.segments:
             lines.append(f"    {_node(cp.cloud, placed.segment)}[\"{placed.segment}<br/>{placed.block}\"]")
-        for service in sorted({p.dst for p in cp.paths if p.dst.startswith(SERVICE_PREFIX)}):
-            node = f"{cp.cloud}_{_node(cp.cloud, service)}"
-            lines.append(f"    {node}[/\"{service.removeprefix(SERVICE_PREFIX)}\"/]")
+        lines += [f"    {node}[/\"{name}\"/]" for node, name in _services(cp)]
         lines.append("  end")
     lines += [f"  {src} -->|\"{label}\"| {dst}" for src, dst, label in _edges(plan)]
     return "\n".join(lines) + "\n"
@@ -45,9 +48,7 @@ def dot(model: Model, plan: Plan) -> str:
         lines.append(f"  subgraph cluster_{cp.cloud} {{ label=\"{cp.cloud} {cp.region} {cp.cidr}\";")
         for placed in cp.segments:
             lines.append(f"    {_node(cp.cloud, placed.segment)} [label=\"{placed.segment}\\n{placed.block}\"];")
-        for service in sorted({p.dst for p in cp.paths if p.dst.startswith(SERVICE_PREFIX)}):
-            node = f"{cp.cloud}_{_node(cp.cloud, service)}"
-            lines.append(f"    {node} [shape=component,label=\"{service.removeprefix(SERVICE_PREFIX)}\"];")
+        lines += [f"    {node} [shape=component,label=\"{name}\"];" for node, name in _services(cp)]
         lines.append("  }")
     lines += [f"  {src} -> {dst} [label=\"{label}\"];" for src, dst, label in _edges(plan)]
     lines.append("}")
