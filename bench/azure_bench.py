@@ -17,9 +17,9 @@ import time
 from infra.load import parse_model
 from infra.plan import make_plan, plan_problems
 from infra.verify import verify
-from providers.azure.collect import collect
-from providers.azure.mock import MockedCloud
-from providers.azure.normalize import normalize
+from providers.azure.mock.cloud import MockedCloud
+from providers.azure.observe.collect import collect
+from providers.azure.observe.normalize import normalize
 
 SERVICES = ["object-storage", "container-registry", "logging", "key-management", "ml-api"]
 

@@ -17,9 +17,9 @@ from infra.load import parse_model
 from infra.model import Model
 from infra.plan import make_plan
 from infra.verify import verify
-from providers.gcp.collect import collect
-from providers.gcp.mock import MockedCloud
-from providers.gcp.normalize import normalize
+from providers.gcp.mock.cloud import MockedCloud
+from providers.gcp.observe.collect import collect
+from providers.gcp.observe.normalize import normalize
 
 SERVICES = ["object-storage", "container-registry", "logging", "key-management", "ml-api"]
 

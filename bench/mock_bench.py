@@ -25,11 +25,11 @@ from pathlib import Path
 from infra.load import load_model
 from infra.model import Model
 from infra.plan import make_plan
-from providers.aws import mock as aws_mock
-from providers.aws.collect import collect as aws_collect
-from providers.azure.collect import collect as azure_collect
-from providers.azure.mock import MockedCloud as AzureCloud
-from providers.gcp.mock import MockedCloud as GcpCloud
+from providers.aws.mock import cloud as aws_mock
+from providers.aws.observe.collect import collect as aws_collect
+from providers.azure.mock.cloud import MockedCloud as AzureCloud
+from providers.azure.observe.collect import collect as azure_collect
+from providers.gcp.mock.cloud import MockedCloud as GcpCloud
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "ai-platform.yaml"

@@ -1,7 +1,7 @@
 """How much the moto-backed mocked AWS costs over the plain Pulumi mock runtime.
 
 For 10, 50 and 200 segments, deploy a generated model (chained flows, a few services and
-internet paths, two zones) once with `providers.aws.mock.MotoMocks` (every resource applied to
+internet paths, two zones) once with `providers.aws.mock.cloud.MotoMocks` (every resource applied to
 moto through boto3) and once with mocks that only echo inputs, and print the ratio. Both
 runtimes are warmed up first on a tiny model (moto's first EC2 call costs about a second).
 
@@ -18,7 +18,7 @@ import pulumi
 
 from infra.load import parse_model
 from infra.plan import CloudPlan, make_plan, plan_problems
-from providers.aws.mock import MockedCloud, MotoMocks, run_program
+from providers.aws.mock.cloud import MockedCloud, MotoMocks, run_program
 
 SERVICES = ["object-storage", "container-registry", "logging", "key-management", "ml-api"]
 

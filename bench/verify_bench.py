@@ -19,7 +19,7 @@ from typing import Any
 from infra.model import Model
 from infra.reach import fewer_collections
 from infra.verify import verify
-from providers.aws.normalize import normalize
+from providers.aws.observe.normalize import normalize
 
 FLOWS = 5
 VPC = IPv4Network("10.0.0.0/8")

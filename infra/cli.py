@@ -224,7 +224,7 @@ def simulate(
         cloud_plan = _declared_cloud(loaded, full, cloud.value)
         with part(cloud.value, "mock").MockedCloud() as mocked:
             counts: dict[str, int] = mocked.deploy(cloud_plan)
-            snapshot = part(cloud.value, "collect").collect(mocked.source())
+            snapshot = part(cloud.value, "observe").collect(mocked.source())
         if snapshot_out is not None:
             write_snapshot(snapshot, snapshot_out)
         report = _verify(loaded, cloud.value, snapshot)
@@ -275,7 +275,7 @@ def collect(
     from infra.snapshot import write_snapshot
 
     try:
-        collector = part(cloud.value, "collect")
+        collector = part(cloud.value, "observe")
         source = collector.live_source(region=region, **_live_options(project, subscription))
         written = write_snapshot(collector.collect(source), out_dir)
     except BulkheadError as exc:
@@ -300,7 +300,7 @@ def audit(
     try:
         raw = _read_cloud(cloud.value, region, snapshot, _live_options(project, subscription))
         with fewer_collections():
-            network = part(cloud.value, "normalize").normalize(raw, None)
+            network = part(cloud.value, "observe").normalize(raw, None)
             observed = evaluate(network)
     except BulkheadError as exc:
         fail(exc)
@@ -320,7 +320,7 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
         raise UsageError("pass exactly one of --region (read the live account) or --snapshot DIR (a saved snapshot)")
     if snapshot is not None:
         return read_snapshot(snapshot)
-    collector = part(cloud, "collect")
+    collector = part(cloud, "observe")
     return collector.collect(collector.live_source(region=region, **options))
 
 
@@ -330,7 +330,7 @@ def _verify(loaded: Loaded, cloud: str, snapshot: dict):
     from infra.verify import verify as compare
 
     with fewer_collections():
-        return compare(loaded.model, part(cloud, "normalize").normalize(snapshot, loaded.model))
+        return compare(loaded.model, part(cloud, "observe").normalize(snapshot, loaded.model))
 
 
 def _check_declared(loaded: Loaded, cloud: str) -> None:

@@ -205,7 +205,7 @@ def plan_problems(model: Model) -> list[Problem]:
 
 def quota_usage(cloud_plan: CloudPlan) -> list[QuotaUsage]:
     """The provider's own count of what this plan needs against each of its quotas."""
-    usages: list[QuotaUsage] = part(cloud_plan.cloud, "plan").quota_usage(cloud_plan)
+    usages: list[QuotaUsage] = part(cloud_plan.cloud, "build").quota_usage(cloud_plan)
     return usages
 
 

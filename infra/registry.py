@@ -1,27 +1,33 @@
 """Providers register themselves through the `bulkhead.providers` entry point group.
 
 infra never imports a provider by name and never asks `if cloud == "aws"`: it looks the
-provider up here and loads the one part it needs (plan, build, mock, collect, normalize)
-lazily, so `bulkhead verify` never imports a builder.
+provider up here and loads the one pipeline it needs lazily: `build` (rule plan and Pulumi
+component), `observe` (collect and normalize) or `mock` (the mocked cloud). `bulkhead
+verify` therefore never imports a builder, and `validate` never imports Pulumi.
+
+A pipeline whose third-party packages are not installed (an extra left out at install time)
+is refused with the extra to install, never an ImportError.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Literal
+from typing import Any, Literal
 
 from infra.errors import UsageError
 
-Part = Literal["plan", "build", "mock", "collect", "normalize", "services", "simulate"]
+Part = Literal["build", "observe", "mock"]
+OWN_PACKAGES = ("infra", "providers")
 
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """Where a provider keeps each part: a module path per part (same file names per cloud)."""
+    """Where a provider lives: `<package>.build`, `<package>.observe`, `<package>.mock`."""
 
     name: str
     package: str
@@ -52,3 +58,42 @@ def provider(cloud: str) -> ProviderSpec:
 
 def part(cloud: str, name: Part) -> ModuleType:
     return provider(cloud).module(name)
+
+
+def needs(module: str, extra: str) -> ModuleType:
+    """Import the third-party package a command needs, or refuse naming the extra that installs it.
+
+    Providers import their cloud SDKs through this at the moment of use, so a module that only
+    sometimes needs an SDK (collect.py: live reads yes, snapshots no) loads without it.
+    """
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or module).split(".")[0]
+        raise UsageError(f"this needs the Python package '{missing}', which is not installed; "
+                         f"install it with: pip install 'bulkhead[{extra}]'") from None
+
+
+def lazy_exports(package: str, exports: Mapping[str, str], extra: str) -> Callable[[str], Any]:
+    """A module `__getattr__` (PEP 562) that imports `exports[name]` (a submodule) on first use.
+
+    A sub-package re-exports its public functions this way so that importing one of its
+    modules (the pure rule plan, say) never drags in the others' SDKs. A missing third-party
+    package becomes a UsageError naming the extra that installs it. An exported name must not
+    also be a module of the package: importing that module would put the module in its place.
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        try:
+            module = importlib.import_module(f"{package}.{exports[name]}")
+        except ModuleNotFoundError as exc:
+            missing = (exc.name or "").split(".")[0]
+            if not missing or missing in OWN_PACKAGES:
+                raise
+            raise UsageError(f"{package} needs the Python package '{missing}', which is not installed; "
+                             f"install it with: pip install 'bulkhead[{extra}]'") from None
+        return getattr(module, name)
+
+    return __getattr__

@@ -19,8 +19,8 @@ from infra.model import Model
 from infra.plan import make_plan
 from infra.registry import part
 from infra.snapshot import Snapshot
-from providers.aws.collect import collect
-from providers.aws.mock import MockedCloud, Registration, mocked_session
+from providers.aws.mock.cloud import MockedCloud, Registration, mocked_session
+from providers.aws.observe.collect import collect
 from tests.aws.awsexpect import Account, read_account
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,4 +73,4 @@ def _deployed_alone(cloud: str, path: Path) -> Snapshot:
     model = load_model(path).model
     with part(cloud, "mock").MockedCloud() as mocked:
         mocked.deploy(make_plan(model).cloud(cloud))
-        return part(cloud, "collect").collect(mocked.source())  # type: ignore[no-any-return]
+        return part(cloud, "observe").collect(mocked.source())  # type: ignore[no-any-return]

@@ -18,7 +18,7 @@ def captured(monkeypatch):
     """Replace live_source + collect of every provider with recorders (no network here)."""
     calls: list[tuple[str, dict]] = []
     for cloud in ("aws", "gcp", "azure"):
-        collector = part(cloud, "collect")
+        collector = part(cloud, "observe")
 
         def live_source(cloud=cloud, **options):
             calls.append((cloud, options))
@@ -45,13 +45,13 @@ def test_collect_passes_the_azure_subscription(captured, tmp_path):
 
 
 def test_verify_reads_the_gcp_project_from_the_model_when_none_is_given(captured, monkeypatch):
-    monkeypatch.setattr(part("gcp", "normalize"), "normalize", lambda snapshot, model: _stop())
+    monkeypatch.setattr(part("gcp", "observe"), "normalize", lambda snapshot, model: _stop())
     CliRunner().invoke(app, ["verify", str(EXAMPLE), "--cloud", "gcp", "--region", "us-central1"])
     assert captured == [("gcp", {"region": "us-central1", "project": "ai-platform-prod"})]
 
 
 def test_verify_prefers_the_project_on_the_command_line(captured, monkeypatch):
-    monkeypatch.setattr(part("gcp", "normalize"), "normalize", lambda snapshot, model: _stop())
+    monkeypatch.setattr(part("gcp", "observe"), "normalize", lambda snapshot, model: _stop())
     CliRunner().invoke(app, ["verify", str(EXAMPLE), "--cloud", "gcp", "--region", "us-central1",
                              "--project", "staging"])
     assert captured == [("gcp", {"region": "us-central1", "project": "staging"})]

@@ -1,13 +1,16 @@
 """Check the import boundaries DESIGN.md sets, by reading every import with `ast` (nothing runs).
 
 1. infra/ is cloud-neutral: no module under infra/ imports a cloud SDK (boto3, botocore,
-   moto, google.*, azure.*), any Pulumi package (pulumi, pulumi_*) or a provider (providers.*);
-   infra finds providers through the entry-point registry instead.
+   moto, google.*, azure.*, kubernetes), any Pulumi package (pulumi, pulumi_*) or a provider
+   (providers.*); infra finds providers through the entry-point registry instead.
 2. The proof is not a tautology: the verify pipeline (infra/reach.py, infra/verify.py,
-   infra/report.py, providers/*/collect.py, providers/*/normalize.py) never imports the build
-   pipeline (infra.plan, providers.*.plan, providers.*.build, providers.*.mock) or Pulumi,
-   directly or through any chain of project modules. Importing a module also runs its
-   packages' __init__ files, so those count as imported too. Imports inside functions count.
+   infra/report.py and everything under providers/*/observe/) never imports the build pipeline
+   (infra.plan, anything under providers/*/build/ or providers/*/mock/) or Pulumi.
+3. The builder never reads the cloud: nothing under providers/*/build/ imports anything under
+   providers/*/observe/. (mock/ may import both: it runs the program and may reuse collect.)
+
+Rules 2 and 3 hold directly and through any chain of project modules. Importing a module also
+runs its packages' __init__ files, so those count as imported too. Imports inside functions count.
 
 Usage: python tools/check_boundaries.py [ROOT]   (exit 1 and one line per violation)
 """
@@ -18,15 +21,16 @@ import ast
 import re
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGES = ("infra", "providers")
-CLOUD_SDKS = {"boto3", "botocore", "moto", "google", "azure"}
-VERIFY_GLOBS = ("infra/reach.py", "infra/verify.py", "infra/report.py",
-                "providers/*/collect.py", "providers/*/normalize.py")
-BUILD_ONLY = re.compile(r"^(infra\.plan|providers\.[^.]+\.(plan|build|mock|fake)[a-z_]*)(\..+)?$")
+CLOUD_SDKS = {"boto3", "botocore", "moto", "google", "azure", "kubernetes"}
+VERIFY_GLOBS = ("infra/reach.py", "infra/verify.py", "infra/report.py", "providers/*/observe/**/*.py")
+BUILD_GLOBS = ("providers/*/build/**/*.py",)
+BUILD_ONLY = re.compile(r"^(infra\.plan|providers\.[^.]+\.(build|mock))(\..+)?$")
+OBSERVE = re.compile(r"^providers\.[^.]+\.observe(\..+)?$")
 
 
 @dataclass(frozen=True)
@@ -113,13 +117,36 @@ def _first_target(module: Module, line: int, top: str) -> str:
 
 
 def verify_violations(root: Path, modules: dict[str, Module]) -> list[str]:
-    """One line per offending import statement, with the shortest chain from a verify module."""
+    """Rule 2: one line per offending import statement, with the shortest chain from a verify module."""
+    return _chain_violations(root, modules, VERIFY_GLOBS, _build_only,
+                             "the verify pipeline imports {bad} here ({chain}{also}); it must read only the "
+                             "model and the cloud, or the proof is a tautology")
+
+
+def build_violations(root: Path, modules: dict[str, Module]) -> list[str]:
+    """Rule 3: the builder compiles the model; it never depends on what observe/ reads from a cloud."""
+    return _chain_violations(root, modules, BUILD_GLOBS, _observe,
+                             "the build pipeline imports {bad} here ({chain}{also}); build/ never imports "
+                             "observe/: the pipelines meet only at the model and at the cloud")
+
+
+def _build_only(imp: Import, modules: dict[str, Module]) -> str | None:
+    if is_pulumi(imp.target):
+        return imp.target.split(".")[0]
+    return next((m for m in loaded_by(imp.target, modules) if BUILD_ONLY.match(m)), None)
+
+
+def _observe(imp: Import, modules: dict[str, Module]) -> str | None:
+    return next((m for m in loaded_by(imp.target, modules) if OBSERVE.match(m)), None)
+
+
+def _chain_violations(root: Path, modules: dict[str, Module], globs: tuple[str, ...],
+                      forbidden: Callable[[Import, dict[str, Module]], str | None], message: str) -> list[str]:
     found: dict[tuple[str, int, str], list[list[str]]] = {}
-    starts = sorted({module_name(root, p) for pattern in VERIFY_GLOBS for p in root.glob(pattern)})
+    starts = sorted({module_name(root, p) for pattern in globs for p in root.glob(pattern)} & set(modules))
     for start in starts:
         for chain, imp in _reachable(start, modules):
-            bad = imp.target.split(".")[0] if is_pulumi(imp.target) else next(
-                (m for m in loaded_by(imp.target, modules) if BUILD_ONLY.match(m)), None)
+            bad = forbidden(imp, modules)
             if bad is not None:
                 found.setdefault((chain[-1], imp.line, bad), []).append(chain)
     out = []
@@ -127,9 +154,8 @@ def verify_violations(root: Path, modules: dict[str, Module]) -> list[str]:
         first = min(chains, key=len)
         others = sorted({c[0] for c in chains} - {first[0]})
         also = f"; also loaded by {', '.join(others)}" if others else ""
-        out.append(f"{_rel(root, modules[where].path)}:{line}: the verify pipeline imports {bad} here "
-                   f"({' -> '.join(first + [bad])}{also}); it must read only the model and the cloud, "
-                   "or the proof is a tautology")
+        text = message.format(bad=bad, chain=" -> ".join(first + [bad]), also=also)
+        out.append(f"{_rel(root, modules[where].path)}:{line}: {text}")
     return out
 
 
@@ -153,7 +179,7 @@ def _rel(root: Path, path: Path) -> str:
 
 def check(root: Path) -> list[str]:
     modules = scan(root)
-    return infra_violations(root, modules) + verify_violations(root, modules)
+    return infra_violations(root, modules) + verify_violations(root, modules) + build_violations(root, modules)
 
 
 def main(argv: list[str]) -> int:
@@ -162,7 +188,7 @@ def main(argv: list[str]) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} import boundary violation(s) (see DESIGN.md: dependencies point one way)",
+        print(f"{len(problems)} import boundary violation(s) (see docs/contracts.md: dependencies point one way)",
               file=sys.stderr)
         return 1
     print(f"import boundaries ok: {len(scan(root))} modules under {', '.join(PACKAGES)}")

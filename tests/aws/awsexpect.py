@@ -1,7 +1,7 @@
 """Read a deployed AWS account back with boto3, and what the YAML model says it must hold.
 
 The expectations are written from the model and the product rules (DESIGN.md, the AWS
-build issue), NOT from providers/aws/plan.py: the neutral service -> AWS endpoint table,
+build issue), NOT from providers/aws/build/plan.py: the neutral service -> AWS endpoint table,
 the reply rules and the addressing (cidr + pinned slot) are spelled out again here, so a
 planner bug cannot hide behind its own output.
 """
@@ -187,7 +187,7 @@ def expected_nacl(model: Model, acct: Account, seg: str) -> dict[tuple[bool, str
         _add(want, (True, ANY, proto), ports)
         _add(want, (False, ANY, proto), reply(proto))
     for service in model.segments[seg].services:
-        # S3 has no CIDR a NACL can name: tcp 443 out to anywhere (documented in plan_nacl.py).
+        # S3 has no CIDR a NACL can name: tcp 443 out to anywhere (documented in build/nacls.py).
         hosts = {sid for e in endpoints_of(acct, service) for sid in e["SubnetIds"]}
         cidrs = [ANY] if service == "object-storage" else sorted(
             {s["CidrBlock"] for s in acct.subnets if s["SubnetId"] in hosts})

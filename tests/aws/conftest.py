@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from providers.aws.mock import Registration
+from providers.aws.mock.cloud import Registration
 from tests.deployments import AwsDeployed, aws_account
 
 ROOT = Path(__file__).resolve().parents[2]

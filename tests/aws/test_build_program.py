@@ -16,8 +16,15 @@ from infra.cli import app
 from infra.errors import UsageError
 from infra.load import load_model
 from infra.plan import make_plan
-from providers.aws import mock
-from providers.aws.mock import FAKE_CREDENTIALS, HANDLERS, MockedCloud, MotoMocks, UnsupportedResource, run_program
+from providers.aws.mock import cloud as mock
+from providers.aws.mock.cloud import (
+    FAKE_CREDENTIALS,
+    HANDLERS,
+    MockedCloud,
+    MotoMocks,
+    UnsupportedResource,
+    run_program,
+)
 from tests.aws.conftest import ROOT, RecordingMocks
 
 MODELS = ROOT / "tests" / "data" / "models"

@@ -1,6 +1,6 @@
 """The mocked AWS reuses its boto3 clients across accounts; each `MockedCloud` still starts empty.
 
-providers/aws/mock.py makes one session and one client per region and service per process
+providers/aws/mock/cloud.py makes one session and one client per region and service per process
 (a fresh one costs up to 300 ms). These tests hold it to what that relies on: moto
 intercepts a reused client in every later mocked account, and a new account never sees
 what an earlier one held.
@@ -8,7 +8,7 @@ what an earlier one held.
 
 from __future__ import annotations
 
-from providers.aws.mock import MockedCloud, MotoMocks, mocked_client
+from providers.aws.mock.cloud import MockedCloud, MotoMocks, mocked_client
 
 
 def _vpc_cidrs(cloud: MockedCloud) -> set[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from infra.model import Model
 from infra.snapshot import Snapshot
 from infra.verify import Report, verify
-from providers.azure.normalize import normalize
+from providers.azure.observe.normalize import normalize
 
 
 @dataclass

@@ -16,8 +16,8 @@ import pytest
 
 from infra.load import load_model
 from infra.model import Model
-from providers.azure.collect import collect
-from providers.azure.mock import MockedCloud
+from providers.azure.mock.cloud import MockedCloud
+from providers.azure.observe.collect import collect
 from tests.azure.azsession import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,11 +11,11 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from infra.errors import CloudError
-from providers.azure.arm_models import UnknownField, to_rest
-from providers.azure.collect import AzureSource, NoAuth, StaticToken, collect
-from providers.azure.fake_arm import FakeArm
-from providers.azure.mock import SUBSCRIPTION, MockedCloud, UnsupportedResource, _ArmMocks
-from providers.azure.state import items
+from providers.azure.mock.arm import FakeArm
+from providers.azure.mock.arm_models import UnknownField, to_rest
+from providers.azure.mock.cloud import SUBSCRIPTION, MockedCloud, NoAuth, StaticToken, UnsupportedResource, _ArmMocks
+from providers.azure.observe.collect import AzureSource, collect
+from providers.azure.observe.state import items
 from tests.azure.azsession import Subscription
 
 

@@ -26,7 +26,7 @@ MULTI = [ROOT / "examples" / "ai-platform.yaml", Path(__file__).parent / "models
 
 def matrix(path: Path, cloud: str) -> dict[tuple[str, str, str], PortSet]:
     model = load_model(path).model
-    network = part(cloud, "normalize").normalize(snapshot(cloud, path), model)
+    network = part(cloud, "observe").normalize(snapshot(cloud, path), model)
     return {(p.src, p.dst, p.protocol): p.ports for p in evaluate(network)}
 
 

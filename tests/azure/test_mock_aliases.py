@@ -9,7 +9,7 @@ import pulumi
 
 from infra.load import load_model
 from infra.plan import make_plan
-from providers.azure.mock import MockedCloud, without_aliases
+from providers.azure.mock.cloud import MockedCloud, without_aliases
 
 # Private endpoints, DNS zones, links and a storage account: every kind of resource but NAT.
 MODELS = [Path(__file__).parent / "models" / "az-services.yaml", Path(__file__).parent / "models" / "az-egress.yaml"]

@@ -7,7 +7,7 @@ from typing import Any
 from infra.load import parse_model
 from infra.ports import PortSet
 from infra.reach import evaluate
-from providers.azure.normalize import normalize
+from providers.azure.observe.normalize import normalize
 
 MODEL = parse_model("""
 name: hand

@@ -7,7 +7,7 @@ from ipaddress import IPv4Network
 
 from infra.load import parse_model
 from infra.plan import make_plan
-from providers.azure.plan import quota_usage, rule_plan
+from providers.azure.build.plan import quota_usage, rule_plan
 
 MODEL = """
 name: shop

@@ -14,7 +14,7 @@ from azure.mgmt.network import models as m
 
 from infra.ports import PortSet
 from infra.verify import Finding, Report
-from providers.azure.collect import collect
+from providers.azure.observe.collect import collect
 from tests.azure.azsession import Subscription, check
 
 RG = "ai-platform-network"

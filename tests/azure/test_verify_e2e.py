@@ -11,8 +11,8 @@ from infra.model import Model
 from infra.plan import make_plan
 from infra.ports import PortSet
 from infra.verify import intended_paths
-from providers.azure.collect import collect
-from providers.azure.mock import MockedCloud
+from providers.azure.mock.cloud import MockedCloud
+from providers.azure.observe.collect import collect
 from tests.azure.azsession import Subscription, check
 
 THOROUGH = os.environ.get("BULKHEAD_THOROUGH") == "1"

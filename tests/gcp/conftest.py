@@ -23,8 +23,8 @@ from infra.load import load_model
 from infra.model import Model
 from infra.plan import make_plan
 from infra.snapshot import Snapshot
-from providers.gcp.collect import collect
-from providers.gcp.mock import MockedCloud
+from providers.gcp.mock.cloud import MockedCloud
+from providers.gcp.observe.collect import collect
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_FILES = [ROOT / "examples" / "ai-platform.yaml", *sorted((ROOT / "tests" / "data" / "models").glob("*.yaml"))]

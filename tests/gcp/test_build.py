@@ -1,7 +1,7 @@
 """What the GCP build leaves in the project, read back through google-cloud-compute.
 
 Expectations come from the YAML model and the GCP build issue, spelled out here (slot
-addresses, the role per service, the restricted VIP), never from providers/gcp/plan.py.
+addresses, the role per service, the restricted VIP), never from providers/gcp/build/plan.py.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def matrix(cloud: str, path, keep: set[str]) -> set[tuple[str, str, str, object]
     from infra.registry import part
 
     model = load_model(path).model
-    observed = evaluate(part(cloud, "normalize").normalize(snapshot(cloud, path), model))
+    observed = evaluate(part(cloud, "observe").normalize(snapshot(cloud, path), model))
     return {(p.src, p.dst, p.protocol, p.ports) for p in observed if p.src in keep and p.dst in keep}
 
 

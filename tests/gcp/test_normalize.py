@@ -11,7 +11,7 @@ from infra.errors import CloudError
 from infra.ports import PortSet
 from infra.reach import evaluate
 from infra.verify import verify
-from providers.gcp.normalize import normalize
+from providers.gcp.observe.normalize import normalize
 from tests.gcp.conftest import Deployed
 
 P = "ai-platform-prod"
@@ -115,7 +115,7 @@ def test_the_mock_refuses_a_resource_type_it_does_not_implement() -> None:
     import pulumi
     import pulumi_gcp as gcp
 
-    from providers.gcp.mock import MockedCloud, _Mocks
+    from providers.gcp.mock.cloud import MockedCloud, _Mocks
 
     with MockedCloud() as cloud:
         pulumi.runtime.set_mocks(_Mocks(cloud.store), preview=False)
@@ -127,8 +127,8 @@ def test_the_mock_refuses_a_resource_type_it_does_not_implement() -> None:
 
 
 def test_collecting_from_a_fake_that_is_gone_is_a_cloud_error() -> None:
-    from providers.gcp.collect import collect
-    from providers.gcp.mock import MockedCloud
+    from providers.gcp.mock.cloud import MockedCloud
+    from providers.gcp.observe.collect import collect
 
     with MockedCloud() as cloud:
         source = cloud.source()

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from infra.model import SERVICES, Model
 from infra.plan import make_plan
 from infra.verify import verify
-from providers.gcp.collect import collect
-from providers.gcp.mock import MockedCloud
-from providers.gcp.normalize import normalize
+from providers.gcp.mock.cloud import MockedCloud
+from providers.gcp.observe.collect import collect
+from providers.gcp.observe.normalize import normalize
 
 # A deploy into the mocked GCP is ~0.3 s: 20 examples per property in CI, 100 with BULKHEAD_THOROUGH=1.
 # CI draws the same examples every run (a landing must not hinge on luck); thorough runs explore.

@@ -10,7 +10,7 @@ from google.cloud import compute_v1
 
 from infra.ports import PortSet
 from infra.verify import Finding, verify
-from providers.gcp.normalize import normalize
+from providers.gcp.observe.normalize import normalize
 from tests.gcp.conftest import Live
 
 NET = "global/networks/ai-platform-vpc"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.verify import intended_paths, verify
-from providers.gcp.normalize import normalize
+from providers.gcp.observe.normalize import normalize
 from tests.gcp.conftest import Deployed, gcp_models
 
 STEMS = sorted(gcp_models())

@@ -17,8 +17,8 @@ from infra.load import load_model
 from infra.model import Model
 from infra.plan import make_plan
 from infra.snapshot import Snapshot
-from providers.aws.collect import collect
-from providers.aws.mock import MockedCloud
+from providers.aws.mock.cloud import MockedCloud
+from providers.aws.observe.collect import collect
 from tests.deployments import aws_account
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from infra.ports import PROTOCOLS
 from infra.reach import evaluate
 from infra.snapshot import read_snapshot, write_snapshot
 from infra.verify import intended_paths, verify
-from providers.aws.normalize import normalize
+from providers.aws.observe.normalize import normalize
 from tests.verify.conftest import aws_models, deploy_together
 
 THOROUGH = bool(os.environ.get("BULKHEAD_THOROUGH"))

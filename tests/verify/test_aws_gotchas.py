@@ -18,7 +18,7 @@ from infra.ports import json_ports
 from infra.reach import evaluate
 from infra.snapshot import read_snapshot
 from infra.verify import verify
-from providers.aws.normalize import normalize
+from providers.aws.observe.normalize import normalize
 
 ROOT = Path(__file__).parent.parent / "data" / "snapshots" / "aws"
 CASES = sorted(p.name for p in ROOT.iterdir() if p.is_dir())

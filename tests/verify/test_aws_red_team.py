@@ -22,7 +22,7 @@ from infra.cli import app
 from infra.load import load_model
 from infra.snapshot import Snapshot, write_snapshot
 from infra.verify import Finding, verify
-from providers.aws.normalize import normalize
+from providers.aws.observe.normalize import normalize
 from tests.verify.conftest import ROOT, deploy_and_change
 
 MODEL = load_model(ROOT / "tests" / "verify" / "red_team.yaml").model

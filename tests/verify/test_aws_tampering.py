@@ -13,7 +13,7 @@ import pytest
 
 from infra.load import load_model
 from infra.verify import Finding, verify
-from providers.aws.normalize import normalize
+from providers.aws.observe.normalize import normalize
 from tests.verify.conftest import TAMPER_MODEL, deploy_and_change
 
 MODEL = load_model(TAMPER_MODEL).model

@@ -20,7 +20,7 @@ from infra.reach import Filter, Network, Posture, Rule, Side
 from infra.report import audit_json, report_json, sarif
 from infra.snapshot import read_snapshot
 from infra.verify import intended_paths, verify
-from providers.aws.normalize import normalize
+from providers.aws.observe.normalize import normalize
 
 GOTCHAS = Path(__file__).parent.parent / "data" / "snapshots" / "aws"
 MODEL_TEXT = """name: shop
@@ -159,7 +159,7 @@ def test_verify_exits_0_on_a_matching_snapshot_and_2_on_a_missing_folder_or_both
 def test_a_cloud_api_refusal_during_collect_is_a_cloud_error_naming_the_operation() -> None:
     import boto3
 
-    from providers.aws.collect import collect
+    from providers.aws.observe.collect import collect
 
     ec2 = boto3.client("ec2", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
     with Stubber(ec2) as stub:
@@ -172,9 +172,10 @@ def test_a_cloud_api_refusal_during_collect_is_a_cloud_error_naming_the_operatio
 
 
 def test_the_verify_pipeline_never_imports_the_build_pipeline() -> None:
-    code = ("import sys, infra.reach, infra.verify, infra.report, providers.aws.collect, providers.aws.normalize;"
+    code = ("import sys, infra.reach, infra.verify, infra.report;"
+            "import providers.aws.observe.collect, providers.aws.observe.normalize;"
             "bad = [m for m in sys.modules if m in ('infra.plan', 'pulumi') or m.startswith('pulumi_') or "
-            "(m.startswith('providers.') and m.rsplit('.', 1)[-1] in ('plan', 'build', 'mock', 'services'))];"
+            "(m.startswith('providers.') and (set(m.split('.')) & {'build', 'mock'} or m.endswith('.services')))];"
             "print(bad)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

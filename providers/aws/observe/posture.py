@@ -1,0 +1,210 @@
+"""Posture findings: configuration that weakens segmentation even where no path is open yet.
+
+- a VPC without active flow logs (or whose delivery fails);
+- the VPC default security group with any rule (it should be emptied and unused);
+- an interface, instance or interface endpoint in the default security group;
+- a segment subnet on the VPC default NACL (allow-all unless neutralised);
+- a subnet in the model's VPC that belongs to no segment and is not the builder's (an
+  unmodelled subnet: its workloads are outside the proof, and rules naming its range name
+  no endpoint, so whatever they open would go unreported);
+- public IPv4 addresses (auto-assigned or on an interface) in a subnet of a segment the
+  model gives no internet ingress ("non-edge");
+- defence in depth, even while another layer still blocks the path: a security group rule
+  of a non-edge segment admitting a public CIDR (0.0.0.0/0, ::/0, ...); a route to an
+  internet gateway in a non-edge segment's table (a public subnet); a NACL entry allowing
+  every protocol from or to anywhere;
+- a route to a transit gateway, peering connection, VPN gateway or other target that leaves
+  the VPC: never silently ignored, since what lies beyond is unverified.
+"""
+
+from __future__ import annotations
+
+from infra.model import Model
+from infra.reach import INTERNET, Posture
+from providers.aws.observe.addresses import AddressBook, family
+from providers.aws.observe.endpoints import Endpoint
+from providers.aws.observe.resources import Json, Resources, tags
+from providers.aws.observe.security_groups import SgRule
+from providers.aws.observe.topology import MODEL_TAG, Iface, Scope
+
+
+def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: list[Iface],
+            endpoints: list[Endpoint], rules: dict[str, list[SgRule]], acls: dict[str, Json],
+            tables: dict[str, Json]) -> list[Posture]:
+    found = _flow_logs(resources, scope)
+    found += _default_groups(scope, rules)
+    found += _in_default_group(scope, ifaces, endpoints, resources)
+    found += _default_acl(scope, acls)
+    found += _allow_all_entries(scope, acls)
+    if model is not None:
+        found += _unmodelled_subnets(resources, scope, model)
+        found += _public_addresses(resources, scope, model, ifaces)
+        found += _internet_rules(scope, model, rules)
+        found += _internet_routes(scope, model, tables)
+    found += _unfollowed_routes(scope, tables)
+    return found
+
+
+def _non_edge(model: Model, segment: str | None) -> bool:
+    seg = model.segments.get(segment or "")
+    return seg is None or not seg.internet.ingress
+
+
+_PUBLIC = {fam: AddressBook(fam, {}, {}, ()) for fam in ("v4", "v6")}
+
+
+def _is_public(cidr: str) -> bool:
+    return INTERNET in _PUBLIC[family(cidr)].overlapping(cidr)
+
+
+def _internet_rules(scope: Scope, model: Model, rules: dict[str, list[SgRule]]) -> list[Posture]:
+    out = []
+    for segment, groups in sorted(scope.segment_groups.items()):
+        if not _non_edge(model, segment):
+            continue
+        for rule in (r for g in groups for r in rules.get(g, []) if not r.egress and r.cidr and _is_public(r.cidr)):
+            out.append(Posture(rule.id, f"security group {rule.group} of {segment} admits {rule.cidr} but the model "
+                               f"gives {segment} no internet ingress; remove the rule", (rule.id,), segment))
+    return out
+
+
+def _internet_routes(scope: Scope, model: Model, tables: dict[str, Json]) -> list[Posture]:
+    out = []
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        table = tables.get(subnet)
+        if table is None or not _non_edge(model, segment):
+            continue
+        for route in table.get("Routes", []):
+            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+            if str(route.get("GatewayId", "")).startswith("igw-") and dest:
+                rid = f"aws:rtb/{table['RouteTableId']}#{dest}"
+                out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {route['GatewayId']} (a public "
+                                   f"subnet) but the model gives {segment} no internet ingress; route via NAT or "
+                                   "remove the route", (rid,), segment))
+    return out
+
+
+# Route targets that lead out of the VPC somewhere bulkhead does not read: what lies beyond
+# (another VPC, an egress VPC behind a transit gateway, on-premises) is outside the proof.
+UNFOLLOWED = ("TransitGatewayId", "VpcPeeringConnectionId", "CoreNetworkArn", "LocalGatewayId",
+              "CarrierGatewayId")
+
+
+def _unfollowed_routes(scope: Scope, tables: dict[str, Json]) -> list[Posture]:
+    out = []
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        table = tables.get(subnet) or {}
+        for route in table.get("Routes", []):
+            target = next((route[k] for k in UNFOLLOWED if route.get(k)), None) or (
+                route.get("GatewayId") if str(route.get("GatewayId", "")).startswith("vgw-") else None)
+            dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or \
+                route.get("DestinationPrefixListId")
+            if target and dest:
+                rid = f"aws:rtb/{table['RouteTableId']}#{dest}"
+                out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {target}; bulkhead does not "
+                                   "follow traffic beyond this VPC, so whatever it reaches there is unverified",
+                                   (rid,), segment))
+    return out
+
+
+def _allow_all_entries(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
+    out = []
+    seen = set()
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        acl = acls.get(subnet)
+        if acl is None or acl.get("IsDefault") or acl["NetworkAclId"] in seen:
+            continue
+        seen.add(acl["NetworkAclId"])
+        for e in acl.get("Entries", []):
+            cidr = e.get("CidrBlock") or e.get("Ipv6CidrBlock")
+            if e.get("RuleAction") == "allow" and str(e.get("Protocol")) == "-1" and cidr in ("0.0.0.0/0", "::/0"):
+                rid = f"aws:nacl/{acl['NetworkAclId']}#{e.get('RuleNumber')}-{'out' if e.get('Egress') else 'in'}"
+                out.append(Posture(rid, f"network ACL {acl['NetworkAclId']} of {segment} allows all traffic "
+                                   f"{'to' if e.get('Egress') else 'from'} {cidr} (entry {e.get('RuleNumber')}); "
+                                   "allow only the model's flows", (rid,), segment))
+    return out
+
+
+def _flow_logs(resources: Resources, scope: Scope) -> list[Posture]:
+    out = []
+    for vpc in scope.vpcs:
+        logs = [f for f in resources["FlowLogs"] if f.get("ResourceId") == vpc]
+        active = [f for f in logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"
+                  and f.get("DeliverLogsStatus", "SUCCESS") != "FAILED"]
+        if not active:
+            what = "flow log delivery fails" if logs else "flow logs are off"
+            out.append(Posture(f"aws:vpc/{vpc}", f"{what} for {vpc}; enable VPC flow logs of ALL traffic "
+                               "so denied and accepted connections are recorded",
+                               tuple(f"aws:flowlog/{f.get('FlowLogId')}" for f in logs)))
+    return out
+
+
+def _default_groups(scope: Scope, rules: dict[str, list[SgRule]]) -> list[Posture]:
+    out = []
+    for vpc, group in scope.default_groups.items():
+        if vpc in scope.vpcs and rules.get(group):
+            ids = tuple(r.id for r in rules[group])
+            out.append(Posture(f"aws:sg/{group}", f"the default security group {group} of {vpc} has "
+                               f"{len(ids)} rule(s); remove them so nothing placed in it gets access", ids))
+    return out
+
+
+def _in_default_group(scope: Scope, ifaces: list[Iface], endpoints: list[Endpoint],
+                      resources: Resources) -> list[Posture]:
+    defaults = {g for v, g in scope.default_groups.items() if v in scope.vpcs}
+    out = []
+    for iface in ifaces:
+        hit = defaults.intersection(iface.groups)
+        if hit and not iface.notional:
+            segment = scope.endpoint_of_subnet.get(iface.subnet)
+            out.append(Posture(f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment or iface.subnet} "
+                               f"uses the default security group {min(hit)}; give it its segment's group",
+                               (f"aws:sg/{min(hit)}", f"aws:instance/{iface.resource}"), segment))
+    for ep in endpoints:
+        if ep.kind == "Interface" and ep.vpc in scope.vpcs and (not ep.groups or defaults.intersection(ep.groups)):
+            out.append(Posture(f"aws:vpce/{ep.id}", f"interface endpoint {ep.id} ({ep.service}) uses the default "
+                               "security group; give it a group that admits only the declaring segments"))
+    return out
+
+
+def _default_acl(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
+    out = []
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        acl = acls.get(subnet)
+        if acl is not None and acl.get("IsDefault"):
+            out.append(Posture(f"aws:subnet/{subnet}", f"subnet {subnet} of {segment} is on the default network "
+                               f"ACL {acl['NetworkAclId']}; associate the segment's own NACL",
+                               (f"aws:nacl/{acl['NetworkAclId']}",), segment))
+    return out
+
+
+def _unmodelled_subnets(resources: Resources, scope: Scope, model: Model) -> list[Posture]:
+    out = []
+    for subnet in resources["Subnets"]:
+        sid = subnet["SubnetId"]
+        if subnet.get("VpcId") in scope.vpcs and sid not in scope.endpoint_of_subnet \
+                and tags(subnet).get(MODEL_TAG) != model.name:
+            out.append(Posture(f"aws:subnet/{sid}", f"subnet {sid} ({subnet.get('CidrBlock')}) in the model's VPC "
+                               "belongs to no segment, so its workloads are outside the proof; tag it with its "
+                               "segment or remove it"))
+    return out
+
+
+def _public_addresses(resources: Resources, scope: Scope, model: Model, ifaces: list[Iface]) -> list[Posture]:
+    def non_edge(segment: str | None) -> bool:
+        return _non_edge(model, segment)
+
+    out = []
+    for subnet in resources["Subnets"]:
+        segment = scope.endpoint_of_subnet.get(subnet["SubnetId"])
+        if segment and subnet.get("MapPublicIpOnLaunch") and non_edge(segment):
+            out.append(Posture(f"aws:subnet/{subnet['SubnetId']}", f"subnet {subnet['SubnetId']} of {segment} "
+                               "assigns public IPv4 addresses on launch but the model gives it no internet "
+                               "ingress; turn MapPublicIpOnLaunch off", (), segment))
+    for iface in ifaces:
+        segment = scope.endpoint_of_subnet.get(iface.subnet)
+        if iface.public4 and not iface.notional and non_edge(segment):
+            out.append(Posture(f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment} has the public "
+                               f"address {iface.public4} but the model gives {segment} no internet ingress; "
+                               "release it", (f"aws:instance/{iface.resource}",), segment))
+    return out

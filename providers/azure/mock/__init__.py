@@ -1,0 +1,6 @@
+"""The mocked Azure for `bulkhead simulate` and tests: a CloudPlan enters, deployed by the real stack
+program under Pulumi's mock runtime into a loopback fake of Microsoft.Network; a source observe/collect reads leaves."""
+
+from infra.registry import lazy_exports
+
+__getattr__ = lazy_exports(__name__, {"MockedCloud": "cloud"}, extra="azure,mock")

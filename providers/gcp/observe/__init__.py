@@ -1,0 +1,10 @@
+"""GCP observe pipeline: the live cloud (read-only SDK calls in collect.py) or a saved snapshot
+enters; the neutral Network of filters (firewall rules, routes, subnets and IAM bindings, normalize.py) leaves."""
+
+# Imported eagerly: collect.py loads its cloud SDK only when it reads a live cloud, so
+# normalizing a saved snapshot needs no SDK. (A lazy re-export would clash: importing the
+# module observe.collect puts the module where the function `collect` should be.)
+from providers.gcp.observe.collect import collect, live_source
+from providers.gcp.observe.normalize import normalize
+
+__all__ = ["collect", "live_source", "normalize"]
