@@ -1,4 +1,4 @@
-"""Error types. Library code raises these; only infra/cli.py prints them and sets exit codes."""
+"""Error types. Library code raises these; only infra/cli/ prints them and sets exit codes."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Render a verification `Report` (or an audit): rich tables, the stable JSON, SARIF 2.1.0.
 
-Nothing here prints: the functions return documents and renderables, infra/cli.py prints.
+Nothing here prints: the functions return documents and renderables, infra/cli/ prints.
 The JSON shapes are a contract (DESIGN.md "Machine-readable output"): do not add keys.
 """
 
