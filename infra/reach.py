@@ -112,6 +112,8 @@ class Posture:
     message: str
     evidence: tuple[str, ...] = ()
     segment: str | None = None
+    check: str = ""  # the stable id of the check that raised it (infra/checks.py)
+    severity: str = "medium"
 
 
 @dataclass(frozen=True)

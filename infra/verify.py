@@ -33,6 +33,8 @@ class Finding:
     protocol: Protocol | None = None
     ports: PortSet | None = None
     loc: Loc = ()  # where in the model file the finding belongs (a flow, else a segment)
+    check: str | None = None  # posture findings: the stable check id (e.g. BH-AWS-FLOWLOGS-OFF)
+    severity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ def _posture(model: Model, cloud: str, posture: Posture) -> Finding:
     segment = posture.segment
     loc: Loc = ("segments", segment) if segment in model.segments else ("clouds", cloud)
     evidence = tuple(dict.fromkeys((posture.resource, *posture.evidence)))
-    return Finding("posture", posture.message, evidence, src=segment, loc=loc)
+    return Finding("posture", posture.message, evidence, src=segment, loc=loc, check=posture.check or None,
+                   severity=posture.severity)
 
 
 def _name(endpoint: str, subject: bool = False) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from infra.model import Model
 from infra.reach import INTERNET, Posture
+from providers.aws.observe import checks
 from providers.aws.observe.addresses import AddressBook, family
 from providers.aws.observe.endpoints import Endpoint
 from providers.aws.observe.resources import Json, Resources, tags
@@ -63,8 +64,9 @@ def _internet_rules(scope: Scope, model: Model, rules: dict[str, list[SgRule]]) 
         if not _non_edge(model, segment):
             continue
         for rule in (r for g in groups for r in rules.get(g, []) if not r.egress and r.cidr and _is_public(r.cidr)):
-            out.append(Posture(rule.id, f"security group {rule.group} of {segment} admits {rule.cidr} but the model "
-                               f"gives {segment} no internet ingress; remove the rule", (rule.id,), segment))
+            out.append(checks.SG_PUBLIC_INGRESS.posture(
+                rule.id, f"security group {rule.group} of {segment} admits {rule.cidr} but the model "
+                f"gives {segment} no internet ingress; remove the rule", (rule.id,), segment))
     return out
 
 
@@ -78,9 +80,10 @@ def _internet_routes(scope: Scope, model: Model, tables: dict[str, Json]) -> lis
             dest = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
             if str(route.get("GatewayId", "")).startswith("igw-") and dest:
                 rid = f"aws:rtb/{table['RouteTableId']}#{dest}"
-                out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {route['GatewayId']} (a public "
-                                   f"subnet) but the model gives {segment} no internet ingress; route via NAT or "
-                                   "remove the route", (rid,), segment))
+                out.append(checks.IGW_ROUTE_NON_EDGE.posture(
+                    rid, f"subnet {subnet} of {segment} routes {dest} to {route['GatewayId']} (a public "
+                    f"subnet) but the model gives {segment} no internet ingress; route via NAT or "
+                    "remove the route", (rid,), segment))
     return out
 
 
@@ -101,9 +104,10 @@ def _unfollowed_routes(scope: Scope, tables: dict[str, Json]) -> list[Posture]:
                 route.get("DestinationPrefixListId")
             if target and dest:
                 rid = f"aws:rtb/{table['RouteTableId']}#{dest}"
-                out.append(Posture(rid, f"subnet {subnet} of {segment} routes {dest} to {target}; bulkhead does not "
-                                   "follow traffic beyond this VPC, so whatever it reaches there is unverified",
-                                   (rid,), segment))
+                out.append(checks.ROUTE_LEAVES_VPC.posture(
+                    rid, f"subnet {subnet} of {segment} routes {dest} to {target}; bulkhead does not "
+                    "follow traffic beyond this VPC, so whatever it reaches there is unverified",
+                    (rid,), segment))
     return out
 
 
@@ -119,9 +123,10 @@ def _allow_all_entries(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
             cidr = e.get("CidrBlock") or e.get("Ipv6CidrBlock")
             if e.get("RuleAction") == "allow" and str(e.get("Protocol")) == "-1" and cidr in ("0.0.0.0/0", "::/0"):
                 rid = f"aws:nacl/{acl['NetworkAclId']}#{e.get('RuleNumber')}-{'out' if e.get('Egress') else 'in'}"
-                out.append(Posture(rid, f"network ACL {acl['NetworkAclId']} of {segment} allows all traffic "
-                                   f"{'to' if e.get('Egress') else 'from'} {cidr} (entry {e.get('RuleNumber')}); "
-                                   "allow only the model's flows", (rid,), segment))
+                out.append(checks.NACL_ALLOW_ALL.posture(
+                    rid, f"network ACL {acl['NetworkAclId']} of {segment} allows all traffic "
+                    f"{'to' if e.get('Egress') else 'from'} {cidr} (entry {e.get('RuleNumber')}); "
+                    "allow only the model's flows", (rid,), segment))
     return out
 
 
@@ -133,9 +138,10 @@ def _flow_logs(resources: Resources, scope: Scope) -> list[Posture]:
                   and f.get("DeliverLogsStatus", "SUCCESS") != "FAILED"]
         if not active:
             what = "flow log delivery fails" if logs else "flow logs are off"
-            out.append(Posture(f"aws:vpc/{vpc}", f"{what} for {vpc}; enable VPC flow logs of ALL traffic "
-                               "so denied and accepted connections are recorded",
-                               tuple(f"aws:flowlog/{f.get('FlowLogId')}" for f in logs)))
+            out.append(checks.FLOWLOGS_OFF.posture(
+                f"aws:vpc/{vpc}", f"{what} for {vpc}; enable VPC flow logs of ALL traffic "
+                "so denied and accepted connections are recorded",
+                tuple(f"aws:flowlog/{f.get('FlowLogId')}" for f in logs)))
     return out
 
 
@@ -144,8 +150,9 @@ def _default_groups(scope: Scope, rules: dict[str, list[SgRule]]) -> list[Postur
     for vpc, group in scope.default_groups.items():
         if vpc in scope.vpcs and rules.get(group):
             ids = tuple(r.id for r in rules[group])
-            out.append(Posture(f"aws:sg/{group}", f"the default security group {group} of {vpc} has "
-                               f"{len(ids)} rule(s); remove them so nothing placed in it gets access", ids))
+            out.append(checks.DEFAULT_SG_RULES.posture(
+                f"aws:sg/{group}", f"the default security group {group} of {vpc} has "
+                f"{len(ids)} rule(s); remove them so nothing placed in it gets access", ids))
     return out
 
 
@@ -157,13 +164,15 @@ def _in_default_group(scope: Scope, ifaces: list[Iface], endpoints: list[Endpoin
         hit = defaults.intersection(iface.groups)
         if hit and not iface.notional:
             segment = scope.endpoint_of_subnet.get(iface.subnet)
-            out.append(Posture(f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment or iface.subnet} "
-                               f"uses the default security group {min(hit)}; give it its segment's group",
-                               (f"aws:sg/{min(hit)}", f"aws:instance/{iface.resource}"), segment))
+            out.append(checks.DEFAULT_SG_IN_USE.posture(
+                f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment or iface.subnet} "
+                f"uses the default security group {min(hit)}; give it its segment's group",
+                (f"aws:sg/{min(hit)}", f"aws:instance/{iface.resource}"), segment))
     for ep in endpoints:
         if ep.kind == "Interface" and ep.vpc in scope.vpcs and (not ep.groups or defaults.intersection(ep.groups)):
-            out.append(Posture(f"aws:vpce/{ep.id}", f"interface endpoint {ep.id} ({ep.service}) uses the default "
-                               "security group; give it a group that admits only the declaring segments"))
+            out.append(checks.ENDPOINT_DEFAULT_SG.posture(
+                f"aws:vpce/{ep.id}", f"interface endpoint {ep.id} ({ep.service}) uses the default "
+                "security group; give it a group that admits only the declaring segments"))
     return out
 
 
@@ -172,9 +181,10 @@ def _default_acl(scope: Scope, acls: dict[str, Json]) -> list[Posture]:
     for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
         acl = acls.get(subnet)
         if acl is not None and acl.get("IsDefault"):
-            out.append(Posture(f"aws:subnet/{subnet}", f"subnet {subnet} of {segment} is on the default network "
-                               f"ACL {acl['NetworkAclId']}; associate the segment's own NACL",
-                               (f"aws:nacl/{acl['NetworkAclId']}",), segment))
+            out.append(checks.DEFAULT_NACL.posture(
+                f"aws:subnet/{subnet}", f"subnet {subnet} of {segment} is on the default network "
+                f"ACL {acl['NetworkAclId']}; associate the segment's own NACL",
+                (f"aws:nacl/{acl['NetworkAclId']}",), segment))
     return out
 
 
@@ -184,9 +194,10 @@ def _unmodelled_subnets(resources: Resources, scope: Scope, model: Model) -> lis
         sid = subnet["SubnetId"]
         if subnet.get("VpcId") in scope.vpcs and sid not in scope.endpoint_of_subnet \
                 and tags(subnet).get(MODEL_TAG) != model.name:
-            out.append(Posture(f"aws:subnet/{sid}", f"subnet {sid} ({subnet.get('CidrBlock')}) in the model's VPC "
-                               "belongs to no segment, so its workloads are outside the proof; tag it with its "
-                               "segment or remove it"))
+            out.append(checks.SUBNET_UNMODELLED.posture(
+                f"aws:subnet/{sid}", f"subnet {sid} ({subnet.get('CidrBlock')}) in the model's VPC "
+                "belongs to no segment, so its workloads are outside the proof; tag it with its "
+                "segment or remove it"))
     return out
 
 
@@ -198,13 +209,15 @@ def _public_addresses(resources: Resources, scope: Scope, model: Model, ifaces: 
     for subnet in resources["Subnets"]:
         segment = scope.endpoint_of_subnet.get(subnet["SubnetId"])
         if segment and subnet.get("MapPublicIpOnLaunch") and non_edge(segment):
-            out.append(Posture(f"aws:subnet/{subnet['SubnetId']}", f"subnet {subnet['SubnetId']} of {segment} "
-                               "assigns public IPv4 addresses on launch but the model gives it no internet "
-                               "ingress; turn MapPublicIpOnLaunch off", (), segment))
+            out.append(checks.SUBNET_AUTO_PUBLIC_IP.posture(
+                f"aws:subnet/{subnet['SubnetId']}", f"subnet {subnet['SubnetId']} of {segment} "
+                "assigns public IPv4 addresses on launch but the model gives it no internet "
+                "ingress; turn MapPublicIpOnLaunch off", (), segment))
     for iface in ifaces:
         segment = scope.endpoint_of_subnet.get(iface.subnet)
         if iface.public4 and not iface.notional and non_edge(segment):
-            out.append(Posture(f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment} has the public "
-                               f"address {iface.public4} but the model gives {segment} no internet ingress; "
-                               "release it", (f"aws:instance/{iface.resource}",), segment))
+            out.append(checks.PUBLIC_IP_NON_EDGE.posture(
+                f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment} has the public "
+                f"address {iface.public4} but the model gives {segment} no internet ingress; "
+                "release it", (f"aws:instance/{iface.resource}",), segment))
     return out

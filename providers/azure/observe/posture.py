@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from infra.model import Model
 from infra.reach import Posture
+from providers.azure.observe import checks
 from providers.azure.observe.state import AzureState, Json, props, ref
 
 POLICIES_ON = {"enabled", "networksecuritygroupenabled"}
@@ -20,7 +21,8 @@ POLICIES_ON = {"enabled", "networksecuritygroupenabled"}
 def findings(state: AzureState, vnets: list[Json], places: dict[str, Json], model: Model | None) -> tuple[Posture, ...]:
     out: list[Posture] = []
     if model is not None and not vnets:
-        out.append(Posture("azure:vnet", f"no virtual network is tagged bulkhead:model={model.name}"))
+        out.append(checks.VNET_NOT_FOUND.posture(
+            "azure:vnet", f"no virtual network is tagged bulkhead:model={model.name}"))
     out += _flow_logs(state, vnets, places)
     for segment, subnet in sorted(places.items()):
         out += _subnet(subnet, segment, model)
@@ -38,8 +40,9 @@ def _flow_logs(state: AzureState, vnets: list[Json], places: dict[str, Json]) ->
         uncovered = [s for s in state.subnets(vnet) if id(s) in set(map(id, places.values()))
                      and ref(s) not in enabled and ref(props(s).get("networkSecurityGroup")) not in enabled]
         if uncovered or not places:
-            out.append(Posture(str(vnet.get("id")), f"virtual network {vnet.get('name')} has no enabled flow log "
-                               "(Network Watcher VNet flow logs): traffic is not recorded"))
+            out.append(checks.FLOWLOGS_OFF.posture(
+                str(vnet.get("id")), f"virtual network {vnet.get('name')} has no enabled flow log "
+                "(Network Watcher VNet flow logs): traffic is not recorded"))
     return out
 
 
@@ -47,15 +50,18 @@ def _subnet(subnet: Json, segment: str, model: Model | None) -> list[Posture]:
     p, rid, name = props(subnet), str(subnet.get("id")), subnet.get("name")
     out = []
     if not ref(p.get("networkSecurityGroup")):
-        out.append(Posture(rid, f"subnet {name} has no network security group: Azure allows all traffic at "
-                           "that layer", segment=segment))
+        out.append(checks.SUBNET_NO_NSG.posture(
+            rid, f"subnet {name} has no network security group: Azure allows all traffic at "
+            "that layer", segment=segment))
     if p.get("defaultOutboundAccess") is not False:
-        out.append(Posture(rid, f"subnet {name} has default outbound access on: its workloads get an implicit "
-                           "public address; set defaultOutboundAccess to false", segment=segment))
+        out.append(checks.DEFAULT_OUTBOUND.posture(
+            rid, f"subnet {name} has default outbound access on: its workloads get an implicit "
+            "public address; set defaultOutboundAccess to false", segment=segment))
     nat = ref(p.get("natGateway"))
     if nat and model is not None and segment in model.segments and not model.segments[segment].internet.egress:
-        out.append(Posture(rid, f"subnet {name} has NAT gateway {nat.rsplit('/', 1)[-1]} but segment {segment} "
-                           "declares no internet egress", (f"azure:nat/{nat.rsplit('/', 1)[-1]}",), segment))
+        out.append(checks.NAT_WITHOUT_EGRESS.posture(
+            rid, f"subnet {name} has NAT gateway {nat.rsplit('/', 1)[-1]} but segment {segment} "
+            "declares no internet egress", (f"azure:nat/{nat.rsplit('/', 1)[-1]}",), segment))
     return out
 
 
@@ -68,8 +74,10 @@ def _endpoint_subnets(state: AzureState, vnets: list[Json], segment_subnets: set
                 continue
             p, rid, name = props(subnet), str(subnet.get("id")), subnet.get("name")
             if str(p.get("privateEndpointNetworkPolicies", "Disabled")).lower() not in POLICIES_ON:
-                out.append(Posture(rid, f"subnet {name} holds private endpoints with network policies off: NSG "
-                                   "rules do not apply to them; set privateEndpointNetworkPolicies to Enabled"))
+                out.append(checks.ENDPOINT_POLICIES_OFF.posture(
+                    rid, f"subnet {name} holds private endpoints with network policies off: NSG "
+                    "rules do not apply to them; set privateEndpointNetworkPolicies to Enabled"))
             if id(subnet) not in segment_subnets and not ref(p.get("networkSecurityGroup")):
-                out.append(Posture(rid, f"subnet {name} holds private endpoints and has no network security group"))
+                out.append(checks.ENDPOINT_SUBNET_NO_NSG.posture(
+                    rid, f"subnet {name} holds private endpoints and has no network security group"))
     return out

@@ -17,6 +17,7 @@ from typing import Any
 from infra.model import Model
 from infra.reach import Posture
 from infra.snapshot import Snapshot
+from providers.gcp.observe import checks
 from providers.gcp.observe.firewalls import Place
 
 Json = dict[str, Any]
@@ -42,9 +43,10 @@ def _flow_logs(places: tuple[Place, ...], subnets: dict[str, Json]) -> list[Post
     for place in places:
         sub = subnets[place.subnet]
         if not ((sub.get("logConfig") or {}).get("enable") or sub.get("enableFlowLogs")):
-            out.append(Posture(f"gcp:subnet/{place.subnet}", f"VPC flow logs are off on {place.segment}'s subnet "
-                               f"{place.subnet}; enable logConfig on the subnet",
-                               (f"gcp:subnet/{place.subnet}#logConfig",), place.segment))
+            out.append(checks.FLOWLOGS_OFF.posture(
+                f"gcp:subnet/{place.subnet}", f"VPC flow logs are off on {place.segment}'s subnet "
+                f"{place.subnet}; enable logConfig on the subnet",
+                (f"gcp:subnet/{place.subnet}#logConfig",), place.segment))
     return out
 
 
@@ -52,7 +54,7 @@ def _google_access(places: tuple[Place, ...], subnets: dict[str, Json], model: M
     out = []
     for place in places:
         if subnets[place.subnet].get("privateIpGoogleAccess") and not model.segments[place.segment].services:
-            out.append(Posture(
+            out.append(checks.PGA_WITHOUT_SERVICES.posture(
                 f"gcp:subnet/{place.subnet}",
                 f"Private Google Access is on for {place.segment}, which declares no services; turn it off "
                 "or declare the services it needs",
@@ -62,8 +64,9 @@ def _google_access(places: tuple[Place, ...], subnets: dict[str, Json], model: M
 
 def _missing(places: tuple[Place, ...], model: Model) -> list[Posture]:
     found = {p.segment for p in places}
-    return [Posture(f"gcp:segment/{s}", f"segment {s} is placed on gcp but no subnet labelled for it was found; "
-                    "deploy the model or check the project and region collected", (), s)
+    return [checks.SEGMENT_NOT_FOUND.posture(
+        f"gcp:segment/{s}", f"segment {s} is placed on gcp but no subnet labelled for it was found; "
+        "deploy the model or check the project and region collected", (), s)
             for s in model.segments if "gcp" in model.placement(s) and s not in found]
 
 
@@ -74,15 +77,17 @@ def _nat(snapshot: Snapshot, places: tuple[Place, ...], subnets: dict[str, Json]
             if nat.get("sourceSubnetworkIpRangesToNat") in ALL_SUBNETS:
                 served |= {s["name"] for s in subnets.values() if s.get("network") == router.get("network")}
             served |= {str(s.get("name", "")).rsplit("/", 1)[-1] for s in nat.get("subnetworks") or []}
-    return [Posture(f"gcp:subnet/{p.subnet}", f"{p.segment} declares internet egress but no Cloud NAT serves its "
-                    f"subnet {p.subnet}; instances without external IPs cannot reach out", (), p.segment)
+    return [checks.NAT_MISSING.posture(
+        f"gcp:subnet/{p.subnet}", f"{p.segment} declares internet egress but no Cloud NAT serves its "
+        f"subnet {p.subnet}; instances without external IPs cannot reach out", (), p.segment)
             for p in places if model.segments[p.segment].internet.egress and p.subnet not in served]
 
 
 def _rule_logging(snapshot: Snapshot, places: tuple[Place, ...]) -> list[Posture]:
     networks = {p.network for p in places}
-    return [Posture(f"gcp:firewall/{fw['name']}", f"firewall rule {fw['name']} does not log; enable logConfig "
-                    "so every decision it makes can be audited", (f"gcp:firewall/{fw['name']}",))
+    return [checks.FIREWALL_LOGGING_OFF.posture(
+        f"gcp:firewall/{fw['name']}", f"firewall rule {fw['name']} does not log; enable logConfig "
+        "so every decision it makes can be audited", (f"gcp:firewall/{fw['name']}",))
             for fw in _items(snapshot, "firewalls.json")
             if fw.get("network") in networks and not fw.get("disabled")
             and not (fw.get("logConfig") or {}).get("enable")]
@@ -95,18 +100,20 @@ def _policies(snapshot: Snapshot, places: tuple[Place, ...]) -> list[Posture]:
         name = link.rsplit("/", 1)[-1]
         docs = [doc for key, doc in snapshot.items() if key.endswith(f"/effective-firewalls-{name}.json")]
         if not docs:
-            out.append(Posture(f"gcp:network/{name}", f"the effective firewalls of network {name} were not collected, "
-                               "so hierarchical and network firewall policies were not checked", ()))
+            out.append(checks.EFFECTIVE_FIREWALLS_UNREAD.posture(
+                f"gcp:network/{name}", f"the effective firewalls of network {name} were not collected, "
+                "so hierarchical and network firewall policies were not checked", ()))
         for policy in (p for doc in docs for p in doc.get("firewallPolicys") or []):
             if policy.get("rules"):
                 pid = policy.get("name") or policy.get("shortName") or "?"
-                out.append(Posture(
+                out.append(checks.FIREWALL_POLICY_NOT_EVALUATED.posture(
                     f"gcp:firewall-policy/{pid}",
                     f"firewall policy {pid} ({policy.get('type', 'unknown type')}, {len(policy['rules'])} rules) "
                     f"applies to network {name} and was NOT evaluated; its rules can open or close paths "
                     "before or after the VPC rules", (f"gcp:firewall-policy/{pid}",)))
     for net in _items(snapshot, "networks.json"):
         if net.get("selfLink") in {p.network for p in places} and net.get("firewallPolicy"):
-            out.append(Posture(f"gcp:network/{net['name']}", f"network {net['name']} has firewall policy "
-                               f"{net['firewallPolicy']} attached, which was NOT evaluated", ()))
+            out.append(checks.FIREWALL_POLICY_NOT_EVALUATED.posture(
+                f"gcp:network/{net['name']}", f"network {net['name']} has firewall policy "
+                f"{net['firewallPolicy']} attached, which was NOT evaluated", ()))
     return out

@@ -1,0 +1,29 @@
+"""Posture checks: each kind of posture finding has a stable id, a severity and its own help.
+
+A provider declares its checks in `providers/<cloud>/observe/checks.py` and raises a finding
+through `Check.posture(...)`, so every posture finding names the check that made it. The ids
+are a contract: users waive findings by id, and code scanning groups alerts by it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from infra.reach import Posture
+
+Severity = Literal["critical", "high", "medium", "low"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str  # BH-<CLOUD>-<WHAT>, upper case; never reused for another meaning
+    severity: Severity
+    title: str  # what the finding says, in a few words
+    why: str  # why it weakens the segmentation
+    fix: str  # how to fix it
+
+    def posture(self, resource: str, message: str, evidence: tuple[str, ...] = (),
+                segment: str | None = None) -> Posture:
+        return Posture(resource, message, evidence, segment, check=self.id, severity=self.severity)
