@@ -69,6 +69,43 @@ class UsageError(BulkheadError):
     exit_code = 2
 
 
+@dataclass(frozen=True)
+class SnapshotProblem:
+    """One problem in a raw snapshot: `file: json.path: what is wrong; fix`.
+
+    `path` is the place inside the JSON document (`Subnets[3].CidrBlock`), empty when the
+    problem is the whole file; `line`/`column` are set only where the JSON text itself is broken.
+    """
+
+    file: str
+    path: str
+    message: str
+    fix: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        path = f" {self.path}:" if self.path else ""
+        return f"{where}:{path} {self.message}; {self.fix}"
+
+
+class SnapshotError(BulkheadError):
+    """A snapshot (saved or just read live) is not what the collector writes. Carries every problem."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[SnapshotProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class WrongPlace(BulkheadError):
+    """None of the model's resources exist where the command looked (account, region, project...)."""
+
+    exit_code = 2
+
+
 class CloudError(BulkheadError):
     """A cloud API failed: credentials, quota, throttling. Names the cloud, operation, resource."""
 

@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.errors import UsageError
+from infra.errors import SnapshotError, SnapshotProblem, UsageError
+
+REDO = "no API writes this; re-collect the snapshot with `bulkhead collect`, or restore the file"
 
 Snapshot = dict[str, Any]
 
@@ -28,17 +30,33 @@ def write_snapshot(snapshot: Snapshot, directory: str | Path) -> list[Path]:
 
 
 def read_snapshot(directory: str | Path) -> Snapshot:
+    """Every `*.json` under `directory`, by relative name. Every unreadable file is reported at
+    once (SnapshotError): broken JSON at its line and column, text that is not UTF-8, nesting
+    deeper than any API response (which would exhaust the parser's recursion)."""
+    from infra.shapes import MAX_DEPTH, too_deep
+
     root = Path(directory)
     if not root.is_dir():
         raise UsageError(f"{directory}: snapshot directory does not exist; pass a folder written by "
                          "`bulkhead collect` or `bulkhead simulate --snapshot-out`")
     snapshot: Snapshot = {}
+    problems: list[SnapshotProblem] = []
     for path in sorted(root.rglob("*.json")):
         name = path.relative_to(root).as_posix()
         try:
             snapshot[name] = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: not a JSON document ({exc}); re-collect the snapshot") from None
+        except json.JSONDecodeError as exc:
+            problems.append(SnapshotProblem(str(path), "", f"invalid JSON: {exc.msg}", REDO, exc.lineno, exc.colno))
+        except UnicodeDecodeError as exc:
+            problems.append(SnapshotProblem(str(path), "", f"not UTF-8 text (byte {exc.start})", REDO))
+        except RecursionError:
+            problems.append(SnapshotProblem(str(path), "", f"the JSON nests deeper than {MAX_DEPTH} levels", REDO))
+        else:
+            if too_deep(snapshot[name]):
+                problems.append(SnapshotProblem(str(path), "", f"the JSON nests deeper than {MAX_DEPTH} levels",
+                                                REDO))
+    if problems:
+        raise SnapshotError(problems)
     if not snapshot:
         raise UsageError(f"{directory}: no *.json files; pass a folder written by `bulkhead collect`")
     return snapshot

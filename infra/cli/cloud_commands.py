@@ -16,6 +16,7 @@ from infra.cli.options import AuditFormat, CloudChoice, ModelFile, Project, Repo
 from infra.cli.output import fail, out
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
+from infra.model import Model
 from infra.plan import Plan
 
 
@@ -31,6 +32,7 @@ def simulate(
     Exit 0 when the mocked cloud matches the model, 1 when it differs.
     """
     from infra.registry import part
+    from infra.shapes import check_snapshot
     from infra.snapshot import write_snapshot
 
     try:
@@ -41,6 +43,7 @@ def simulate(
             snapshot = part(cloud.value, "observe").collect(mocked.source())
         if snapshot_out is not None:
             write_snapshot(snapshot, snapshot_out)
+        check_snapshot(cloud.value, snapshot, loaded.model)
         report = _verify(loaded, cloud.value, snapshot)
     except BulkheadError as exc:
         fail(exc)
@@ -70,7 +73,7 @@ def verify(
         loaded = load_model(file)
         _check_declared(loaded, cloud.value)
         options = live_options(project, subscription, loaded.model, cloud.value)
-        report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot, options))
+        report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot, options, loaded.model))
     except BulkheadError as exc:
         fail(exc)
     _emit_report(report, loaded, format)
@@ -125,17 +128,24 @@ def audit(
         out.print(renderable)
 
 
-def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: dict[str, str]) -> dict:
+def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: dict[str, str],
+                model: Model | None = None) -> dict:
+    """A saved or live snapshot, checked against the cloud's snapshot shapes (and, with a model,
+    for the model being there at all) before anything reads it as cloud state."""
     from infra.errors import UsageError
     from infra.registry import part
+    from infra.shapes import check_snapshot
     from infra.snapshot import read_snapshot
 
     if (region is None) == (snapshot is None):
         raise UsageError("pass exactly one of --region (read the live account) or --snapshot DIR (a saved snapshot)")
     if snapshot is not None:
-        return read_snapshot(snapshot)
-    collector = part(cloud, "observe")
-    return collector.collect(collector.live_source(region=region, **options))
+        raw = read_snapshot(snapshot)
+    else:
+        collector = part(cloud, "observe")
+        raw = collector.collect(collector.live_source(region=region, **options))
+    check_snapshot(cloud, raw, model, str(snapshot) if snapshot is not None else None)
+    return raw
 
 
 def _verify(loaded: Loaded, cloud: str, snapshot: dict):

@@ -6,5 +6,7 @@ enters; the neutral Network of filters (security groups, NACLs, routes and endpo
 # module observe.collect puts the module where the function `collect` should be.)
 from providers.aws.observe.collect import collect, live_source
 from providers.aws.observe.normalize import normalize
+from providers.aws.observe.place import check_placement
+from providers.aws.observe.shapes import SNAPSHOT_LAYOUT
 
-__all__ = ["collect", "live_source", "normalize"]
+__all__ = ["SNAPSHOT_LAYOUT", "check_placement", "collect", "live_source", "normalize"]

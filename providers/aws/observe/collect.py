@@ -50,12 +50,19 @@ def collect(source: Any) -> Snapshot:
     snapshot: Snapshot = {}
     for name, (operation, key) in CALLS.items():
         snapshot[f"{region}/{name}"] = read_all(ec2, operation, key, region)
-    lists = snapshot[f"{region}/PrefixLists.json"]["PrefixLists"]
-    entries = [{"PrefixListId": pl["PrefixListId"],
+    entries = [{"PrefixListId": pl,
                 "Entries": read_all(ec2, "get_managed_prefix_list_entries", "Entries", region,
-                                    PrefixListId=pl["PrefixListId"])["Entries"]} for pl in lists]
+                                    PrefixListId=pl)["Entries"]} for pl in _ids(snapshot[f"{region}/PrefixLists.json"])]
     snapshot[f"{region}/{ENTRIES_FILE}"] = {"ManagedPrefixListEntries": entries}
     return snapshot
+
+
+def _ids(response: dict[str, Any]) -> list[str]:
+    """The prefix list ids of a response; an item of a surprising shape is left to the snapshot
+    check (infra/shapes.py), which reports it, instead of crashing the read here."""
+    lists = response.get("PrefixLists")
+    return [pl["PrefixListId"] for pl in lists if isinstance(pl, dict) and isinstance(pl.get("PrefixListId"), str)] \
+        if isinstance(lists, list) else []
 
 
 def read_all(client: Any, operation: str, key: str, region: str, **params: Any) -> dict[str, Any]:
@@ -69,8 +76,9 @@ def read_all(client: Any, operation: str, key: str, region: str, **params: Any) 
             pages = [getattr(client, operation)(**params)]
         for page in pages:
             for field, value in page.items():
-                if field == key:
-                    merged[key].extend(value)
+                if field == key:  # a page that is not a list is kept as returned, for the snapshot check
+                    merged[key] = merged[key] + value if isinstance(value, list) and isinstance(
+                        merged[key], list) else value
                 elif field not in ("NextToken", "ResponseMetadata"):
                     merged[field] = value
     except errors.ClientError as exc:

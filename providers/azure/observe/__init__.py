@@ -6,5 +6,7 @@ enters; the neutral Network of filters (NSGs, ASGs, route tables and private end
 # module observe.collect puts the module where the function `collect` should be.)
 from providers.azure.observe.collect import collect, live_source
 from providers.azure.observe.normalize import normalize
+from providers.azure.observe.place import check_placement
+from providers.azure.observe.shapes import SNAPSHOT_LAYOUT
 
-__all__ = ["collect", "live_source", "normalize"]
+__all__ = ["SNAPSHOT_LAYOUT", "check_placement", "collect", "live_source", "normalize"]

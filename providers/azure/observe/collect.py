@@ -73,9 +73,22 @@ def collect(source: AzureSource) -> Snapshot:
                 ("networkWatchers", "flowLogs", client.flow_logs.list))
     for collection, key, operation in children:
         for parent in snapshot[f"{sub}/{collection}.json"]["value"]:
-            parent.setdefault("properties", {})[key] = _read(
-                f"{key} of {parent['name']}", partial(_list_children, operation, _group(parent["id"]), parent["name"]))
+            where = _parent(parent)
+            if where is not None:
+                parent["properties"][key] = _read(f"{key} of {where[1]}", partial(_list_children, operation, *where))
     return snapshot
+
+
+def _parent(parent: Any) -> tuple[str, str] | None:
+    """(resource group, name) of a parent whose children can be listed; None for a surprising
+    shape (no id, name or properties object), which the snapshot check then reports."""
+    if not isinstance(parent, dict) or not isinstance(parent.get("name"), str):
+        return None
+    parts = str(parent.get("id", "")).split("/")
+    lowered = [p.lower() for p in parts]
+    if "resourcegroups" not in lowered[:-1] or not isinstance(parent.setdefault("properties", {}), dict):
+        return None
+    return parts[lowered.index("resourcegroups") + 1], parent["name"]
 
 
 def _list_all(client: Any, collection: str) -> list[dict[str, Any]]:
@@ -111,8 +124,3 @@ def _read(what: str, call: Callable[[], list[dict[str, Any]]]) -> list[dict[str,
 
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _group(resource_id: str) -> str:
-    parts = resource_id.split("/")
-    return parts[[p.lower() for p in parts].index("resourcegroups") + 1]

@@ -44,7 +44,8 @@ def normalize(snapshot: Snapshot, model: Model | None = None) -> Network:
                                                           for s, found in endpoint_nics.items()}}
     universe = Universe({**local, INTERNET: (_internet_member(state, vnets),)})
     vnet_len = {ref(v): min((IPv4Network(p, strict=False).prefixlen for p in
-                             (props(v).get("addressSpace") or {}).get("addressPrefixes") or []), default=32)
+                             (props(v).get("addressSpace") or {}).get("addressPrefixes") or [] if ":" not in p),
+                            default=32)  # IPv6 space holds no bulkhead endpoint
                 for v in vnets}
     sides: dict[str, tuple[Side, ...]] = {INTERNET: (Side(INTERNET),)}
     for segment, subnet in places.items():
@@ -96,7 +97,8 @@ def _members(state: AzureState, subnet: Json, segment: str, model: Model | None)
 
 
 def _nic_member(nic_id: str, configs: list[Json]) -> Member:
-    addresses = tuple(IPv4Network(props(c)["privateIPAddress"]) for c in configs if props(c).get("privateIPAddress"))
+    addresses = tuple(IPv4Network(props(c)["privateIPAddress"]) for c in configs
+                      if ":" not in str(props(c).get("privateIPAddress") or ":"))  # IPv6 configurations: no endpoint
     asgs = frozenset(ref(a) for c in configs for a in props(c).get("applicationSecurityGroups") or [])
     return Member(nic_id, addresses, asgs)
 

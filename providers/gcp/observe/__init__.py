@@ -6,5 +6,7 @@ enters; the neutral Network of filters (firewall rules, routes, subnets and IAM 
 # module observe.collect puts the module where the function `collect` should be.)
 from providers.gcp.observe.collect import collect, live_source
 from providers.gcp.observe.normalize import normalize
+from providers.gcp.observe.place import check_placement
+from providers.gcp.observe.shapes import SNAPSHOT_LAYOUT
 
-__all__ = ["collect", "live_source", "normalize"]
+__all__ = ["SNAPSHOT_LAYOUT", "check_placement", "collect", "live_source", "normalize"]

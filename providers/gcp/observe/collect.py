@@ -115,7 +115,9 @@ def collect(source: Source) -> Snapshot:
                                        lambda: _items(client(compute_v1.RoutersClient).list(project=p, region=r))),
     }
     for network in snapshot[f"{p}/networks.json"]["items"]:
-        name = network["name"]
+        name = network.get("name")
+        if not isinstance(name, str):
+            continue  # the snapshot check reports a network without a name
         snapshot[f"{p}/effective-firewalls-{name}.json"] = _call(
             "get effective firewalls", f"projects/{p}/global/networks/{name}",
             _effective(networks, p, name))

@@ -1,0 +1,323 @@
+"""Checking a raw snapshot before anything reads it as cloud state (the cloud-neutral half).
+
+Each provider declares its snapshot's files in `providers/<cloud>/observe/shapes.py`: a
+`Layout` of `FileShape`s, one pydantic model per file holding the keys its collector writes
+and its normalizer reads, values parsed strictly (CIDRs, ports, priorities, protocols).
+Extra keys are allowed: real API responses carry more than bulkhead reads.
+
+`check_snapshot` runs a snapshot through its cloud's layout and reports every problem at
+once as `file: json.path: what is wrong; fix` (`SnapshotError`, exit 2): a file the cloud
+always has and the snapshot lacks, a snapshot of another cloud (named), a document nested
+too deeply, a value of the wrong type or out of range. Only then, with a model, the
+provider's `check_placement` says whether any of the model's resources are there at all
+(`WrongPlace`, exit 2). A normalizer is therefore never handed a document it would misread
+or crash on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from infra.errors import FixableValueError, SnapshotError, SnapshotProblem, UsageError, WrongPlace
+from infra.snapshot import Snapshot
+
+MAX_DEPTH = 64  # real responses nest about 10 deep; far deeper is corruption or an attack
+MAX_PER_FILE = 20  # problems shown per file; the rest are counted
+RESTORE = "no cloud API returns this; re-collect the snapshot, or restore the value the API returned"
+
+
+class Shape(BaseModel):
+    """A snapshot document or item: the keys bulkhead reads, strictly typed; any others allowed.
+
+    Strict: "443" is not a port, 1 is not `true`, null is not a list. A field that may be
+    absent has a default; it is nullable only where the cloud's own output writes null.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+def absent() -> Any:
+    """The default of a key that may be missing but, when present, must have its type (never null).
+
+    Defaults are not validated, so the model only checks what the snapshot holds.
+    """
+    return Field(default=None)
+
+
+@dataclass(frozen=True)
+class FileShape:
+    pattern: str  # the file's base name, fnmatch-style: "Subnets.json", "subnetworks-*.json"
+    model: type[Shape]
+    call: str  # the API call that writes it, for the reader
+    required: bool = False  # every snapshot of the cloud has it (per folder)
+    shown: str = ""  # how to name it when missing ("subnetworks-<region>.json"); default the pattern
+
+    def matches(self, name: str) -> bool:
+        return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], self.pattern)
+
+    @property
+    def title(self) -> str:
+        return self.shown or self.pattern
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A cloud's snapshot: its files, the folder level they sit in, and how to collect one."""
+
+    cloud: str
+    folder: str  # what a folder stands for: "region", "project", "subscription"
+    files: tuple[FileShape, ...]
+    collect: str  # the command that writes a snapshot of this cloud
+
+    def shape_of(self, name: str) -> FileShape | None:
+        return next((f for f in self.files if f.matches(name)), None)
+
+    def recognized(self, snapshot: Snapshot) -> list[str]:
+        """The snapshot's files that are files of this cloud."""
+        return sorted(name for name in snapshot if self.shape_of(name) is not None)
+
+    @property
+    def fix(self) -> str:
+        return f"re-collect the snapshot with `{self.collect}`, or restore what the API returned"
+
+
+# ---- values parsed strictly (used by every provider's shapes) ----
+
+
+def _text(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _network(value: str, kind: type[IPv4Network] | type[IPv6Network] | None, what: str) -> str:
+    try:
+        ip_network(value, strict=False) if kind is None else kind(value, strict=False)
+    except ValueError:
+        raise FixableValueError(f"{_text(value)} is not {what}", RESTORE) from None
+    return value
+
+
+def cidr_text(value: str) -> str:
+    return _network(value, None, "an IPv4 or IPv6 CIDR")
+
+
+def _cidr4(value: str) -> str:
+    return _network(value, IPv4Network, "an IPv4 CIDR")
+
+
+def _cidr6(value: str) -> str:
+    return _network(value, IPv6Network, "an IPv6 CIDR")
+
+
+def _address(value: str) -> str:
+    try:
+        ip_address(value)
+    except ValueError:
+        raise FixableValueError(f"{_text(value)} is not an IP address", RESTORE) from None
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(cidr_text)]
+Cidr4 = Annotated[str, AfterValidator(_cidr4)]
+Cidr6 = Annotated[str, AfterValidator(_cidr6)]
+Address = Annotated[str, AfterValidator(_address)]
+
+
+def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
+    """`"443"` or `"8000-8100"` -> (low, high), else a FixableValueError."""
+    lo, dash, hi = value.strip().partition("-")
+    try:
+        first, last = int(lo), int(hi) if dash else int(lo)
+    except ValueError:
+        raise FixableValueError(f"{_text(value)} is not a port or a port range (\"443\", \"8000-8100\")",
+                                RESTORE) from None
+    if not (low <= first <= high and low <= last <= high):
+        raise FixableValueError(f"{_text(value)} is out of the port range {low}-{high}", RESTORE)
+    if first > last:
+        raise FixableValueError(f"the range {_text(value)} is reversed", RESTORE)
+    return first, last
+
+
+# ---- the check ----
+
+
+def check_snapshot(cloud: str, snapshot: Snapshot, model: Any = None, where: str | None = None) -> None:
+    """Raise SnapshotError (every problem) or WrongPlace; return when the snapshot may be read.
+
+    `where` is the snapshot folder, prefixed to file names; None for a live read.
+    """
+    from infra.registry import part
+
+    observe = part(cloud, "observe")
+    layout: Layout | None = getattr(observe, "SNAPSHOT_LAYOUT", None)
+    if layout is not None:
+        problems = layout_problems(layout, snapshot)
+        if problems:
+            raise SnapshotError([_within(p, where) for p in problems])
+    placement: Callable[[Snapshot, Any], None] | None = getattr(observe, "check_placement", None)
+    if model is not None and placement is not None:
+        placement(snapshot, model)
+
+
+def _within(problem: SnapshotProblem, where: str | None) -> SnapshotProblem:
+    """The file as the user knows it: under the snapshot folder, or as a live read would save it."""
+    root = where.rstrip("/") if where else ""
+    if not problem.file:
+        return replace(problem, file=root or "(live read)")
+    return replace(problem, file=f"{root}/{problem.file}" if root else problem.file)
+
+
+def layout_problems(layout: Layout, snapshot: Snapshot) -> list[SnapshotProblem]:
+    mine = layout.recognized(snapshot)
+    if not mine:
+        return [_not_this_cloud(layout, snapshot)]
+    problems = _missing_files(layout, mine)
+    for name in mine:
+        problems += document_problems(name, snapshot[name], layout)
+    return problems
+
+
+def _folder(name: str) -> str:
+    return name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+
+
+def _missing_files(layout: Layout, mine: list[str]) -> list[SnapshotProblem]:
+    out = []
+    for folder in sorted({_folder(n) for n in mine}):
+        here = [n for n in mine if _folder(n) == folder]
+        for shape in layout.files:
+            if shape.required and not any(shape.matches(n) for n in here):
+                what = f"the {layout.folder} folder" if folder else "the snapshot"
+                out.append(SnapshotProblem(
+                    f"{folder}{shape.title}", "", f"file is missing: every {layout.cloud} snapshot has one "
+                    f"({shape.call}), and without it {what} would read as a network with nothing in it",
+                    layout.fix))
+    return out
+
+
+def _not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+    names = ", ".join(sorted({f.title for f in layout.files if f.required}))
+    others = [(cloud, found) for cloud, found in _other_layouts(layout.cloud, snapshot) if found]
+    if others:
+        cloud, found = max(others, key=lambda o: len(o[1]))
+        shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+        return SnapshotProblem("", "", f"this is not {_a(layout.cloud)} snapshot: it looks like {_a(cloud)} "
+                               f"snapshot ({shown})", f"pass --cloud {cloud}, or the folder of {_a(layout.cloud)} "
+                               f"snapshot (it holds {names})")
+    return SnapshotProblem("", "", f"no file of {_a(layout.cloud)} snapshot found (expected {names})",
+                           f"pass a folder written by `{layout.collect}`")
+
+
+def _a(cloud: str) -> str:
+    return f"{'an' if cloud[:1] in 'aeiou' else 'a'} {cloud}"
+
+
+def _other_layouts(cloud: str, snapshot: Snapshot) -> Iterator[tuple[str, list[str]]]:
+    from infra.registry import part, providers
+
+    for other in sorted(providers()):
+        if other == cloud:
+            continue
+        try:
+            layout = getattr(part(other, "observe"), "SNAPSHOT_LAYOUT", None)
+        except UsageError:  # that provider's extra is not installed: it cannot be what this is
+            continue
+        if layout is not None:
+            yield other, [n.rsplit("/", 1)[-1] for n in layout.recognized(snapshot)]
+
+
+def document_problems(name: str, document: Any, layout: Layout) -> list[SnapshotProblem]:
+    """Every problem of one file against its shape (at most MAX_PER_FILE, then a count)."""
+    shape = layout.shape_of(name)
+    if shape is None:
+        return []
+    if too_deep(document):
+        return [SnapshotProblem(name, "", f"the JSON nests deeper than {MAX_DEPTH} levels",
+                                f"no {layout.cloud} API response does; {layout.fix}")]
+    try:
+        shape.model.model_validate(document)
+    except ValidationError as exc:
+        problems = [_problem(name, error, layout, shape) for error in exc.errors(include_url=False)]
+        if len(problems) > MAX_PER_FILE:
+            more = len(problems) - MAX_PER_FILE
+            problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
+                name, "", f"and {more} more problem(s) like these", layout.fix)]
+        return problems
+    return []
+
+
+def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether the document nests more than `limit` lists/objects (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            if level > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def json_path(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "$"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return _text(value)
+
+
+_EXPECTED = {
+    "string_type": "text", "int_type": "a whole number", "int_from_float": "a whole number",
+    "bool_type": "true or false", "list_type": "a list", "dict_type": "an object", "model_type": "an object",
+    "model_attributes_type": "an object", "float_type": "a number",
+}
+
+
+def _problem(name: str, error: Any, layout: Layout, shape: FileShape) -> SnapshotProblem:
+    loc = tuple(error["loc"])
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return SnapshotProblem(name, json_path(loc), "missing", f"every such item the {layout.cloud} API returns "
+                               f"has '{loc[-1]}'; {layout.fix}")
+    if kind in _EXPECTED:
+        what = f"expected {_EXPECTED[kind]}, found {_kind(value)}"
+        if not loc:
+            keys = ", ".join(f'"{k}": ...' for k in shape.model.model_fields)
+            what = f"the document is {_kind(value) if not isinstance(value, str) else 'text'}, not the " \
+                   f"{shape.call} response {{{keys}}}"
+        return SnapshotProblem(name, json_path(loc), what, layout.fix)
+    if kind == "value_error" and isinstance((error.get("ctx") or {}).get("error"), FixableValueError):
+        cause: FixableValueError = error["ctx"]["error"]
+        return SnapshotProblem(name, json_path(loc), cause.what, cause.fix)
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is out of range ({error['msg'].lower()})",
+                               layout.fix)
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is not one of {expected}", layout.fix)
+    return SnapshotProblem(name, json_path(loc), str(error["msg"]), layout.fix)
+
+
+def wrong_place(model: str, cloud: str, where: str, seen: str, expected: str, declared: str | None) -> WrongPlace:
+    """The one line every cloud gives when none of the model's resources are where it looked."""
+    hint = f" (the model declares {declared})" if declared else ""
+    return WrongPlace(f"{model}: nothing of the model was found on {cloud} in {where}: {seen}; expected {expected}"
+                      f"{hint}; read the place the model is deployed in, or deploy it")

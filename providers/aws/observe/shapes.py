@@ -1,0 +1,381 @@
+"""The AWS snapshot's files as collect.py writes them (describe-* responses), checked before normalizing.
+
+Each model holds the keys the normalizer reads, strictly typed; extra keys are allowed (AWS
+returns many more). Ids that the normalizer keys on are required (`SubnetId`, `GroupId`,
+`NetworkAclId`, ...), as AWS always returns them. boto3 never writes null, so no field here
+accepts null. Files required in every region folder: without them a snapshot would read as
+a network with nothing in it (no groups: nothing allowed; no route tables: nothing routed).
+`SecurityGroupRules.json`, `NetworkAcls.json`, `InternetGateways.json` and the rest may be
+absent, each with its documented fallback (docs/snapshot-formats.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from infra.errors import FixableValueError
+from infra.shapes import Address, Cidr, Cidr4, Cidr6, FileShape, Layout, Shape, absent
+
+PROTOCOL_NAMES = {"tcp", "udp", "icmp", "icmpv6", "all", "-1"}
+
+
+def _protocol(value: str) -> str:
+    """A name AWS uses, `-1`, or an IANA protocol number 0-255 (as text, the way AWS returns it)."""
+    if value.lower() in PROTOCOL_NAMES or (value.isdigit() and 0 <= int(value) <= 255):
+        return value
+    raise FixableValueError(f"{value!r} is not an IP protocol", 'AWS writes "tcp", "udp", "icmp", "icmpv6", '
+                            '"-1" (all) or a protocol number 0-255; re-collect the snapshot')
+
+
+ProtocolText = Annotated[str, AfterValidator(_protocol)]
+Port = Annotated[int, Field(ge=-1, le=65535)]  # -1: every port (or every ICMP type)
+IcmpField = Annotated[int, Field(ge=-1, le=255)]
+RuleNumberValue = Annotated[int, Field(ge=1, le=32768)]  # 32767 / 32768: the `*` deny entries
+
+
+class Tag(Shape):
+    Key: str
+    Value: str = absent()
+
+
+class Tagged(Shape):
+    Tags: list[Tag] = []
+
+
+class CidrAssociation(Shape):
+    CidrBlock: Cidr4 = absent()
+
+
+class V6State(Shape):
+    State: str = absent()
+
+
+class V6Association(Shape):
+    Ipv6CidrBlock: Cidr6 = absent()
+    Ipv6CidrBlockState: V6State = absent()
+
+
+class Vpc(Tagged):
+    VpcId: str
+    OwnerId: str = absent()
+    CidrBlock: Cidr4 = absent()
+    CidrBlockAssociationSet: list[CidrAssociation] = []
+    Ipv6CidrBlockAssociationSet: list[V6Association] = []
+
+
+class Subnet(Tagged):
+    SubnetId: str
+    VpcId: str
+    OwnerId: str = absent()
+    AvailabilityZone: str = absent()
+    CidrBlock: Cidr4 = absent()
+    Ipv6CidrBlockAssociationSet: list[V6Association] = []
+    MapPublicIpOnLaunch: bool = absent()
+    AssignIpv6AddressOnCreation: bool = absent()
+
+
+class IpRange(Shape):
+    CidrIp: Cidr4
+
+
+class Ipv6Range(Shape):
+    CidrIpv6: Cidr6
+
+
+class PrefixListRef(Shape):
+    PrefixListId: str
+
+
+class GroupPair(Shape):
+    GroupId: str = absent()
+
+
+class PortRule(Shape):
+    """What a permission and a rule share: protocol and port range, checked for order."""
+
+    IpProtocol: ProtocolText
+    FromPort: Port = absent()
+    ToPort: Port = absent()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PortRule:
+        low, high = self.FromPort, self.ToPort
+        if self.IpProtocol.lower() in ("tcp", "udp", "6", "17") and low is not None and high is not None \
+                and -1 < high < low:
+            raise FixableValueError(f"FromPort {self.FromPort} is above ToPort {self.ToPort}",
+                                    "AWS never returns a reversed range; re-collect the snapshot")
+        return self
+
+
+class Permission(PortRule):
+    IpRanges: list[IpRange] = []
+    Ipv6Ranges: list[Ipv6Range] = []
+    PrefixListIds: list[PrefixListRef] = []
+    UserIdGroupPairs: list[GroupPair] = []
+
+
+class SecurityGroup(Tagged):
+    GroupId: str
+    GroupName: str = absent()
+    VpcId: str = absent()
+    IpPermissions: list[Permission] = []
+    IpPermissionsEgress: list[Permission] = []
+
+
+class ReferencedGroup(Shape):
+    GroupId: str = absent()
+
+
+class SecurityGroupRule(PortRule):
+    SecurityGroupRuleId: str
+    GroupId: str
+    IsEgress: bool = absent()
+    CidrIpv4: Cidr4 = absent()
+    CidrIpv6: Cidr6 = absent()
+    PrefixListId: str = absent()
+    ReferencedGroupInfo: ReferencedGroup = absent()
+
+
+class AclAssociation(Shape):
+    SubnetId: str = absent()
+
+
+class AclPortRange(Shape):
+    From: Port
+    To: Port
+
+
+class AclIcmp(Shape):
+    Type: IcmpField = absent()
+    Code: IcmpField = absent()
+
+
+class AclEntry(Shape):
+    RuleNumber: RuleNumberValue
+    Protocol: ProtocolText
+    RuleAction: Literal["allow", "deny"]
+    Egress: bool
+    CidrBlock: Cidr4 = absent()
+    Ipv6CidrBlock: Cidr6 = absent()
+    PortRange: AclPortRange = absent()
+    IcmpTypeCode: AclIcmp = absent()
+
+
+class NetworkAcl(Tagged):
+    NetworkAclId: str
+    VpcId: str
+    IsDefault: bool = absent()
+    Associations: list[AclAssociation] = []
+    Entries: list[AclEntry] = []
+
+
+class TableAssociation(Shape):
+    Main: bool = absent()
+    SubnetId: str = absent()
+
+
+class Route(Shape):
+    DestinationCidrBlock: Cidr4 = absent()
+    DestinationIpv6CidrBlock: Cidr6 = absent()
+    DestinationPrefixListId: str = absent()
+    GatewayId: str = absent()
+    NatGatewayId: str = absent()
+    EgressOnlyInternetGatewayId: str = absent()
+    NetworkInterfaceId: str = absent()
+    InstanceId: str = absent()
+    TransitGatewayId: str = absent()
+    VpcPeeringConnectionId: str = absent()
+    CoreNetworkArn: str = absent()
+    LocalGatewayId: str = absent()
+    CarrierGatewayId: str = absent()
+    State: str = absent()
+
+
+class RouteTable(Tagged):
+    RouteTableId: str
+    VpcId: str
+    Associations: list[TableAssociation] = []
+    Routes: list[Route] = []
+
+
+class GroupRef(Shape):
+    GroupId: str
+
+
+class VpcEndpoint(Tagged):
+    VpcEndpointId: str
+    VpcId: str
+    ServiceName: str
+    VpcEndpointType: str = absent()
+    State: str = absent()
+    SubnetIds: list[str] = []
+    NetworkInterfaceIds: list[str] = []
+    Groups: list[GroupRef] = []
+    RouteTableIds: list[str] = []
+
+
+class PublicAssociation(Shape):
+    PublicIp: Address = absent()
+
+
+class PrivateAddress(Shape):
+    Association: PublicAssociation = absent()
+
+
+class EniAttachment(Shape):
+    InstanceId: str = absent()
+
+
+class InterfaceFields(Shape):
+    NetworkInterfaceId: str
+    Groups: list[GroupRef] = []
+    PrivateIpAddress: Address = absent()
+    PrivateIpAddresses: list[PrivateAddress] = []
+    Association: PublicAssociation = absent()
+    Ipv6Addresses: list[dict[str, object]] = []
+    Ipv6Prefixes: list[dict[str, object]] = []
+
+
+class NetworkInterface(InterfaceFields):
+    SubnetId: str
+    InterfaceType: str = absent()
+    Attachment: EniAttachment = absent()
+    TagSet: list[Tag] = []
+
+
+class InstanceInterface(InterfaceFields):
+    SubnetId: str = absent()
+
+
+class InstanceState(Shape):
+    Name: str = absent()
+
+
+class Instance(Tagged):
+    InstanceId: str
+    SubnetId: str = absent()
+    State: InstanceState = absent()
+    NetworkInterfaces: list[InstanceInterface] = []
+
+
+class Reservation(Shape):
+    Instances: list[Instance] = []
+
+
+class GatewayAttachment(Shape):
+    State: str = absent()
+    VpcId: str = absent()
+
+
+class InternetGateway(Tagged):
+    InternetGatewayId: str
+    Attachments: list[GatewayAttachment] = []
+
+
+class NatAddress(Shape):
+    NetworkInterfaceId: str = absent()
+
+
+class NatGateway(Tagged):
+    NatGatewayId: str
+    NatGatewayAddresses: list[NatAddress] = []
+
+
+class PrefixList(Tagged):
+    PrefixListId: str
+    PrefixListName: str = absent()
+    AddressFamily: str = absent()
+    Cidrs: list[Cidr] = []
+
+
+class PrefixListEntry(Shape):
+    Cidr: Cidr
+
+
+class PrefixListEntries(Shape):
+    PrefixListId: str
+    Entries: list[PrefixListEntry] = []
+
+
+class FlowLog(Tagged):
+    FlowLogId: str = absent()
+    ResourceId: str = absent()
+    FlowLogStatus: str = absent()
+    DeliverLogsStatus: str = absent()
+
+
+# One document per file: the describe response, `{"<Key>": [...]}`.
+class VpcsFile(Shape):
+    Vpcs: list[Vpc]
+
+
+class SubnetsFile(Shape):
+    Subnets: list[Subnet]
+
+
+class SecurityGroupsFile(Shape):
+    SecurityGroups: list[SecurityGroup]
+
+
+class SecurityGroupRulesFile(Shape):
+    SecurityGroupRules: list[SecurityGroupRule]
+
+
+class NetworkAclsFile(Shape):
+    NetworkAcls: list[NetworkAcl]
+
+
+class RouteTablesFile(Shape):
+    RouteTables: list[RouteTable]
+
+
+class VpcEndpointsFile(Shape):
+    VpcEndpoints: list[VpcEndpoint]
+
+
+class NetworkInterfacesFile(Shape):
+    NetworkInterfaces: list[NetworkInterface]
+
+
+class ReservationsFile(Shape):
+    Reservations: list[Reservation]
+
+
+class InternetGatewaysFile(Shape):
+    InternetGateways: list[InternetGateway]
+
+
+class NatGatewaysFile(Shape):
+    NatGateways: list[NatGateway]
+
+
+class PrefixListsFile(Shape):
+    PrefixLists: list[PrefixList]
+
+
+class PrefixListEntriesFile(Shape):
+    ManagedPrefixListEntries: list[PrefixListEntries]
+
+
+class FlowLogsFile(Shape):
+    FlowLogs: list[FlowLog]
+
+
+SNAPSHOT_LAYOUT = Layout("aws", "region", (
+    FileShape("Vpcs.json", VpcsFile, "describe_vpcs", required=True),
+    FileShape("Subnets.json", SubnetsFile, "describe_subnets", required=True),
+    FileShape("SecurityGroups.json", SecurityGroupsFile, "describe_security_groups", required=True),
+    FileShape("RouteTables.json", RouteTablesFile, "describe_route_tables", required=True),
+    FileShape("NetworkInterfaces.json", NetworkInterfacesFile, "describe_network_interfaces", required=True),
+    FileShape("SecurityGroupRules.json", SecurityGroupRulesFile, "describe_security_group_rules"),
+    FileShape("NetworkAcls.json", NetworkAclsFile, "describe_network_acls"),
+    FileShape("VpcEndpoints.json", VpcEndpointsFile, "describe_vpc_endpoints"),
+    FileShape("Reservations.json", ReservationsFile, "describe_instances"),
+    FileShape("InternetGateways.json", InternetGatewaysFile, "describe_internet_gateways"),
+    FileShape("NatGateways.json", NatGatewaysFile, "describe_nat_gateways"),
+    FileShape("PrefixLists.json", PrefixListsFile, "describe_managed_prefix_lists"),
+    FileShape("ManagedPrefixListEntries.json", PrefixListEntriesFile, "get_managed_prefix_list_entries"),
+    FileShape("FlowLogs.json", FlowLogsFile, "describe_flow_logs"),
+), "bulkhead collect --cloud aws --region <region> --out DIR")

@@ -1,0 +1,248 @@
+"""The Azure snapshot's files as collect.py writes them (ARM lists, `{"value": [...]}`), checked
+before normalizing.
+
+Each model holds the keys the normalizer reads, strictly typed; extra keys are allowed (ARM
+returns many more). Lists and `properties` are never null; an optional reference or scalar
+may be null, which the normalizer reads as absent (ARM writes some that way). Required in
+every subscription folder: the collections without which a subscription would read as one
+with no network, no rules or no workloads.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from infra.shapes import Address, Cidr, FileShape, Layout, Shape, absent, cidr_text, port_text
+
+# A service tag: a letter first, then letters, digits, dots, hyphens (Storage.EastUS, AzureCloud).
+SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+
+
+def _address_item(value: str) -> str:
+    """`*`, a service tag, or an IP address / CIDR (either family), as an NSG rule or route names it."""
+    if value.strip() in ("*", "") or SERVICE_TAG.match(value.strip()):
+        return value
+    cidr_text(value.strip())
+    return value
+
+
+def _port_item(value: str) -> str:
+    """`*`, a port, a range, or a comma list of those."""
+    for piece in value.split(","):
+        if piece.strip() != "*":
+            port_text(piece, low=0)
+    return value
+
+
+AddressItem = Annotated[str, AfterValidator(_address_item)]
+PortItem = Annotated[str, AfterValidator(_port_item)]
+
+
+class Ref(Shape):
+    id: str
+
+
+class Resource(Shape):
+    id: str
+    name: str = absent()
+    tags: dict[str, str] | None = None
+
+
+class AddressSpace(Shape):
+    addressPrefixes: list[Cidr] = []
+
+
+class SubnetProperties(Shape):
+    addressPrefix: Cidr | None = None
+    addressPrefixes: list[Cidr] = []
+    networkSecurityGroup: Ref | None = None
+    routeTable: Ref | None = None
+    natGateway: Ref | None = None
+    defaultOutboundAccess: bool | None = None
+    privateEndpointNetworkPolicies: str | None = None
+
+
+class Subnet(Shape):
+    id: str
+    name: str
+    properties: SubnetProperties
+
+
+class VnetProperties(Shape):
+    addressSpace: AddressSpace | None = None
+    subnets: list[Subnet] = []
+
+
+class VirtualNetwork(Resource):
+    name: str
+    location: str | None = None
+    properties: VnetProperties
+
+
+class RuleProperties(Shape):
+    priority: Annotated[int, Field(ge=100, le=4096)]
+    direction: Literal["Inbound", "Outbound"]
+    access: Literal["Allow", "Deny"]
+    protocol: Literal["Tcp", "Udp", "Icmp", "Esp", "Ah", "*"]
+    sourceAddressPrefix: AddressItem | None = None
+    sourceAddressPrefixes: list[AddressItem] = []
+    destinationAddressPrefix: AddressItem | None = None
+    destinationAddressPrefixes: list[AddressItem] = []
+    sourcePortRange: PortItem | None = None
+    sourcePortRanges: list[PortItem] = []
+    destinationPortRange: PortItem | None = None
+    destinationPortRanges: list[PortItem] = []
+    sourceApplicationSecurityGroups: list[Ref] = []
+    destinationApplicationSecurityGroups: list[Ref] = []
+
+
+class DefaultRuleProperties(RuleProperties):
+    priority: Annotated[int, Field(ge=100, le=65535)]  # Azure's own rules sit at 65000-65500
+
+
+class SecurityRule(Shape):
+    name: str
+    properties: RuleProperties
+
+
+class DefaultRule(Shape):
+    name: str
+    properties: DefaultRuleProperties
+
+
+class NsgProperties(Shape):
+    securityRules: list[SecurityRule] = []
+    defaultSecurityRules: list[DefaultRule] = []
+
+
+class NetworkSecurityGroup(Resource):
+    name: str
+    properties: NsgProperties
+
+
+class IpConfigurationProperties(Shape):
+    subnet: Ref | None = None
+    privateIPAddress: Address | None = None
+    applicationSecurityGroups: list[Ref] = []
+    publicIPAddress: Ref | None = None
+
+
+class IpConfiguration(Shape):
+    properties: IpConfigurationProperties
+
+
+class NicProperties(Shape):
+    networkSecurityGroup: Ref | None = None
+    privateEndpoint: Ref | None = None
+    ipConfigurations: list[IpConfiguration] = []
+
+
+class NetworkInterface(Resource):
+    properties: NicProperties
+
+
+class RouteProperties(Shape):
+    addressPrefix: AddressItem
+    nextHopType: Literal["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None"]
+    nextHopIpAddress: Address | None = None
+
+
+class Route(Shape):
+    name: str
+    properties: RouteProperties
+
+
+class RouteTableProperties(Shape):
+    routes: list[Route] = []
+
+
+class RouteTable(Resource):
+    properties: RouteTableProperties
+
+
+class ConnectionProperties(Shape):
+    groupIds: list[str] = []
+
+
+class Connection(Shape):
+    properties: ConnectionProperties = absent()
+
+
+class EndpointProperties(Shape):
+    subnet: Ref | None = None
+    networkInterfaces: list[Ref] = []
+    applicationSecurityGroups: list[Ref] = []
+    privateLinkServiceConnections: list[Connection] = []
+    manualPrivateLinkServiceConnections: list[Connection] = []
+
+
+class PrivateEndpoint(Resource):
+    properties: EndpointProperties
+
+
+class FlowLogProperties(Shape):
+    targetResourceId: str | None = None
+    enabled: bool | None = None
+
+
+class FlowLog(Shape):
+    properties: FlowLogProperties = absent()
+
+
+class WatcherProperties(Shape):
+    flowLogs: list[FlowLog] = []
+
+
+class NetworkWatcher(Resource):
+    properties: WatcherProperties = absent()
+
+
+class VirtualNetworksFile(Shape):
+    value: list[VirtualNetwork]
+
+
+class NetworkSecurityGroupsFile(Shape):
+    value: list[NetworkSecurityGroup]
+
+
+class ApplicationSecurityGroupsFile(Shape):
+    value: list[Resource]
+
+
+class NetworkInterfacesFile(Shape):
+    value: list[NetworkInterface]
+
+
+class RouteTablesFile(Shape):
+    value: list[RouteTable]
+
+
+class PrivateEndpointsFile(Shape):
+    value: list[PrivateEndpoint]
+
+
+class ResourcesFile(Shape):
+    value: list[Resource]
+
+
+class NetworkWatchersFile(Shape):
+    value: list[NetworkWatcher]
+
+
+SNAPSHOT_LAYOUT = Layout("azure", "subscription", (
+    FileShape("virtualNetworks.json", VirtualNetworksFile, "virtual_networks.list_all", required=True),
+    FileShape("networkSecurityGroups.json", NetworkSecurityGroupsFile, "network_security_groups.list_all",
+              required=True),
+    FileShape("applicationSecurityGroups.json", ApplicationSecurityGroupsFile,
+              "application_security_groups.list_all", required=True),
+    FileShape("networkInterfaces.json", NetworkInterfacesFile, "network_interfaces.list_all", required=True),
+    FileShape("routeTables.json", RouteTablesFile, "route_tables.list_all", required=True),
+    FileShape("privateEndpoints.json", PrivateEndpointsFile, "private_endpoints.list_by_subscription",
+              required=True),
+    FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all"),
+    FileShape("publicIPAddresses.json", ResourcesFile, "public_ip_addresses.list_all"),
+    FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all"),
+), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR")

@@ -1,0 +1,418 @@
+"""Corrupted snapshots, made from a good one (the snapshot-side counterpart of tests/data/bad/).
+
+Each `Corruption` changes one file of a valid snapshot (the collector's read-back of a
+mocked deployment) the way a careless edit, a truncated copy, another tool or an attacker
+would, and says where bulkhead must report it: the file, the JSON path and part of the
+message. Changes that depend on what the baseline holds pick their target by a predicate
+(`first`), so the case names the path it actually changed.
+
+    python -m tests.snapshot_corruptions OUT_DIR   writes every corrupted snapshot as a folder
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.snapshot import Snapshot, write_snapshot
+
+Loc = tuple[str | int, ...]
+DELETE = object()  # a change that returns this removes the file
+DEEP = 100  # levels of nesting a "too deep" case adds
+
+
+@dataclass(frozen=True)
+class Corruption:
+    name: str
+    cloud: str
+    file: str  # the base name (fnmatch pattern) of the file changed
+    change: Callable[[Any], tuple[Any, str]]  # document -> (changed document, the JSON path reported)
+    says: str  # part of the message bulkhead must give
+    raw: bool = False  # the change returns text written as the file (broken JSON)
+
+    def apply(self, snapshot: Snapshot) -> tuple[dict[str, Any], str]:
+        """(the corrupted snapshot, the name of the file changed), the baseline left untouched."""
+        out = copy.deepcopy(snapshot)
+        name = next(n for n in sorted(out) if fnmatch.fnmatchcase(n.rsplit("/", 1)[-1], self.file))
+        changed, _ = self.change(out[name])
+        if changed is DELETE:
+            del out[name]
+        else:
+            out[name] = changed
+        return out, name
+
+    @property
+    def removes(self) -> bool:
+        return self.change is removed
+
+    def path(self, snapshot: Snapshot) -> str:
+        name = next(n for n in sorted(snapshot) if fnmatch.fnmatchcase(n.rsplit("/", 1)[-1], self.file))
+        return self.change(copy.deepcopy(snapshot[name]))[1]
+
+    def write(self, snapshot: Snapshot, directory: Path) -> str:
+        """Write the corrupted snapshot to `directory`; return the name of the changed file."""
+        out, name = self.apply(snapshot)
+        if self.raw:
+            text = out.pop(name)
+            write_snapshot(out, directory)
+            (directory / name).parent.mkdir(parents=True, exist_ok=True)
+            (directory / name).write_text(text, encoding="utf-8")
+        else:
+            write_snapshot(out, directory)
+        return name
+
+
+# ---- changes ----
+
+
+def dotted(loc: Loc) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "$"
+
+
+def _at(document: Any, loc: Loc) -> Any:
+    for step in loc:
+        document = document[step]
+    return document
+
+
+def put(*loc: str | int, value: Any) -> Callable[[Any], tuple[Any, str]]:
+    """Set the value at `loc` (the last key may be new)."""
+    def change(document: Any) -> tuple[Any, str]:
+        _at(document, loc[:-1])[loc[-1]] = value
+        return document, dotted(loc)
+    return change
+
+
+def drop(*loc: str | int) -> Callable[[Any], tuple[Any, str]]:
+    def change(document: Any) -> tuple[Any, str]:
+        del _at(document, loc[:-1])[loc[-1]]
+        return document, dotted(loc)
+    return change
+
+
+def append(key: str, item: Any, reported: Loc) -> Callable[[Any], tuple[Any, str]]:
+    """Add `item` to the list under `key`; `reported` is the path below the new item."""
+    def change(document: Any) -> tuple[Any, str]:
+        document[key].append(item)
+        return document, dotted((key, len(document[key]) - 1, *reported))
+    return change
+
+
+def first(key: str, where: Callable[[Any], bool], *below: str | int, value: Any = DELETE,
+          reported: Loc | None = None) -> Callable[[Any], tuple[Any, str]]:
+    """Change (or, by default, delete) `below` inside the first item of `key` that satisfies `where`."""
+    def change(document: Any) -> tuple[Any, str]:
+        index = next(i for i, item in enumerate(document[key]) if where(item))
+        loc = (key, index, *below)
+        parent, last = _at(document, loc[:-1]), loc[-1]
+        if value is DELETE:
+            del parent[last]
+        else:
+            parent[last] = value
+        return document, dotted((key, index, *(reported if reported is not None else below)))
+    return change
+
+
+def whole(value: Any) -> Callable[[Any], tuple[Any, str]]:
+    return lambda document: (value, "$")
+
+
+def removed(document: Any) -> tuple[Any, str]:
+    return DELETE, ""
+
+
+def nested(depth: int = DEEP) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = {"deeper": value}
+    return value
+
+
+def deep(key: str, index: int = 0) -> Callable[[Any], tuple[Any, str]]:
+    def change(document: Any) -> tuple[Any, str]:
+        document[key][index]["Extra"] = nested()
+        return document, ""
+    return change
+
+
+def broken(document: Any) -> tuple[Any, str]:
+    return json.dumps(document, indent=2)[:-40], ""
+
+
+def has(*loc: str | int) -> Callable[[Any], bool]:
+    def test(item: Any) -> bool:
+        try:
+            return bool(_at(item, loc))
+        except (KeyError, IndexError, TypeError):
+            return False
+    return test
+
+
+def anything(item: Any) -> bool:
+    return True
+
+
+def case(name: str, cloud: str, file: str, change: Callable[[Any], tuple[Any, str]], says: str,
+         raw: bool = False) -> Corruption:
+    return Corruption(name, cloud, file, change, says, raw)
+
+
+# ---- the cases ----
+
+CIDR4 = "is not an IPv4 CIDR"
+CIDR = "is not an IPv4 or IPv6 CIDR"
+NUMBER = "expected a whole number"
+LIST_NULL = "expected a list, found null"
+OBJECT = "expected an object"
+DEEP_SAYS = "nests deeper than 64 levels"
+
+AWS = [
+    case("subnet-cidr-octet-999", "aws", "Subnets.json", put("Subnets", 0, "CidrBlock", value="10.50.999.0/26"), CIDR4),
+    case("subnet-cidr-prefix-33", "aws", "Subnets.json", put("Subnets", 0, "CidrBlock", value="10.50.1.0/33"), CIDR4),
+    case("subnet-cidr-ipv6-in-ipv4", "aws", "Subnets.json", put("Subnets", 0, "CidrBlock", value="2001:db8::/64"),
+         CIDR4),
+    case("subnet-without-id", "aws", "Subnets.json", drop("Subnets", 0, "SubnetId"), "missing"),
+    case("subnet-without-vpc", "aws", "Subnets.json", drop("Subnets", 0, "VpcId"), "missing"),
+    case("subnet-a-string", "aws", "Subnets.json", put("Subnets", 0, value="subnet-0abc"), OBJECT),
+    case("subnets-null", "aws", "Subnets.json", put("Subnets", value=None), LIST_NULL),
+    case("subnets-top-level-list", "aws", "Subnets.json", whole([]), "the document is a list"),
+    case("subnets-key-missing", "aws", "Subnets.json", whole({}), "missing"),
+    case("subnet-map-public-ip-text", "aws", "Subnets.json", put("Subnets", 0, "MapPublicIpOnLaunch", value="true"),
+         "expected true or false"),
+    case("subnet-tags-a-mapping", "aws", "Subnets.json", put("Subnets", 0, "Tags", value={"Name": "x"}),
+         "expected a list"),
+    case("subnet-tag-without-key", "aws", "Subnets.json", put("Subnets", 0, "Tags", value=[{"Value": "x"}]), "missing"),
+    case("subnets-file-missing", "aws", "Subnets.json", removed, "file is missing"),
+    case("vpcs-file-missing", "aws", "Vpcs.json", removed, "file is missing"),
+    case("security-groups-file-missing", "aws", "SecurityGroups.json", removed, "file is missing"),
+    case("route-tables-file-missing", "aws", "RouteTables.json", removed, "file is missing"),
+    case("vpc-cidr-association-bad", "aws", "Vpcs.json",
+         put("Vpcs", 0, "CidrBlockAssociationSet", value=[{"CidrBlock": "300.0.0.0/16"}]), CIDR4),
+    case("security-group-without-id", "aws", "SecurityGroups.json", drop("SecurityGroups", 0, "GroupId"), "missing"),
+    case("security-group-permission-cidr-40", "aws", "SecurityGroups.json",
+         first("SecurityGroups", has("IpPermissionsEgress", 0, "IpRanges", 0), "IpPermissionsEgress", 0, "IpRanges",
+               0, "CidrIp", value="0.0.0.0/40"), CIDR4),
+    case("security-group-permissions-null", "aws", "SecurityGroups.json",
+         put("SecurityGroups", 0, "IpPermissions", value=None), LIST_NULL),
+    case("group-rule-without-group-id", "aws", "SecurityGroupRules.json",
+         drop("SecurityGroupRules", 0, "GroupId"), "missing"),
+    case("group-rule-port-as-text", "aws", "SecurityGroupRules.json",
+         put("SecurityGroupRules", 0, "FromPort", value="443"), NUMBER),
+    case("group-rule-port-70000", "aws", "SecurityGroupRules.json",
+         put("SecurityGroupRules", 0, "ToPort", value=70000), "out of range"),
+    case("group-rule-protocol-unknown", "aws", "SecurityGroupRules.json",
+         put("SecurityGroupRules", 0, "IpProtocol", value="tcpp"), "is not an IP protocol"),
+    case("group-rule-reversed-ports", "aws", "SecurityGroupRules.json",
+         append("SecurityGroupRules", {"SecurityGroupRuleId": "sgr-x", "GroupId": "sg-x", "IpProtocol": "tcp",
+                                       "FromPort": 443, "ToPort": 80, "CidrIpv4": "10.0.0.0/8"}, ()),
+         "FromPort 443 is above ToPort 80"),
+    case("nacl-entries-null", "aws", "NetworkAcls.json", put("NetworkAcls", 0, "Entries", value=None), LIST_NULL),
+    case("nacl-rule-number-text", "aws", "NetworkAcls.json",
+         first("NetworkAcls", has("Entries", 0), "Entries", 0, "RuleNumber", value="100"), NUMBER),
+    case("nacl-rule-number-40000", "aws", "NetworkAcls.json",
+         first("NetworkAcls", has("Entries", 0), "Entries", 0, "RuleNumber", value=40000), "out of range"),
+    case("nacl-action-permit", "aws", "NetworkAcls.json",
+         first("NetworkAcls", has("Entries", 0), "Entries", 0, "RuleAction", value="permit"), "is not one of"),
+    case("nacl-without-id", "aws", "NetworkAcls.json", drop("NetworkAcls", 0, "NetworkAclId"), "missing"),
+    case("route-table-null", "aws", "RouteTables.json", put("RouteTables", 0, value=None), OBJECT),
+    case("route-destination-prefix-99", "aws", "RouteTables.json",
+         first("RouteTables", has("Routes", 0, "DestinationCidrBlock"), "Routes", 0, "DestinationCidrBlock",
+               value="10.0.0.0/99"), CIDR4),
+    case("routes-a-string", "aws", "RouteTables.json", put("RouteTables", 0, "Routes", value="local"),
+         "expected a list"),
+    case("interface-without-subnet", "aws", "NetworkInterfaces.json",
+         append("NetworkInterfaces", {"NetworkInterfaceId": "eni-0x"}, ("SubnetId",)), "missing"),
+    case("interface-address-256", "aws", "NetworkInterfaces.json",
+         append("NetworkInterfaces", {"NetworkInterfaceId": "eni-0y", "SubnetId": "subnet-0y",
+                                      "PrivateIpAddress": "10.0.0.256"}, ("PrivateIpAddress",)),
+         "is not an IP address"),
+    case("endpoint-without-service", "aws", "VpcEndpoints.json",
+         append("VpcEndpoints", {"VpcEndpointId": "vpce-0x", "VpcId": "vpc-0x"}, ("ServiceName",)), "missing"),
+    case("prefix-list-entry-cidr-64", "aws", "ManagedPrefixListEntries.json",
+         append("ManagedPrefixListEntries", {"PrefixListId": "pl-0x", "Entries": [{"Cidr": "1.2.3.0/64"}]},
+                ("Entries", 0, "Cidr")), CIDR),
+    case("instance-without-id", "aws", "Reservations.json",
+         append("Reservations", {"Instances": [{"SubnetId": "subnet-0z"}]}, ("Instances", 0, "InstanceId")),
+         "missing"),
+    case("gateway-attachments-null", "aws", "InternetGateways.json",
+         append("InternetGateways", {"InternetGatewayId": "igw-0x", "Attachments": None}, ("Attachments",)),
+         LIST_NULL),
+    case("flow-logs-a-string", "aws", "FlowLogs.json", put("FlowLogs", value="on"), "expected a list"),
+    case("json-nested-too-deep", "aws", "Subnets.json", deep("Subnets"), DEEP_SAYS),
+    case("json-truncated", "aws", "Subnets.json", broken, "invalid JSON", raw=True),
+]
+
+GCP = [
+    case("subnetworks-file-missing", "gcp", "subnetworks-*.json", removed, "file is missing"),
+    case("firewalls-file-missing", "gcp", "firewalls.json", removed, "file is missing"),
+    case("routes-file-missing", "gcp", "routes.json", removed, "file is missing"),
+    case("networks-file-missing", "gcp", "networks.json", removed, "file is missing"),
+    case("subnet-cidr-octet-999", "gcp", "subnetworks-*.json", put("items", 0, "ipCidrRange", value="10.50.999.0/26"),
+         CIDR4),
+    case("subnet-cidr-prefix-33", "gcp", "subnetworks-*.json", put("items", 0, "ipCidrRange", value="10.50.1.0/33"),
+         CIDR4),
+    case("subnet-without-name", "gcp", "subnetworks-*.json", drop("items", 0, "name"), "missing"),
+    case("subnet-without-network", "gcp", "subnetworks-*.json", drop("items", 0, "network"), "missing"),
+    case("subnet-secondary-ranges-null", "gcp", "subnetworks-*.json",
+         put("items", 0, "secondaryIpRanges", value=None), LIST_NULL),
+    case("subnet-a-string", "gcp", "subnetworks-*.json", put("items", 0, value="subnet-a"), OBJECT),
+    case("subnet-google-access-text", "gcp", "subnetworks-*.json",
+         put("items", 0, "privateIpGoogleAccess", value="yes"), "expected true or false"),
+    case("subnet-description-a-mapping", "gcp", "subnetworks-*.json",
+         put("items", 0, "description", value={"bulkhead:model": "x"}), "expected text"),
+    case("subnetworks-items-null", "gcp", "subnetworks-*.json", put("items", value=None), LIST_NULL),
+    case("subnetworks-top-level-list", "gcp", "subnetworks-*.json", whole([]), "the document is a list"),
+    case("firewall-without-name", "gcp", "firewalls.json", drop("items", 0, "name"), "missing"),
+    case("firewall-priority-text", "gcp", "firewalls.json", put("items", 0, "priority", value="1000"), NUMBER),
+    case("firewall-priority-70000", "gcp", "firewalls.json", put("items", 0, "priority", value=70000), "out of range"),
+    case("firewall-direction-sideways", "gcp", "firewalls.json", put("items", 0, "direction", value="SIDEWAYS"),
+         "is not one of"),
+    case("firewall-allowed-null", "gcp", "firewalls.json",
+         first("items", has("allowed", 0), "allowed", value=None), LIST_NULL),
+    case("firewall-protocol-unknown", "gcp", "firewalls.json",
+         first("items", has("allowed", 0), "allowed", 0, "IPProtocol", value="tcpx"), "is not an IP protocol"),
+    case("firewall-port-text", "gcp", "firewalls.json",
+         first("items", has("allowed", 0), "allowed", 0, "ports", value=["http"]),
+         "is not a port or a port range", ),
+    case("firewall-port-range-reversed", "gcp", "firewalls.json",
+         first("items", has("allowed", 0), "allowed", 0, "ports", value=["90-80"], reported=("allowed", 0, "ports", 0)),
+         "is reversed"),
+    case("firewall-port-70000", "gcp", "firewalls.json",
+         first("items", has("allowed", 0), "allowed", 0, "ports", value=["70000"], reported=("allowed", 0, "ports", 0)),
+         "out of the port range"),
+    case("firewall-source-range-bad", "gcp", "firewalls.json",
+         put("items", 0, "sourceRanges", value=["10.0.0.0/8", "256.0.0.0/8"]), CIDR),
+    case("firewall-allowed-and-denied", "gcp", "firewalls.json",
+         first("items", has("allowed", 0), "denied", value=[{"IPProtocol": "all"}], reported=()),
+         "has both allowed and denied"),
+    case("firewall-disabled-text", "gcp", "firewalls.json", put("items", 0, "disabled", value="no"),
+         "expected true or false"),
+    case("firewall-target-accounts-a-string", "gcp", "firewalls.json",
+         put("items", 0, "targetServiceAccounts", value="sa@x.iam.gserviceaccount.com"), "expected a list"),
+    case("route-destination-bad", "gcp", "routes.json", put("items", 0, "destRange", value="0.0.0.0/99"), CIDR),
+    case("route-without-name", "gcp", "routes.json", drop("items", 0, "name"), "missing"),
+    case("route-next-hop-a-number", "gcp", "routes.json", put("items", 0, "nextHopGateway", value=7),
+         "expected text"),
+    case("router-nats-null", "gcp", "routers-*.json", put("items", 0, "nats", value=None), LIST_NULL),
+    case("network-without-self-link", "gcp", "networks.json", drop("items", 0, "selfLink"), "missing"),
+    case("iam-bindings-a-string", "gcp", "iam-policy.json", put("bindings", value="roles/owner"), "expected a list"),
+    case("iam-binding-without-role", "gcp", "iam-policy.json", put("bindings", value=[{"members": []}]), "missing"),
+    case("effective-policies-a-mapping", "gcp", "effective-firewalls-*.json",
+         put("firewallPolicys", value={"name": "p"}), "expected a list"),
+    case("json-nested-too-deep", "gcp", "firewalls.json",
+         lambda d: (d | {"items": [*d["items"], nested()]}, ""), DEEP_SAYS),
+    case("json-truncated", "gcp", "routes.json", broken, "invalid JSON", raw=True),
+]
+
+AZURE = [
+    case("virtual-networks-file-missing", "azure", "virtualNetworks.json", removed, "file is missing"),
+    case("security-groups-file-missing", "azure", "networkSecurityGroups.json", removed, "file is missing"),
+    case("interfaces-file-missing", "azure", "networkInterfaces.json", removed, "file is missing"),
+    case("address-space-prefix-99", "azure", "virtualNetworks.json",
+         put("value", 0, "properties", "addressSpace", "addressPrefixes", value=["10.30.0.0/99"]), CIDR),
+    case("subnet-prefix-octet-999", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "properties", "addressPrefix",
+               value="10.30.999.0/24"), CIDR),
+    case("subnets-null", "azure", "virtualNetworks.json", put("value", 0, "properties", "subnets", value=None),
+         LIST_NULL),
+    case("subnet-without-id", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "id"), "missing"),
+    case("subnet-without-name", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "name"), "missing"),
+    case("subnet-a-string", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, value="default"), OBJECT),
+    case("subnet-properties-null", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "properties", value=None), OBJECT),
+    case("vnet-tags-a-list", "azure", "virtualNetworks.json", put("value", 0, "tags", value=["bulkhead:model"]),
+         "expected an object"),
+    case("vnet-tag-value-a-number", "azure", "virtualNetworks.json",
+         put("value", 0, "tags", value={"bulkhead:model": 7}), "expected text"),
+    case("vnet-without-id", "azure", "virtualNetworks.json", drop("value", 0, "id"), "missing"),
+    case("value-null", "azure", "virtualNetworks.json", put("value", value=None), LIST_NULL),
+    case("value-missing", "azure", "networkSecurityGroups.json", whole({}), "missing"),
+    case("top-level-list", "azure", "virtualNetworks.json", whole([]), "the document is a list"),
+    case("security-group-without-id", "azure", "networkSecurityGroups.json", drop("value", 0, "id"), "missing"),
+    case("rule-priority-text", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "priority", value="100"), NUMBER),
+    case("rule-priority-5000", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "priority", value=5000), "out of range"),
+    case("rule-direction-in", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "direction", value="In"), "is not one of"),
+    case("rule-access-permit", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "access", value="Permit"), "is not one of"),
+    case("rule-protocol-tcp-udp", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "protocol", value="TCP/UDP"), "is not one of"),
+    case("rule-port-text", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "destinationPortRange", value="https"), "is not a port or a port range"),
+    case("rule-port-range-reversed", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "destinationPortRanges", value=["443", "9000-8000"],
+               reported=("properties", "securityRules", 0, "properties", "destinationPortRanges", 1)), "is reversed"),
+    case("rule-address-prefix-99", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "sourceAddressPrefix", value="10.0.0.0/99"), CIDR),
+    case("rule-address-prefixes-a-string", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "sourceAddressPrefixes", value="10.0.0.0/8"), "expected a list"),
+    case("security-rules-null", "azure", "networkSecurityGroups.json",
+         put("value", 0, "properties", "securityRules", value=None), LIST_NULL),
+    case("interface-configurations-null", "azure", "networkInterfaces.json",
+         append("value", {"id": "/subscriptions/s/nic", "properties": {"ipConfigurations": None}},
+                ("properties", "ipConfigurations")), LIST_NULL),
+    case("interface-address-300", "azure", "networkInterfaces.json",
+         append("value", {"id": "/subscriptions/s/nic2", "properties": {"ipConfigurations": [
+             {"properties": {"privateIPAddress": "10.0.0.300"}}]}},
+             ("properties", "ipConfigurations", 0, "properties", "privateIPAddress")), "is not an IP address"),
+    case("interface-subnet-ref-without-id", "azure", "networkInterfaces.json",
+         append("value", {"id": "/subscriptions/s/nic3", "properties": {"ipConfigurations": [
+             {"properties": {"subnet": {"name": "x"}}}]}},
+             ("properties", "ipConfigurations", 0, "properties", "subnet", "id")), "missing"),
+    case("route-next-hop-unknown", "azure", "routeTables.json",
+         append("value", {"id": "/subscriptions/s/rt", "properties": {"routes": [
+             {"name": "r", "properties": {"addressPrefix": "0.0.0.0/0", "nextHopType": "Firewall"}}]}},
+             ("properties", "routes", 0, "properties", "nextHopType")), "is not one of"),
+    case("route-prefix-bad", "azure", "routeTables.json",
+         append("value", {"id": "/subscriptions/s/rt2", "properties": {"routes": [
+             {"name": "r", "properties": {"addressPrefix": "10.1.2.0/33", "nextHopType": "None"}}]}},
+             ("properties", "routes", 0, "properties", "addressPrefix")), CIDR),
+    case("endpoint-interfaces-a-string", "azure", "privateEndpoints.json",
+         append("value", {"id": "/subscriptions/s/pe", "properties": {"networkInterfaces": "nic"}},
+                ("properties", "networkInterfaces")), "expected a list"),
+    case("flow-log-enabled-text", "azure", "networkWatchers.json",
+         append("value", {"id": "/subscriptions/s/nw", "properties": {"flowLogs": [
+             {"properties": {"enabled": "yes"}}]}}, ("properties", "flowLogs", 0, "properties", "enabled")),
+         "expected true or false"),
+    case("json-nested-too-deep", "azure", "virtualNetworks.json", deep("value"), DEEP_SAYS),
+    case("json-truncated", "azure", "networkSecurityGroups.json", broken, "invalid JSON", raw=True),
+]
+
+CASES = {"aws": AWS, "gcp": GCP, "azure": AZURE}
+
+
+def all_cases() -> Iterator[Corruption]:
+    for cases in CASES.values():
+        yield from cases
+
+
+if __name__ == "__main__":  # write every corrupted snapshot of the mocked deployments as folders
+    from tests.snapshot_baselines import baseline
+
+    target = Path(sys.argv[1])
+    for corruption in all_cases():
+        corruption.write(baseline(corruption.cloud).snapshot, target / corruption.cloud / corruption.name)
+    print(f"{target}: wrote {sum(len(c) for c in CASES.values())} corrupted snapshots")

@@ -1,0 +1,198 @@
+"""A bad snapshot is refused before anything reads it as cloud state: exit 2, one located line per
+problem (`file: json.path: what; fix`), never a traceback, never taken for a network.
+
+The corrupted snapshots come from tests/snapshot_corruptions.py (at least 30 per cloud), each
+made from the collector's read-back of a mocked deployment that itself verifies with exit 0.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.errors import SnapshotError
+from infra.shapes import MAX_PER_FILE, check_snapshot
+from infra.snapshot import read_snapshot, write_snapshot
+from tests.snapshot_baselines import baseline
+from tests.snapshot_corruptions import CASES, Corruption, all_cases
+
+SUMMARY = re.compile(r"^(\d+) problem\(s\) found in the snapshot; nothing was read from it\.$")
+CLOUDS = sorted(CASES)
+BULKHEAD = Path(sys.executable).parent / "bulkhead"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def verify(cloud: str, folder: Path, model_file: Path | None = None):
+    return run("verify", str(model_file or baseline(cloud).model_file), "--cloud", cloud, "--snapshot", str(folder))
+
+
+def problem_lines(stderr: str) -> list[str]:
+    """The problem lines, after checking the summary line counts them."""
+    lines = stderr.rstrip("\n").split("\n")
+    summary = SUMMARY.match(lines[-1])
+    assert summary, lines[-1]
+    assert int(summary.group(1)) == len(lines) - 1
+    return lines[:-1]
+
+
+def test_every_cloud_has_at_least_thirty_corrupted_snapshots_with_distinct_names():
+    for cloud, cases in CASES.items():
+        assert len(cases) >= 30, cloud
+        assert len({c.name for c in cases}) == len(cases), cloud
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_the_uncorrupted_baseline_passes_the_check_and_matches_its_model(cloud, tmp_path):
+    write_snapshot(baseline(cloud).snapshot, tmp_path)
+    result = verify(cloud, tmp_path)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("corruption", list(all_cases()), ids=lambda c: f"{c.cloud}-{c.name}")
+def test_a_corrupted_snapshot_is_refused_with_exit_2_and_the_line_that_locates_it(corruption: Corruption, tmp_path):
+    snapshot = baseline(corruption.cloud).snapshot
+    name = corruption.write(snapshot, tmp_path)
+    result = verify(corruption.cloud, tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = problem_lines(result.stderr)
+    for line in lines:
+        assert line.startswith(f"{tmp_path}/"), line  # every line names its file
+    path = "" if corruption.raw else corruption.path(snapshot)
+    place = f"{tmp_path}/{name}" + (f": {path}" if path not in ("", "$") else "")
+    if corruption.removes:  # a missing file is named by its kind: `subnetworks-<region>.json`
+        place = f"{tmp_path}/{name.rsplit('/', 1)[0]}/"
+    located = [line for line in lines if line.startswith(place)]
+    assert located, (place, lines)
+    assert any(corruption.says in line for line in located), (corruption.says, located)
+    assert all("; " in line for line in located)  # what is wrong; the fix
+
+
+@pytest.mark.parametrize("corruption", [c for c in all_cases() if c.name in (
+    "subnet-cidr-octet-999", "subnet-cidr-prefix-33", "address-space-prefix-99", "subnetworks-file-missing",
+    "virtual-networks-file-missing", "subnets-null", "iam-bindings-a-string")], ids=lambda c: f"{c.cloud}-{c.name}")
+def test_audit_refuses_a_corrupted_snapshot_instead_of_reporting_nothing_exposed(corruption, tmp_path):
+    corruption.write(baseline(corruption.cloud).snapshot, tmp_path)
+    result = run("audit", "--cloud", corruption.cloud, "--snapshot", str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert any(corruption.says in line for line in problem_lines(result.stderr))
+
+
+@pytest.mark.parametrize("given,actual", [("gcp", "aws"), ("azure", "aws"), ("aws", "gcp"), ("azure", "gcp"),
+                                          ("aws", "azure"), ("gcp", "azure")])
+def test_another_clouds_snapshot_is_refused_naming_the_cloud_it_looks_like(given, actual, tmp_path):
+    write_snapshot(baseline(actual).snapshot, tmp_path)
+    for result in (verify(given, tmp_path), run("audit", "--cloud", given, "--snapshot", str(tmp_path))):
+        assert result.exit_code == 2, result.output
+        [line] = problem_lines(result.stderr)
+        assert line.startswith(f"{tmp_path}: this is not a")
+        assert f"it looks like a{'n' if actual[0] in 'aeiou' else ''} {actual} snapshot" in line
+        assert f"pass --cloud {actual}" in line
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_a_folder_with_no_file_of_any_cloud_is_refused_naming_what_was_expected(cloud, tmp_path):
+    (tmp_path / "notes.json").write_text('{"written": "by hand"}')
+    result = run("audit", "--cloud", cloud, "--snapshot", str(tmp_path))
+    assert result.exit_code == 2
+    [line] = problem_lines(result.stderr)
+    assert f"no file of a{'n' if cloud[0] in 'aeiou' else ''} {cloud} snapshot found (expected" in line
+    assert f"bulkhead collect --cloud {cloud}" in line
+
+
+def test_files_that_are_no_clouds_are_ignored_beside_a_good_snapshot(tmp_path):
+    write_snapshot({**baseline("aws").snapshot, "expected.json": [1, 2], "us-east-1/notes.json": None}, tmp_path)
+    assert verify("aws", tmp_path).exit_code == 0
+
+
+def test_every_problem_of_every_file_is_reported_at_once(tmp_path):
+    snapshot = baseline("gcp").snapshot
+    by_name = {c.name: c for c in CASES["gcp"]}
+    changed, _ = by_name["subnet-cidr-octet-999"].apply(snapshot)
+    changed, _ = by_name["firewall-priority-text"].apply(changed)
+    changed, _ = by_name["routes-file-missing"].apply(changed)
+    write_snapshot(changed, tmp_path)
+    lines = problem_lines(verify("gcp", tmp_path).stderr)
+    assert len(lines) == 3
+    assert [line.split(": ", 1)[0].rsplit("/", 1)[-1] for line in lines] == [
+        "routes.json", "firewalls.json", "subnetworks-us-central1.json"]
+
+
+def test_a_file_with_very_many_problems_shows_the_first_ones_and_counts_the_rest(tmp_path):
+    snapshot = dict(baseline("aws").snapshot)
+    snapshot["us-east-1/Subnets.json"] = {"Subnets": [{"VpcId": "vpc-1"}] * (MAX_PER_FILE + 5)}
+    write_snapshot(snapshot, tmp_path)
+    lines = problem_lines(verify("aws", tmp_path).stderr)
+    assert len(lines) == MAX_PER_FILE + 1
+    assert lines[-1].endswith("and 5 more problem(s) like these; re-collect the snapshot with `bulkhead collect "
+                              "--cloud aws --region <region> --out DIR`, or restore what the API returned")
+
+
+def test_json_nested_past_the_parsers_recursion_limit_is_a_located_problem_not_a_crash(tmp_path):
+    write_snapshot(baseline("aws").snapshot, tmp_path)
+    (tmp_path / "us-east-1" / "Vpcs.json").write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(tmp_path)
+    [problem] = caught.value.problems
+    assert problem.file == str(tmp_path / "us-east-1" / "Vpcs.json")
+    assert "nests deeper than 64 levels" in problem.message
+
+
+def test_every_unreadable_file_is_reported_with_its_line_and_column(tmp_path):
+    (tmp_path / "a.json").write_text('{"Subnets": [\n  {"SubnetId": "subnet-1",}\n]}')
+    (tmp_path / "b.json").write_bytes(b'{"x": "\xff"}')
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(tmp_path)
+    first, second = caught.value.problems
+    assert (first.file, first.line, first.column) == (str(tmp_path / "a.json"), 2, 27)
+    assert str(first).startswith(f"{tmp_path / 'a.json'}:2:27: invalid JSON: ")
+    assert second.file == str(tmp_path / "b.json") and "not UTF-8" in second.message
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_a_live_read_of_a_surprising_shape_is_refused_like_a_saved_one(cloud, monkeypatch):
+    """`verify --region` reads through collect(); what it returns is checked before normalizing."""
+    from infra.registry import part
+
+    corruption = next(c for c in CASES[cloud] if "null" in c.name)
+    changed, name = corruption.apply(baseline(cloud).snapshot)
+    observe = part(cloud, "observe")
+    monkeypatch.setattr(observe, "live_source", lambda **options: object())
+    monkeypatch.setattr(observe, "collect", lambda source: changed)
+    result = run("verify", str(baseline(cloud).model_file), "--cloud", cloud, "--region", "r1")
+    assert result.exit_code == 2, result.output
+    [line] = problem_lines(result.stderr)
+    assert line.startswith(f"{name}: {corruption.path(baseline(cloud).snapshot)}: expected a list, found null")
+
+
+def test_the_check_passes_every_hand_written_aws_snapshot_of_the_gotcha_suite():
+    folders = sorted((Path(__file__).parent / "data" / "snapshots" / "aws").iterdir())
+    assert len(folders) >= 13
+    for folder in folders:
+        check_snapshot("aws", read_snapshot(folder))  # raises on a false alarm
+
+
+def test_the_installed_command_refuses_a_corrupted_snapshot_without_a_traceback(tmp_path):
+    snapshot = baseline("aws").snapshot
+    changed = copy.deepcopy(snapshot)
+    changed["us-east-1/Subnets.json"]["Subnets"][0]["CidrBlock"] = "10.50.999.0/26"
+    write_snapshot(changed, tmp_path)
+    done = subprocess.run([str(BULKHEAD), "audit", "--cloud", "aws", "--snapshot", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    [line] = problem_lines(done.stderr)
+    assert line.startswith(f"{tmp_path}/us-east-1/Subnets.json: Subnets[0].CidrBlock: '10.50.999.0/26' is not an IPv4")
