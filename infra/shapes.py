@@ -228,8 +228,9 @@ def _other_layouts(cloud: str, snapshot: Snapshot) -> Iterator[tuple[str, list[s
             layout = getattr(part(other, "observe"), "SNAPSHOT_LAYOUT", None)
         except UsageError:  # that provider's extra is not installed: it cannot be what this is
             continue
-        if layout is not None:
-            yield other, [n.rsplit("/", 1)[-1] for n in layout.recognized(snapshot)]
+        if layout is not None:  # in the layout's order: the files every snapshot has first name it best
+            found = {n.rsplit("/", 1)[-1] for n in layout.recognized(snapshot)}
+            yield other, [n for f in layout.files for n in sorted(found) if f.matches(n)]
 
 
 def document_problems(name: str, document: Any, layout: Layout) -> list[SnapshotProblem]:
@@ -291,6 +292,10 @@ _EXPECTED = {
 }
 
 
+_BOUNDS = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "above",
+           "less_than": "below"}
+
+
 def _problem(name: str, error: Any, layout: Layout, shape: FileShape) -> SnapshotProblem:
     loc = tuple(error["loc"])
     kind, value = error["type"], error.get("input")
@@ -307,8 +312,9 @@ def _problem(name: str, error: Any, layout: Layout, shape: FileShape) -> Snapsho
     if kind == "value_error" and isinstance((error.get("ctx") or {}).get("error"), FixableValueError):
         cause: FixableValueError = error["ctx"]["error"]
         return SnapshotProblem(name, json_path(loc), cause.what, cause.fix)
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is out of range ({error['msg'].lower()})",
+    if kind in _BOUNDS:
+        bound = next(iter((error.get("ctx") or {}).values()), "?")
+        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is out of range ({_BOUNDS[kind]} {bound})",
                                layout.fix)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
