@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from infra.errors import FixableValueError, SnapshotError, SnapshotProblem, UsageError, WrongPlace
+from infra.model import Model
 from infra.snapshot import Snapshot
 
 MAX_DEPTH = 64  # real responses nest about 10 deep; far deeper is corruption or an attack
@@ -147,7 +148,7 @@ def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
 # ---- the check ----
 
 
-def check_snapshot(cloud: str, snapshot: Snapshot, model: Any = None, where: str | None = None) -> None:
+def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, where: str | None = None) -> None:
     """Raise SnapshotError (every problem) or WrongPlace; return when the snapshot may be read.
 
     `where` is the snapshot folder, prefixed to file names; None for a live read.
@@ -160,7 +161,7 @@ def check_snapshot(cloud: str, snapshot: Snapshot, model: Any = None, where: str
         problems = layout_problems(layout, snapshot)
         if problems:
             raise SnapshotError([_within(p, where) for p in problems])
-    placement: Callable[[Snapshot, Any], None] | None = getattr(observe, "check_placement", None)
+    placement: Callable[[Snapshot, Model], None] | None = getattr(observe, "check_placement", None)
     if model is not None and placement is not None:
         placement(snapshot, model)
 
