@@ -132,12 +132,10 @@ Address = Annotated[str, AfterValidator(_address)]
 
 def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
     """`"443"` or `"8000-8100"` -> (low, high), else a FixableValueError."""
-    lo, dash, hi = value.strip().partition("-")
-    try:
-        first, last = int(lo), int(hi) if dash else int(lo)
-    except ValueError:
-        raise FixableValueError(f"{_text(value)} is not a port or a port range (\"443\", \"8000-8100\")",
-                                RESTORE) from None
+    lo, dash, hi = (part.strip() for part in value.strip().partition("-"))
+    if not (lo.isdigit() and (hi.isdigit() or not dash)):  # int() would take "+5" and "1_0" too
+        raise FixableValueError(f"{_text(value)} is not a port or a port range (\"443\", \"8000-8100\")", RESTORE)
+    first, last = int(lo), int(hi) if dash else int(lo)
     if not (low <= first <= high and low <= last <= high):
         raise FixableValueError(f"{_text(value)} is out of the port range {low}-{high}", RESTORE)
     if first > last:
