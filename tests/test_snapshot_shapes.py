@@ -49,7 +49,7 @@ def test_an_aws_protocol_no_api_writes_is_refused(protocol):
 def test_a_reversed_tcp_range_is_refused_but_an_icmp_type_above_its_code_is_not():
     rule = {"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-1", "FromPort": 8, "ToPort": 0}
     [(path, message)] = refused(aws.SecurityGroupRule, {**rule, "IpProtocol": "tcp"})
-    assert (path, "FromPort 8 is above ToPort 0") == ("$", message.split(", ", 1)[1].split(";")[0])
+    assert path == "$" and "FromPort 8 is above ToPort 0" in message
     assert refused(aws.SecurityGroupRule, {**rule, "IpProtocol": "icmp"}) == []  # type 8 (echo), code 0
     assert refused(aws.SecurityGroupRule, {**rule, "IpProtocol": "tcp", "FromPort": -1, "ToPort": -1}) == []
 
