@@ -196,3 +196,17 @@ def test_the_installed_command_refuses_a_corrupted_snapshot_without_a_traceback(
     assert "Traceback" not in done.stdout + done.stderr
     [line] = problem_lines(done.stderr)
     assert line.startswith(f"{tmp_path}/us-east-1/Subnets.json: Subnets[0].CidrBlock: '10.50.999.0/26' is not an IPv4")
+
+
+def test_a_dual_stack_azure_network_is_read_as_before_not_refused_or_crashed(tmp_path):
+    """IPv6 address space and IPv6 NIC configurations are real ARM data: accepted, and (holding no
+    bulkhead endpoint) they change nothing in the proof."""
+    snapshot = copy.deepcopy(baseline("azure").snapshot)
+    [vnets] = [n for n in snapshot if n.endswith("/virtualNetworks.json")]
+    [nics] = [n for n in snapshot if n.endswith("/networkInterfaces.json")]
+    snapshot[vnets]["value"][0]["properties"]["addressSpace"]["addressPrefixes"].append("fd00:db8::/48")
+    nic = snapshot[nics]["value"][0]["properties"]
+    nic["ipConfigurations"].append({"name": "v6", "properties": {"privateIPAddress": "fd00:db8::4",
+                                                                 "privateIPAddressVersion": "IPv6"}})
+    write_snapshot(snapshot, tmp_path)
+    assert verify("azure", tmp_path).exit_code == 0
