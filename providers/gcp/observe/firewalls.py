@@ -52,8 +52,8 @@ class Place:
 @dataclass(frozen=True)
 class Surroundings:
     places: tuple[Place, ...]
-    services: tuple[str, ...]  # service endpoints behind the Google APIs VIP
-    vip: Addresses
+    services: tuple[str, ...]  # service endpoints behind the Google APIs VIPs
+    vips: dict[str, Addresses]  # peer name (what a rule toward it matches) -> the VIP's range
 
 
 def rule_id(firewall: Json) -> str:
@@ -146,7 +146,7 @@ def far_side(fw: Json, around: Surroundings, deny: bool) -> set[str]:
     found |= {p.segment for p in around.places if p.account and p.account in accounts}
     if tags and not deny:
         found |= {p.segment for p in around.places}
-    found -= set(around.services)  # Google APIs do not open connections to segments
+    found -= {*around.services, *around.vips}  # Google APIs do not open connections to segments
     return found
 
 
@@ -155,6 +155,6 @@ def range_peers(ranges: Addresses, around: Surroundings, deny: bool) -> set[str]
     found = {p.segment for p in around.places if test(ranges, p.block)}
     if test(ranges, INTERNET_RANGE):
         found.add(INTERNET)
-    if test(ranges, around.vip):
-        found.update(around.services)
+    # Each VIP on its own: a deny covering one closes the APIs through that one only.
+    found.update(name for name, vip in around.vips.items() if test(ranges, vip))
     return found
