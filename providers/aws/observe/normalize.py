@@ -41,7 +41,7 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     managed = {eni for ep in endpoints for eni in ep.enis} | {
         a["NetworkInterfaceId"] for n in resources["NatGateways"] for a in n.get("NatGatewayAddresses", [])
         if a.get("NetworkInterfaceId")}
-    ifaces = interfaces(resources, scope, managed, notional=model is not None)
+    ifaces = interfaces(resources, scope, managed, notional=True)
     build = _Builder(resources, scope, endpoints, ifaces, every_endpoint)
     sides, chains = build.all_sides()
     rules = build.rules

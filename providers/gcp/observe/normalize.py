@@ -14,6 +14,8 @@ and the Google APIs are reached through spelled-out chains:
                         egress(src) toward that VIP + a route for it + Private Google Access
                         on the subnet + an IAM role for x on the segment's service account
 
+A peered network is an endpoint `peer:<network>` with no filters of its own (peering.py).
+
 Internet paths need no Cloud NAT or external IP here: any workload can be given an external
 IP, so bulkhead proves the firewall and routes (missing NAT is a posture finding instead).
 """
@@ -27,7 +29,9 @@ from infra.model import SERVICES, Model
 from infra.reach import INTERNET, SERVICE_PREFIX, Filter, Network, Rule, Side, Step
 from infra.snapshot import Snapshot
 from providers.gcp.observe import labels, posture
+from providers.gcp.observe.exposures import exposures
 from providers.gcp.observe.firewalls import Place, Surroundings, evaluation_order, segment_filter
+from providers.gcp.observe.peering import peer_ranges, peering_posture
 from providers.gcp.observe.ranges import INTERNET as INTERNET_RANGE
 from providers.gcp.observe.ranges import addresses, overlaps
 from providers.gcp.services import API_VIPS, DEFAULT_INTERNET_GATEWAY, services_of_role
@@ -67,12 +71,15 @@ def find_places(subnets: list[Json], model: Model | None) -> tuple[Place, ...]:
 def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     subnets = items(snapshot, "subnetworks-*.json")
     places = find_places(subnets, model)
-    around = Surroundings(places, SERVICE_ENDPOINTS, VIPS)
+    networks = items(snapshot, "networks.json")
+    peers = peer_ranges(networks, subnets, places)
+    around = Surroundings(places, SERVICE_ENDPOINTS, VIPS, peers)
     firewalls = evaluation_order(items(snapshot, "firewalls.json"))
     cache: dict[str, tuple[Rule, ...]] = {}
     routes = items(snapshot, "routes.json")
     iam = _iam_bindings(snapshot)
-    sides: dict[str, tuple[Side, ...]] = {}
+    # A peer has no filters here: its firewall is another network's (peering.py).
+    sides: dict[str, tuple[Side, ...]] = {peer: (Side(f"gcp:peering/{peer}"),) for peer in peers}
     chains: dict[tuple[str, str], tuple[tuple[Step, ...], ...]] = {}
     by_subnet = {s["name"]: s for s in subnets}
     for place in places:
@@ -88,8 +95,10 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
             for vip in VIPS:
                 _add(chains, (place.segment, service), (Step(egress, vip), Step(route_filter, vip))
                      + tuple(Step(f, service) for f in google))
-    return Network(cloud="gcp", endpoints=_endpoints(places, model), chains=chains, sides=sides,
-                   posture=posture.findings(snapshot, places, model))
+    found = exposures(items(snapshot, "instances.json"), places, firewalls, around) if model is None else ()
+    return Network(cloud="gcp", endpoints=(*_endpoints(places, model), *sorted(peers)), chains=chains, sides=sides,
+                   posture=(*posture.findings(snapshot, places, model), *peering_posture(networks, places)),
+                   exposures=found)
 
 
 def _add(chains: dict, pair: tuple[str, str], chain: tuple[Step, ...]) -> None:
