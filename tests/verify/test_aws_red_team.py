@@ -30,12 +30,6 @@ REGION = "us-east-1"
 ALL_TCP, ALL_UDP, ALL_ICMP = [[0, 65535]], [[0, 65535]], [[0, 255]]
 
 
-@pytest.fixture(scope="module")
-def base() -> tuple[Snapshot, dict[str, Any]]:
-    ids: dict[str, Any] = {}
-    return deploy_and_change(MODEL, lambda ec2, found: ids.update(found)), ids
-
-
 class Snap:
     """A copy of the deployed describe dump, changed the way a hand edit of its JSON would be."""
 
