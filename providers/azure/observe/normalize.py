@@ -29,7 +29,7 @@ from providers.azure.observe import posture, service_endpoints
 from providers.azure.observe.exposures import exposures
 from providers.azure.observe.layers import MemberFilters, layer_posture
 from providers.azure.observe.nsgs import nsg_filter
-from providers.azure.observe.peering import peer_members
+from providers.azure.observe.peering import peer_members, peer_side
 from providers.azure.observe.routes import route_filter, routes_public_space, user_routes
 from providers.azure.observe.selectors import INTERNET_MEMBER, Member, Universe
 from providers.azure.observe.state import AzureState, Json, prefixes, props, ref, tags
@@ -57,7 +57,7 @@ def normalize(snapshot: Snapshot, model: Model | None = None) -> Network:
         length = vnet_len.get(ref(state.subnet_vnet.get(str(subnet.get("id", "")).lower())), 32)
         layered[segment] = tuple(_filters(state, subnet, m, universe, length, local) for m in members[segment])
     sides: dict[str, tuple[Side, ...]] = {INTERNET: (Side(INTERNET),), **{
-        peer: tuple(Side(m.id) for m in found) for peer, found in peers.items()}}
+        peer: tuple(peer_side(peer, m.id, frozenset(peers) - {peer}) for m in found) for peer, found in peers.items()}}
     sides.update({segment: tuple(f.side() for f in found) for segment, found in layered.items()})
     chains = _service_chains(state, sides, endpoint_nics, universe)
     _add_service_endpoint_chains(chains, places, layered)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from infra.reach import Posture
+from infra.reach import INTERNET, Filter, Posture, Rule, Side
 from providers.azure.observe import checks
 from providers.azure.observe.selectors import Member
 from providers.azure.observe.state import Json, props, ref
@@ -58,7 +58,7 @@ def peer_members(vnets: list[Json]) -> dict[str, tuple[Member, ...]]:
                 continue  # IPv6: no bulkhead endpoint lives there
         name = peer_name(peering)
         out[name] = out.get(name, ()) + (Member(f"azure:peering/{peering.get('name')}",
-                                                tuple(addresses) or UNKNOWN_SPACE),)
+                                                tuple(addresses) or UNKNOWN_SPACE, in_vnet=True),)
     return out
 
 
@@ -69,3 +69,11 @@ def peering_posture(vnets: list[Json]) -> list[Posture]:
         f"(peering {peering.get('name')}): paths to it are reported as {peer_name(peering)}, but what the peer "
         "itself allows is not verified")
         for vnet, peering in peerings(vnets)]
+
+
+def peer_side(name: str, peering_id: str, others: frozenset[str]) -> Side:
+    """The peer's side: no NSG of its own is known, so it sends and receives anything, except to
+    and from the internet or another peer (a peering is no transit: cloud-semantics.md 1.3)."""
+    beyond = Filter(peering_id, "ordered", (Rule(f"{peering_id}#no-transit", "deny", frozenset({INTERNET, *others})),
+                                            Rule(peering_id, "allow", None)))
+    return Side(peering_id, (beyond,), (beyond,))

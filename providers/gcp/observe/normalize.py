@@ -31,7 +31,7 @@ from infra.snapshot import Snapshot
 from providers.gcp.observe import labels, posture
 from providers.gcp.observe.exposures import exposures
 from providers.gcp.observe.firewalls import Place, Surroundings, evaluation_order, segment_filter
-from providers.gcp.observe.peering import peer_ranges, peering_posture
+from providers.gcp.observe.peering import peer_ranges, peer_side, peering_posture
 from providers.gcp.observe.ranges import INTERNET as INTERNET_RANGE
 from providers.gcp.observe.ranges import addresses, overlaps
 from providers.gcp.services import API_VIPS, DEFAULT_INTERNET_GATEWAY, services_of_role
@@ -79,7 +79,7 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     routes = items(snapshot, "routes.json")
     iam = _iam_bindings(snapshot)
     # A peer has no filters here: its firewall is another network's (peering.py).
-    sides: dict[str, tuple[Side, ...]] = {peer: (Side(f"gcp:peering/{peer}"),) for peer in peers}
+    sides: dict[str, tuple[Side, ...]] = {peer: (peer_side(peer, frozenset(peers) - {peer}),) for peer in peers}
     chains: dict[tuple[str, str], tuple[tuple[Step, ...], ...]] = {}
     by_subnet = {s["name"]: s for s in subnets}
     for place in places:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.reach import Posture
+from infra.reach import INTERNET, Filter, Posture, Rule, Side
 from providers.gcp.observe import checks
 from providers.gcp.observe.firewalls import Place
 from providers.gcp.observe.ranges import Addresses, addresses
@@ -56,3 +56,12 @@ def peering_posture(networks: list[Json], places: tuple[Place, ...]) -> list[Pos
         f"{peering.get('name')}): paths to it are reported as {peer_name(peering)}, but what the peer's own "
         "firewall allows is not verified")
         for net, peering in active_peerings(networks, places)]
+
+
+def peer_side(name: str, others: frozenset[str]) -> Side:
+    """The peer's side: its firewall is another network's, so it sends and receives anything,
+    except to another peer (peering is not transitive); the internet is no side on GCP."""
+    fid = f"gcp:peering/{name[len(PEER_PREFIX):]}"
+    beyond = Filter(fid, "ordered", (Rule(f"{fid}#no-transit", "deny", frozenset({INTERNET, *others})),
+                                     Rule(fid, "allow", None)))
+    return Side(fid, (beyond,), (beyond,))
