@@ -219,6 +219,7 @@ class Engine:
         self._indexes: dict[int, _Index] = {}
         self._decisions: dict[tuple[int, str | None, str], tuple[Traffic, Traffic]] = {}
         self._chains: dict[tuple[tuple[int, str, bool], ...], dict[str, Traffic]] = {}
+        self._places: dict[str, tuple[str, ...]] | None = None
 
     # --- one filter ---------------------------------------------------------------------
 
@@ -271,11 +272,15 @@ class Engine:
 
     def places(self, endpoint: str) -> tuple[str, ...]:
         """The distinct non-empty places an endpoint's sides and spelled-out chains sit at."""
-        found = [s.place for s in self.network.sides.get(endpoint, ())]
-        for (src, dst), where in self.network.chain_places.items():
-            found += [w[0] for w in where] if src == endpoint else []
-            found += [w[1] for w in where] if dst == endpoint else []
-        return tuple(sorted({p for p in found if p}))
+        if self._places is None:
+            found: dict[str, set[str]] = {}
+            for name, sides in self.network.sides.items():
+                found.setdefault(name, set()).update(s.place for s in sides)
+            for (src, dst), where in self.network.chain_places.items():
+                found.setdefault(src, set()).update(w[0] for w in where)
+                found.setdefault(dst, set()).update(w[1] for w in where)
+            self._places = {name: tuple(sorted(p for p in places if p)) for name, places in found.items()}
+        return self._places.get(endpoint, ())
 
     def chain_traffic(self, hops: tuple[Hop, ...], protocol: Protocol) -> Traffic:
         key = tuple((id(f), peer, reply) for f, peer, reply in hops)

@@ -24,7 +24,7 @@ from infra.checks import Check
 from infra.depth import LoneOpening, lone_layer_openings
 from infra.model import Model
 from infra.ports import EPHEMERAL, PortSet, Protocol, format_ports
-from infra.reach import INTERNET, Filter, Network, Posture
+from infra.reach import INTERNET, Engine, Filter, Network, Posture, Side
 from infra.verify import intended_paths
 from providers.aws.observe import checks
 
@@ -38,26 +38,45 @@ def layer_posture(network: Network, model: Model) -> list[Posture]:
             return PortSet()
         return PortSet.full("icmp") if protocol == "icmp" else PortSet.single(*EPHEMERAL)
 
-    strip = _InternetRules()
-    found: list[LoneOpening] = []
-    for sender, receiver in ((strip, _same), (_same, strip)):  # one end must be aimed at segments
-        groups = {name: tuple(replace(s, egress=tuple(map(sender, s.egress)), ingress=tuple(map(receiver, s.ingress)),
-                                      boundary_out=(), boundary_in=()) for s in sides)
-                  for name, sides in network.sides.items()}
-        found += lone_layer_openings(network, groups, intended, segments)
-    for sender, receiver in ((strip, _same), (_same, strip)):
-        acls = {name: tuple(replace(s, egress=(), ingress=(), boundary_out=tuple(map(sender, s.boundary_out)),
-                                    boundary_in=tuple(map(receiver, s.boundary_in)), place="") for s in sides)
-                for name, sides in network.sides.items()}
-        opened = lone_layer_openings(network, acls, intended, segments, replies)
-        found += [replace(o, layer="nacl") for o in opened]
+    groups = {name: tuple(replace(s, boundary_out=(), boundary_in=()) for s in sides)
+              for name, sides in network.sides.items()}
+    acls = {name: tuple(replace(s, egress=(), ingress=(), place="") for s in sides)
+            for name, sides in network.sides.items()}
     out = []
-    for o in _merged(found):
-        if o.layer == "nacl":
-            out.append(_finding(checks.NACL_ALONE_OPENS, "network ACLs", "security groups", o))
-        else:
-            out.append(_finding(checks.SG_ALONE_OPENS, "security groups", "network ACLs", o))
+    for found in lone_layer_openings(network, groups, intended, segments):
+        if (aimed := _aimed_at_segments(found, groups, egress=True)) is not None:
+            out.append(_finding(checks.SG_ALONE_OPENS, "security groups", "network ACLs", aimed))
+    for found in lone_layer_openings(network, acls, intended, segments, replies):
+        if (aimed := _aimed_at_segments(found, acls, egress=False)) is not None:
+            out.append(_finding(checks.NACL_ALONE_OPENS, "network ACLs", "security groups", aimed))
     return out
+
+
+def _aimed_at_segments(found: LoneOpening, sides: dict[str, tuple[Side, ...]], egress: bool) -> LoneOpening | None:
+    """The part of an opening that a rule aimed at segments makes on at least one end: the pair
+    is evaluated again with the sender's internet rules taken out, then the receiver's."""
+    strip = _InternetRules()
+    ports = PortSet()
+    for cut_sender in (True, False):
+        if found.src == found.dst:
+            pair = {found.src: tuple(_cut(s, strip, cut_sender, not cut_sender, egress) for s in sides[found.src])}
+        else:
+            pair = {found.src: tuple(_cut(s, strip, cut_sender, False, egress) for s in sides[found.src]),
+                    found.dst: tuple(_cut(s, strip, False, not cut_sender, egress) for s in sides[found.dst])}
+        engine = Engine(Network("aws", tuple(pair), sides=pair))
+        ports = ports | engine.traffic(found.src, found.dst, found.protocol).ports()
+    kept = found.ports & ports
+    return replace(found, ports=kept) if kept else None
+
+
+def _cut(side: Side, strip: _InternetRules, outbound: bool, inbound: bool, egress: bool) -> Side:
+    """The side with its internet rules taken out of its sending filters (`outbound`) or its
+    receiving ones (`inbound`), in the security groups (`egress` layer) or the NACLs."""
+    if egress:
+        return replace(side, egress=tuple(map(strip, side.egress)) if outbound else side.egress,
+                       ingress=tuple(map(strip, side.ingress)) if inbound else side.ingress)
+    return replace(side, boundary_out=tuple(map(strip, side.boundary_out)) if outbound else side.boundary_out,
+                   boundary_in=tuple(map(strip, side.boundary_in)) if inbound else side.boundary_in)
 
 
 def _same(flt: Filter) -> Filter:
@@ -76,18 +95,6 @@ class _InternetRules:
             kept = tuple(r for r in flt.rules if r.action != "allow" or r.peers is None or INTERNET not in r.peers)
             found = self._cache[id(flt)] = (flt, Filter(flt.id, flt.kind, kept))
         return found[1]
-
-
-def _merged(found: list[LoneOpening]) -> list[LoneOpening]:
-    """One opening per layer, pair and protocol (the two passes may each see part of it)."""
-    merged: dict[tuple[str, str, str, str], LoneOpening] = {}
-    for o in found:
-        key = (o.layer, o.src, o.dst, o.protocol)
-        before = merged.get(key)
-        merged[key] = o if before is None else replace(
-            before, ports=before.ports | o.ports, opened_by=tuple(dict.fromkeys((*before.opened_by, *o.opened_by))),
-            stopped_at=tuple(dict.fromkeys((*before.stopped_at, *o.stopped_at))))
-    return list(merged.values())
 
 
 def _finding(check: Check, layer: str, other: str, found: LoneOpening) -> Posture:
