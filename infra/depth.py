@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from infra.ports import PortSet, Protocol
+from infra.ports import PROTOCOLS, PortSet, Protocol
 from infra.reach import Engine, Network, Side
+from infra.traffic import Traffic
 
 Key = tuple[str, str, Protocol]
 
@@ -47,14 +48,30 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     layer = Engine(Network(network.cloud, tuple(sides), sides=sides))
     full = Engine(network)
     out = []
-    for path in layer.observed():
-        excess = path.ports - intended.get((path.src, path.dst, path.protocol), PortSet())
-        if excused is not None:
-            excess = excess - excused(path.src, path.dst, path.protocol)
-        if not excess:
-            continue
-        stopped = excess - full.traffic(path.src, path.dst, path.protocol).ports()
-        if stopped:
-            out.append(LoneOpening(path.src, path.dst, path.protocol, stopped, path.evidence_for(stopped),
-                                   full.blocked_by(path.src, path.dst, path.protocol, stopped)))
+    for src, dst in sorted(layer.pairs()):
+        for protocol in PROTOCOLS:
+            allowed = intended.get((src, dst, protocol), PortSet())
+            if excused is not None:
+                allowed = allowed | excused(src, dst, protocol)
+            # What the sender's first filter lets out bounds the chain: most pairs stop here.
+            if not _first_hop(layer, sides[src], dst, protocol) - allowed:
+                continue
+            passed = layer.traffic(src, dst, protocol)
+            excess = passed.ports() - allowed
+            stopped = excess - full.traffic(src, dst, protocol).ports() if excess else PortSet()
+            if stopped:
+                opened_by = Traffic.restrict(passed, stopped).ids()
+                out.append(LoneOpening(src, dst, protocol, stopped, opened_by,
+                                       full.blocked_by(src, dst, protocol, stopped)))
     return out
+
+
+def _first_hop(engine: Engine, senders: tuple[Side, ...], dst: str, protocol: Protocol) -> PortSet:
+    """The ports any of the sender's sides lets out toward dst through its first filter."""
+    found = PortSet()
+    for side in senders:
+        first = (side.egress or side.boundary_out or (None,))[0]
+        if first is None or (not side.egress and side.place):  # (boundary filters skip shared places)
+            return PortSet.full(protocol)
+        found = found | engine.decide(first, dst, protocol)[0].ports()
+    return found
