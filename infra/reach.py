@@ -131,6 +131,12 @@ class Network:
     # Audit mode (no model): interfaces exposed to the internet, filled by the normalizer.
     exposures: tuple[dict[str, object], ...] = ()
     sides: dict[str, tuple[Side, ...]] = field(default_factory=dict)
+    # (sender's place, receiver's place) of each spelled-out chain, index for index with
+    # `chains[pair]` ("" where there is none): lets the verifier judge one subnet at a time.
+    chain_places: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+
+Places = tuple[str | None, str | None]  # (sender's place, receiver's place); None = any
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,7 @@ class Engine:
         self._indexes: dict[int, _Index] = {}
         self._decisions: dict[tuple[int, str | None, str], tuple[Traffic, Traffic]] = {}
         self._chains: dict[tuple[tuple[int, str, bool], ...], dict[str, Traffic]] = {}
+        self._places: dict[str, tuple[str, ...]] | None = None
 
     # --- one filter ---------------------------------------------------------------------
 
@@ -244,14 +251,36 @@ class Engine:
 
     # --- chains -------------------------------------------------------------------------
 
-    def chains(self, src: str, dst: str) -> list[tuple[Hop, ...]]:
-        out = [tuple((s.filter, s.peer, s.reply) for s in chain) for chain in self.network.chains.get((src, dst), ())]
+    def chains(self, src: str, dst: str, places: Places | None = None) -> list[tuple[Hop, ...]]:
+        """Every chain from src to dst; with `places`, only those from/to those places."""
+        spelled = self.network.chains.get((src, dst), ())
+        if places is not None:
+            where = self.network.chain_places.get((src, dst), ())
+            spelled = tuple(c for i, c in enumerate(spelled)
+                            if _at(where[i] if i < len(where) else ("", ""), places))
+        out = [tuple((s.filter, s.peer, s.reply) for s in chain) for chain in spelled]
         for a in self.network.sides.get(src, ()):
+            if places is not None and places[0] is not None and a.place != places[0]:
+                continue
             for b in self.network.sides.get(dst, ()):
+                if places is not None and places[1] is not None and b.place != places[1]:
+                    continue
                 hops = side_chain(a, b, src, dst)
                 if hops is not None:
                     out.append(hops)
         return out
+
+    def places(self, endpoint: str) -> tuple[str, ...]:
+        """The distinct non-empty places an endpoint's sides and spelled-out chains sit at."""
+        if self._places is None:
+            found: dict[str, set[str]] = {}
+            for name, sides in self.network.sides.items():
+                found.setdefault(name, set()).update(s.place for s in sides)
+            for (src, dst), where in self.network.chain_places.items():
+                found.setdefault(src, set()).update(w[0] for w in where)
+                found.setdefault(dst, set()).update(w[1] for w in where)
+            self._places = {name: tuple(sorted(p for p in places if p)) for name, places in found.items()}
+        return self._places.get(endpoint, ())
 
     def chain_traffic(self, hops: tuple[Hop, ...], protocol: Protocol) -> Traffic:
         key = tuple((id(f), peer, reply) for f, peer, reply in hops)
@@ -269,10 +298,10 @@ class Engine:
                 break
         return result
 
-    def traffic(self, src: str, dst: str, protocol: Protocol) -> Traffic:
-        """The union over every alternative chain from src to dst."""
+    def traffic(self, src: str, dst: str, protocol: Protocol, places: Places | None = None) -> Traffic:
+        """The union over every alternative chain from src to dst (from/to `places` only, if given)."""
         total = Traffic()
-        for hops in self.chains(src, dst):
+        for hops in self.chains(src, dst, places):
             total = total | self.chain_traffic(hops, protocol)
         return total
 
@@ -310,11 +339,12 @@ class Engine:
                     out.append(ObservedPath(src, dst, protocol, passed.ports(), passed.evidence()))
         return tuple(out)
 
-    def blocked_by(self, src: str, dst: str, protocol: Protocol, ports: PortSet) -> tuple[str, ...]:
+    def blocked_by(self, src: str, dst: str, protocol: Protocol, ports: PortSet,
+                   places: Places | None = None) -> tuple[str, ...]:
         """Where each chain drops part of `ports`: the deny rules that matched, else the filter's id
         (no rule allows them; for a reply step, the replies are not allowed back)."""
         ids: set[str] = set()
-        for hops in self.chains(src, dst):
+        for hops in self.chains(src, dst, places):
             remaining = Traffic.of(ports, ())
             for hop in hops:
                 passed = remaining & self.step(hop, protocol)
@@ -331,6 +361,10 @@ class Engine:
         denied = self.decide(flt, peer, protocol)[1]
         scope = reply_ports(protocol) if reply else dropped
         return denied.restrict(scope).ids() or (flt.id,)
+
+
+def _at(where: tuple[str, str], places: Places) -> bool:
+    return all(want is None or got == want for got, want in zip(where, places, strict=True))
 
 
 def side_chain(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...] | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from infra.model import Model
+from infra.placewise import PlaceGap, place_gaps, sending_places
 from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, parse_port_specs
 from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, ObservedPath, Posture
 
@@ -90,11 +91,12 @@ def verify(model: Model, network: Network) -> Report:
     intended = intended_paths(model, network.cloud)
     rows: list[PathRow] = []
     findings: list[Finding] = []
+    segments = [name for name in model.segments if network.cloud in model.placement(name)]
     for key in sorted(set(observed) | set(intended), key=_order):
         seen = observed.get(key)
         want = intended.get(key, PortSet())
         rows += _rows(key, want, seen)
-        findings += _differences(model, engine, key, want, seen)
+        findings += _differences(model, engine, key, want, seen, segments)
     findings += [_posture(model, network.cloud, p) for p in network.posture]
     return Report(model.name, network.cloud, not findings, tuple(rows), tuple(findings))
 
@@ -114,16 +116,19 @@ def _rows(key: Key, want: PortSet, seen: ObservedPath | None) -> list[PathRow]:
     return rows
 
 
-def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: ObservedPath | None) -> list[Finding]:
+def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: ObservedPath | None,
+                 segments: list[str]) -> list[Finding]:
     src, dst, protocol = key
     got = seen.ports if seen else PortSet()
     out = []
     excess, missing = got - want, want - got
     if excess and seen:
-        evidence = seen.evidence_for(excess)
+        places = sending_places(engine, src, dst, protocol, excess, segments)
+        evidence = tuple(dict.fromkeys((*seen.evidence_for(excess), *places)))
+        where = f" (from {', '.join(places)} only)" if places else ""
         out.append(Finding(
-            "unintended-path", f"{_name(src, True)} reaches {_name(dst)} on {format_ports(protocol, excess)} "
-            f"via {', '.join(evidence) or 'no recorded rule'}", evidence, src, dst, protocol, excess,
+            "unintended-path", f"{_name(src, True)}{where} reaches {_name(dst)} on {format_ports(protocol, excess)} "
+            f"via {', '.join(seen.evidence_for(excess)) or 'no recorded rule'}", evidence, src, dst, protocol, excess,
             _pair_loc(model, src, dst)))
     if missing:
         evidence = engine.blocked_by(src, dst, protocol, missing)
@@ -131,7 +136,21 @@ def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: Ob
         out.append(Finding(
             "missing-path", f"{_name(src, True)} cannot reach {_name(dst)} on {format_ports(protocol, missing)} "
             f"as the model intends; {why}", evidence, src, dst, protocol, missing, _pair_loc(model, src, dst)))
+    if want:
+        out += [_place_gap(model, gap) for gap in place_gaps(engine, src, dst, protocol, want, missing, segments)]
     return out
+
+
+def _place_gap(model: Model, gap: PlaceGap) -> Finding:
+    """A path the segment keeps through its other subnets but one subnet (zone) lost."""
+    ends = [p for p in (gap.src_place, gap.dst_place) if p]
+    src = f"{_name(gap.src, True)}" + (f" in {gap.src_place}" if gap.src_place else "")
+    dst = f"{_name(gap.dst)}" + (f" in {gap.dst_place}" if gap.dst_place else "")
+    why = f"blocked at {', '.join(gap.blocked_at)}" if gap.blocked_at else "no route or interface connects them"
+    return Finding("missing-path", f"{src} cannot reach {dst} on {format_ports(gap.protocol, gap.ports)} as the "
+                   f"model intends, although the segment's other subnets can; {why}",
+                   tuple(dict.fromkeys((*ends, *gap.blocked_at))), gap.src, gap.dst, gap.protocol, gap.ports,
+                   _pair_loc(model, gap.src, gap.dst))
 
 
 def _posture(model: Model, cloud: str, posture: Posture) -> Finding:

@@ -43,5 +43,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         extra = {"prefixListId": "pl-echo", "allocationId": f"{args.name}-alloc", "arn": f"arn:echo:{args.name}"}
         return f"{args.name}-id", {**args.inputs, **extra}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":  # endpoint policies name the account
+            return {"accountId": "111122223333", "arn": "arn:echo:caller", "id": "111122223333", "userId": "echo"}, []
         raise NotImplementedError(args.token)

@@ -5,6 +5,7 @@ Expectations come from the YAML (tests/aws/awsexpect.py), never from the rule pl
 
 from __future__ import annotations
 
+import json
 from ipaddress import IPv4Network
 
 import pytest
@@ -169,6 +170,27 @@ def test_endpoints_exist_only_for_declared_services_and_sit_where_declared(deplo
             cidrs = [s["CidrBlock"] for s in acct.subnets if s["SubnetId"] in e["SubnetIds"]]
             assert len(cidrs) == d.model.clouds.aws.zones
             assert all(IPv4Network(c).subnet_of(reserved(d.model)) for c in cidrs)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_endpoint_policy_draws_a_perimeter_by_condition(deployed, stem):
+    """No endpoint keeps AWS's allow-everything default: interface endpoints serve the account's
+    own principals only, the S3 gateway its own buckets only (read back as moto stores them)."""
+    account = boto3_account()
+    for e in deployed[stem].account.endpoints:
+        [statement] = json.loads(e["PolicyDocument"])["Statement"]
+        assert statement["Effect"] == "Allow" and statement["Principal"] == "*"
+        if e["VpcEndpointType"] == "Interface":
+            assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": account}}
+        else:
+            assert statement["Condition"] == {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}
+
+
+def boto3_account() -> str:
+    """moto's default account, the one the caller identity names while deploying."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return str(DEFAULT_ACCOUNT_ID)
 
 
 @pytest.mark.parametrize("stem", STEMS)

@@ -133,6 +133,23 @@ def test_internet_egress_is_open_only_on_declared_segments_and_ports(built: Depl
     assert {s: allowed_ports(rs) for s, rs in opened.items()} == expected
 
 
+PRIVATE = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
+
+
+def test_every_internet_allow_is_preceded_by_a_deny_of_every_private_range(built: Deployed) -> None:
+    """The model's internet is public space: a peered network, a VPN or an interconnect brings
+    private ranges that a 0.0.0.0/0 allow would otherwise open to."""
+    rules = built.items("firewalls")
+    for allow in (r for r in rules if r.get("allowed") and "0.0.0.0/0" in (r.get("sourceRanges", []) +
+                                                                         r.get("destinationRanges", []))):
+        side = "sourceRanges" if allow["direction"] == "INGRESS" else "destinationRanges"
+        target = allow["targetServiceAccounts"]
+        denies = [r for r in rules if r.get("denied") and r["direction"] == allow["direction"]
+                  and r["priority"] < allow["priority"] and r.get("targetServiceAccounts") == target]
+        covered = {IPv4Network(c) for d in denies for c in d.get(side, [])}
+        assert all(any(p.subnet_of(c) for c in covered) for p in PRIVATE), (allow["name"], covered)
+
+
 def test_cloud_nat_serves_exactly_the_subnets_of_segments_with_internet_egress(built: Deployed) -> None:
     served = {sub["name"].rsplit("/", 1)[-1] for router in built.items("routers-*")
               for nat in router.get("nats", []) for sub in nat.get("subnetworks", [])}

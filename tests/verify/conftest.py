@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = [ROOT / "examples" / "ai-platform.yaml", ROOT / "examples" / "minimal.yaml",
           *sorted((ROOT / "tests" / "data" / "models").glob("*.yaml"))]
 TAMPER_MODEL = Path(__file__).parent / "tamper.yaml"
+RED_TEAM_MODEL = Path(__file__).parent / "red_team.yaml"
 
 
 def aws_models() -> list[Path]:
@@ -81,3 +82,11 @@ def segment_ids(ec2: Any, model: str) -> dict[str, Any]:
                         "acl": acls[subnet["SubnetId"]]["NetworkAclId"],
                         "table": tables.get(subnet["SubnetId"], {}).get("RouteTableId")}
     return ids
+
+
+@pytest.fixture(scope="session")
+def base() -> tuple[Snapshot, dict[str, Any]]:
+    """red_team.yaml deployed once (the red-team and proof-gap tests edit copies of its dump), with
+    its segment ids."""
+    ids: dict[str, Any] = {}
+    return deploy_and_change(load_model(RED_TEAM_MODEL).model, lambda ec2, found: ids.update(found)), ids

@@ -30,12 +30,6 @@ REGION = "us-east-1"
 ALL_TCP, ALL_UDP, ALL_ICMP = [[0, 65535]], [[0, 65535]], [[0, 255]]
 
 
-@pytest.fixture(scope="module")
-def base() -> tuple[Snapshot, dict[str, Any]]:
-    ids: dict[str, Any] = {}
-    return deploy_and_change(MODEL, lambda ec2, found: ids.update(found)), ids
-
-
 class Snap:
     """A copy of the deployed describe dump, changed the way a hand edit of its JSON would be."""
 
@@ -135,11 +129,18 @@ def test_the_deployed_red_team_model_has_no_findings(base) -> None:
     assert Snap(base).findings() == []
 
 
-def test_all_protocol_rules_between_two_segments_open_nothing_while_their_nacls_still_hold(base) -> None:
+def test_all_protocol_rules_between_two_segments_open_no_path_but_are_flagged_while_only_the_nacls_hold(base) -> None:
+    # No path (the NACLs still deny), but the security groups no longer back the NACLs up:
+    # defence in depth reports the open layer's rules, per protocol.
     snap = Snap(base)
-    snap.sg_rule("serving", True, "-1", ref="data")
-    snap.sg_rule("data", False, "-1", ref="serving")
-    assert snap.findings() == []
+    egress = snap.sg_rule("serving", True, "-1", ref="data")
+    ingress = snap.sg_rule("data", False, "-1", ref="serving")
+    found = snap.findings()
+    assert summary(found) == expect(*[("posture", "serving", None, None, None)] * 3)
+    assert {f.check for f in found} == {"BH-AWS-SG-ALONE-OPENS"}
+    deny = f"aws:nacl/{snap.ids['serving']['acl']}#32000-out"
+    assert all({egress, ingress, deny} <= set(f.evidence) for f in found)
+    assert "udp/0-65535" in " ".join(f.message for f in found)
 
 
 def test_all_protocol_rules_open_every_protocol_once_the_nacls_allow_every_protocol_too(base) -> None:
@@ -150,8 +151,14 @@ def test_all_protocol_rules_open_every_protocol_once_the_nacls_allow_every_proto
     found = snap.findings()
     assert summary(found) == expect(("unintended-path", "serving", "data", "tcp", [[0, 5431], [5433, 65535]]),
                               ("unintended-path", "serving", "data", "udp", ALL_UDP),
-                              ("unintended-path", "serving", "data", "icmp", ALL_ICMP))
+                              ("unintended-path", "serving", "data", "icmp", ALL_ICMP),
+                              *[("posture", "data", None, None, None)] * 3)
     assert {egress, ingress} <= evidence(found, "unintended-path", "serving", "data", "udp")
+    # The all-protocol "reply" entries let data start anything toward serving at the NACL
+    # layer (beyond the replies to 5432, 1024-65535): only serving's groups stop it.
+    lone = [f for f in found if f.kind == "posture"]
+    assert {f.check for f in lone} == {"BH-AWS-NACL-ALONE-OPENS"}
+    assert "tcp/0-1023" in " ".join(f.message for f in lone)
 
 
 def test_protocol_numbers_6_and_17_mean_tcp_and_udp_between_members_of_one_subnet(base) -> None:
@@ -186,7 +193,7 @@ def test_an_icmp_rule_for_one_type_opens_that_type_only(base) -> None:
 
 def test_a_customer_prefix_list_holding_a_segments_range_names_that_segment(base) -> None:
     snap = Snap(base)
-    pl = snap.prefix_list("partners", ["192.0.2.0/24", snap.ids["serving"]["cidr"]])
+    pl = snap.prefix_list("partners", ["172.31.5.0/24", snap.ids["serving"]["cidr"]])
     rule = snap.sg_rule("serving", False, "tcp", 443, 443, PrefixListId=pl)
     found = snap.findings()
     assert summary(found) == expect(("unintended-path", "serving", "serving", "tcp", [[443, 443]]))
@@ -480,6 +487,9 @@ def test_changes_through_the_ec2_api_give_exactly_the_expected_findings(api_tamp
         *[("posture", "data", None, None, None)] * 3,  # the IGW route, the public address, ssh from anywhere
         ("unintended-path", "serving", "service:object-storage", "tcp", [[443, 443]]),  # endpoint extended
         ("unintended-path", "training", "internet", "tcp", [[443, 443]]),  # IPv6 through the egress-only gateway
+        # the extra group on serving's interface: its ssh-from-anywhere rule now sits in serving, and
+        # training's rules toward data's group reach that interface (only the NACLs stop them)
+        ("posture", "serving", None, None, None), ("posture", "training", None, None, None),
     )
     edge_route = f"aws:rtb/{seen['edge']['table']}#0.0.0.0/0"
     assert {seen["ssh"], edge_route} <= evidence(found, "unintended-path", "internet", "data")
@@ -488,9 +498,12 @@ def test_changes_through_the_ec2_api_give_exactly_the_expected_findings(api_tamp
     s3_route = [e for e in evidence(found, "unintended-path", "serving", "service:object-storage")
                 if e.startswith(f"aws:rtb/{seen['serving']['table']}#pl-")]
     assert len(s3_route) == 1
-    posture = [f for f in found if f.kind == "posture"]
+    posture = [f for f in found if f.kind == "posture" and f.src == "data"]
     assert sorted(f.evidence[0] for f in posture) == sorted(
         [edge_route, seen["ssh"], f"aws:eni/{seen['public_eni']}"])
+    assert {(f.src, f.check) for f in found if f.kind == "posture" and f.src != "data"} == {
+        ("serving", "BH-AWS-SG-PUBLIC-INGRESS"), ("training", "BH-AWS-SG-ALONE-OPENS")}
+    assert seen["ssh"] in evidence(found, "posture", "serving")
 
 
 def test_an_ipv6_route_and_rule_open_nothing_while_the_nacl_has_no_ipv6_entries(api_tampered) -> None:

@@ -92,10 +92,15 @@ def test_a_group_to_group_rule_from_serving_to_training_is_an_unintended_path(ba
              "UserIdGroupPairs": [{"GroupId": ids["training"]["group"]}]}])
         _open_nacls(ec2, ids, "serving", "training", 9000, 9000)
 
-    [finding] = new_findings(baseline, change)
+    found = new_findings(baseline, change)
+    [finding] = [f for f in found if f.kind != "posture"]
     assert (finding.kind, finding.src, finding.dst, finding.ports.as_lists()) == (  # type: ignore[union-attr]
         "unintended-path", "serving", "training", [[9000, 9000]])
     assert seen["rule"] in finding.evidence
+    # The reply entries of that unintended flow let training start connections to serving's
+    # high ports at the NACL layer; only serving's groups stop them.
+    [lone] = [f for f in found if f.kind == "posture"]
+    assert (lone.check, lone.src) == ("BH-AWS-NACL-ALONE-OPENS", "training") and "tcp/1024-65535" in lone.message
 
 
 def test_egress_to_anywhere_plus_a_nat_route_lets_training_reach_the_internet(baseline) -> None:

@@ -129,10 +129,15 @@ def test_audit_mode_lists_interfaces_the_internet_reaches_with_their_ports() -> 
         "Attachment": {"InstanceId": "i-pub"}}]}
     network = normalize(snapshot, None)
     doc = audit_json(network, ())
-    assert doc["exposures"] == [{"resource": "i-pub", "interface": "eni-pub", "address": "203.0.113.9",
-                                 "protocol": "tcp", "ports": [[5432, 5432]],
-                                 "evidence": ["aws:nacl/acl-db#110-in", "aws:nacl/acl-db#110-out",
-                                              "aws:rtb/rtb-main#0.0.0.0/0", "aws:sg/sg-db#in-tcp-5432-5432-0.0.0.0/0"]}]
+    evidence = ["aws:nacl/acl-db#110-in", "aws:nacl/acl-db#110-out", "aws:rtb/rtb-main#0.0.0.0/0",
+                "aws:sg/sg-db#in-tcp-5432-5432-0.0.0.0/0"]
+    # the real interface, and the notional one of the subnet, which auto-assigns public addresses:
+    # whatever bulkhead's db group is launched there next is exposed the same way
+    assert doc["exposures"] == [
+        {"resource": "i-pub", "interface": "eni-pub", "address": "203.0.113.9", "protocol": "tcp",
+         "ports": [[5432, 5432]], "evidence": evidence},
+        {"resource": "sg-db", "interface": "notional:subnet-db", "address": "on launch", "protocol": "tcp",
+         "ports": [[5432, 5432]], "evidence": evidence}]
     assert "gotcha-db" in network.endpoints and "gotcha-web" in network.endpoints
 
 

@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from infra.errors import UsageError
 from infra.plan import CloudPlan
 from providers.aws.build.plan import rule_plan
-from providers.aws.build.rules import SHARED, AwsRulePlan, FlowLogDestination, SgRule
+from providers.aws.build.rules import ACCOUNT_PLACEHOLDER, SHARED, AwsRulePlan, FlowLogDestination, SgRule
 
 COMPONENT_TYPE = "bulkhead:aws:SegmentedNetwork"
 FLOW_LOG_DESTINATIONS: tuple[FlowLogDestination, ...] = ("cloudwatch", "s3")
@@ -102,13 +102,21 @@ class SegmentedNetwork(pulumi.ComponentResource):
 
     def _endpoints(self) -> dict[str, aws.ec2.VpcEndpoint]:
         plan = self._plan
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id \
+            if any(e.policy and ACCOUNT_PLACEHOLDER in e.policy for e in plan.endpoints) else None
+
+        def policy(text: str | None) -> pulumi.Input[str] | None:
+            if text is None or account is None or ACCOUNT_PLACEHOLDER not in text:
+                return text
+            return account.apply(lambda found: text.replace(ACCOUNT_PLACEHOLDER, found))
+
         return {e.name: aws.ec2.VpcEndpoint(
             e.name, vpc_id=self.vpc.id, service_name=e.service_name, vpc_endpoint_type=e.kind,
             route_table_ids=[self.tables[t].id for t in e.route_tables] or None,
             subnet_ids=[self.subnets[s].id for s in e.subnets] or None,
             security_group_ids=[self.groups[e.group].id] if e.group else None,
             private_dns_enabled=e.private_dns if e.kind == "Interface" else None,
-            policy=e.policy, tags=plan.tags(SHARED, e.name), opts=self._child) for e in plan.endpoints}
+            policy=policy(e.policy), tags=plan.tags(SHARED, e.name), opts=self._child) for e in plan.endpoints}
 
     def _sg_rule(self, rule: SgRule) -> None:
         peer: dict[str, Any] = {}

@@ -27,6 +27,7 @@ from providers.aws.build.nacls import (
     segment_allows,
 )
 from providers.aws.build.rules import (
+    ACCOUNT_PLACEHOLDER,
     ANYWHERE,
     SHARED,
     AwsRulePlan,
@@ -176,7 +177,8 @@ def _endpoints(cp: CloudPlan, services: list[str], endpoint_subnets: tuple[Subne
             else:
                 found.append(Endpoint(logical, service, name, "Interface",
                                       subnets=tuple(s.name for s in endpoint_subnets),
-                                      group=endpoint_group_name(cp, service), private_dns=True))
+                                      group=endpoint_group_name(cp, service), private_dns=True,
+                                      policy=_own_principals_policy()))
     return tuple(found)
 
 
@@ -187,6 +189,16 @@ def _s3_policy() -> str:
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}}]},
         sort_keys=True)
+
+
+def _own_principals_policy() -> str:
+    """Any action on any resource, but only for principals of the VPC's own account: stolen keys of
+    another account cannot use the private path. (Not the S3 policy's resource condition: an
+    image registry must still serve AWS-owned images, e.g. SageMaker's.) The component puts the
+    account id in place of ACCOUNT_PLACEHOLDER."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "OwnAccountPrincipalsOnly", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT_PLACEHOLDER}}}]}, sort_keys=True)
 
 
 def quota_usage(plan: CloudPlan) -> list[QuotaUsage]:

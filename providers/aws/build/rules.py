@@ -14,6 +14,7 @@ from infra.ports import Protocol
 
 SHARED = "_shared"  # not a DNS label, so it can never be a segment's name
 ANYWHERE = "0.0.0.0/0"
+ACCOUNT_PLACEHOLDER = "<account-id>"  # in an endpoint policy: the deploying account, filled in by the component
 MODEL_TAG = "bulkhead:model"
 SEGMENT_TAG = "bulkhead:segment"
 

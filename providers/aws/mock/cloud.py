@@ -136,6 +136,10 @@ class MotoMocks(Mocks):
                 raise CloudError("aws", exc.operation_name, f"{args.typ} {args.name}", str(exc)) from exc
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            account = self.clients.account
+            return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/bulkhead", "id": account,
+                    "userId": "AIDABULKHEAD"}, []
         raise UnsupportedResource(f"the mocked AWS has no data source '{args.token}'; add it to MotoMocks.call")
 
 

@@ -53,7 +53,30 @@ PUBLIC_IP_NON_EDGE = Check(
     "BH-AWS-PUBLIC-IP-NON-EDGE", "high", "interface of a non-edge segment has a public address",
     "the workload is addressable from the internet; only its security group stands between it and a scan",
     "release the public address (or the Elastic IP)")
+EGRESS_DEAD_END = Check(
+    "BH-AWS-EGRESS-DEAD-END", "medium", "internet route leads to a dead end",
+    "the route's target (a NAT gateway that is not available or whose subnet has no route to an attached internet "
+    "gateway, a detached internet gateway, a deleted endpoint) carries nothing to the internet: the segment's "
+    "intended egress is broken, and a later repair of the target silently reopens whatever the route carries",
+    "repair the target (the NAT gateway's subnet needs 0.0.0.0/0 to an attached internet gateway) or remove the route")
+ENDPOINT_POLICY_OPEN = Check(
+    "BH-AWS-ENDPOINT-POLICY-OPEN", "medium", "VPC endpoint policy allows any principal or any resource",
+    "without a condition, the endpoint lets credentials of ANY account through, or reaches resources of any "
+    "account: a workload (or stolen keys) can copy data to buckets, registries or keys outside the organisation "
+    "over the private path, where no firewall sees it",
+    "give the endpoint a policy that names the principals and resources it serves, or add a condition such as "
+    "aws:PrincipalAccount / aws:ResourceAccount (the stack does)")
+SG_ALONE_OPENS = Check(
+    "BH-AWS-SG-ALONE-OPENS", "high", "security groups alone allow a path the model does not intend",
+    "only the network ACLs stop the path: one NACL change (or a subnet moved to another NACL) opens it, and "
+    "the security groups no longer back the NACLs up",
+    "remove the security group rules named in the evidence, or declare the flow in the model")
+NACL_ALONE_OPENS = Check(
+    "BH-AWS-NACL-ALONE-OPENS", "medium", "network ACLs alone allow a path the model does not intend",
+    "only the security groups stop the path: one group rule opens it, and the NACLs no longer back the groups up "
+    "(reply ports of intended flows are not counted: a stateless layer must open them)",
+    "remove the NACL entries named in the evidence, or declare the flow in the model")
 
 CHECKS = (FLOWLOGS_OFF, DEFAULT_SG_RULES, DEFAULT_SG_IN_USE, ENDPOINT_DEFAULT_SG, DEFAULT_NACL, NACL_ALLOW_ALL,
           SG_PUBLIC_INGRESS, IGW_ROUTE_NON_EDGE, ROUTE_LEAVES_VPC, SUBNET_UNMODELLED, SUBNET_AUTO_PUBLIC_IP,
-          PUBLIC_IP_NON_EDGE)
+          PUBLIC_IP_NON_EDGE, EGRESS_DEAD_END, ENDPOINT_POLICY_OPEN, SG_ALONE_OPENS, NACL_ALONE_OPENS)

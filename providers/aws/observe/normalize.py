@@ -10,12 +10,16 @@ Here they are put together: each interface becomes one `Side` per address family
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from infra.model import Model
 from infra.ports import json_ports
 from infra.reach import INTERNET, Engine, Filter, Network, Side, Step
 from infra.snapshot import Snapshot
 from providers.aws.observe.addresses import AddressBook, family
+from providers.aws.observe.depth import layer_posture
 from providers.aws.observe.endpoints import Endpoint, service_addresses, service_prefix_lists, vpc_endpoints
+from providers.aws.observe.exits import Exits
 from providers.aws.observe.nacls import AclFilters, acl_of_subnets
 from providers.aws.observe.posture import posture
 from providers.aws.observe.resources import Json, Resources, read_resources
@@ -25,24 +29,31 @@ from providers.aws.observe.topology import Iface, Scope, find_scope, interfaces,
 
 EVERYWHERE = {"v4": "0.0.0.0/0", "v6": "::/0"}
 NOTHING = Filter("aws:vpce#initiates-nothing", "union", ())  # services answer, they never initiate
-Chains = dict[tuple[str, str], list[tuple[Step, ...]]]
+Chains = dict[tuple[str, str], list[tuple[tuple[Step, ...], tuple[str, str]]]]  # chain, (src place, dst place)
 
 
 def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     resources = read_resources(snapshot)
     scope = find_scope(resources, model)
-    endpoints = [e for e in vpc_endpoints(resources) if e.vpc in scope.vpcs]
+    every_endpoint = [e for e in vpc_endpoints(resources) if e.vpc in scope.vpcs]
+    # Gateway Load Balancer endpoints are hops on a route (exits.py), not services.
+    endpoints = [e for e in every_endpoint if e.kind != "GatewayLoadBalancer"]
     managed = {eni for ep in endpoints for eni in ep.enis} | {
         a["NetworkInterfaceId"] for n in resources["NatGateways"] for a in n.get("NatGatewayAddresses", [])
         if a.get("NetworkInterfaceId")}
-    ifaces = interfaces(resources, scope, managed, notional=model is not None)
-    build = _Builder(resources, scope, endpoints, ifaces)
+    ifaces = interfaces(resources, scope, managed, notional=True)
+    build = _Builder(resources, scope, endpoints, ifaces, every_endpoint)
     sides, chains = build.all_sides()
     rules = build.rules
-    found = posture(resources, scope, model, ifaces, endpoints, rules, build.acls, build.tables)
+    dead_ends = [d for ctx in build.ctx.values() for d in ctx.routes.exits.dead.values()]
+    found = posture(resources, scope, model, ifaces, endpoints, rules, build.acls, build.tables, dead_ends)
     names = _endpoint_names(model, scope, endpoints)
     exposures = () if model is not None else _exposures(build, ifaces)
-    return Network("aws", names, {k: tuple(v) for k, v in chains.items()}, tuple(found), exposures, sides)
+    network = Network("aws", names, {k: tuple(c for c, _ in v) for k, v in chains.items()}, tuple(found), exposures,
+                      sides, {k: tuple(p for _, p in v) for k, v in chains.items()})
+    if model is None:
+        return network
+    return replace(network, posture=network.posture + tuple(layer_posture(network, model)))
 
 
 def _endpoint_names(model: Model | None, scope: Scope, endpoints: list[Endpoint]) -> tuple[str, ...]:
@@ -56,8 +67,10 @@ def _endpoint_names(model: Model | None, scope: Scope, endpoints: list[Endpoint]
 class _Builder:
     """Per-VPC filter factories and the sides/chains built from them."""
 
-    def __init__(self, resources: Resources, scope: Scope, endpoints: list[Endpoint], ifaces: list[Iface]):
+    def __init__(self, resources: Resources, scope: Scope, endpoints: list[Endpoint], ifaces: list[Iface],
+                 every_endpoint: list[Endpoint]):
         self.resources, self.scope, self.endpoints, self.ifaces = resources, scope, endpoints, ifaces
+        self.every_endpoint = every_endpoint
         self.subnets: dict[str, Json] = {s["SubnetId"]: s for s in resources["Subnets"]}
         self.rules = sg_rules(resources)
         self.acls = acl_of_subnets(resources)
@@ -125,14 +138,14 @@ class _Builder:
         acl = self.acls.get(iface.subnet)
         return [(Side(f"{iface.id}/{fam}", (ctx.groups.of(iface.groups, True, fam),),
                       (ctx.groups.of(iface.groups, False, fam),), ctx.nacls.of(acl, True, fam),
-                      ctx.nacls.of(acl, False, fam), iface.subnet, fam, iface.notional), fam, public)
+                      ctx.nacls.of(acl, False, fam), place(iface.subnet), fam, iface.notional), fam, public)
                 for fam, public in fams]
 
     def _service_sides(self, ep: Endpoint) -> list[Side]:
         ctx = self.ctx[ep.vpc]
         ingress = ctx.groups.of(self._endpoint_groups(ep), False, "v4")
         return [Side(f"{ep.id}/{subnet}", (NOTHING,), (ingress,), ctx.nacls.of(self.acls.get(subnet), True, "v4"),
-                     ctx.nacls.of(self.acls.get(subnet), False, "v4"), subnet, "v4") for subnet in ep.subnets]
+                     ctx.nacls.of(self.acls.get(subnet), False, "v4"), place(subnet), "v4") for subnet in ep.subnets]
 
     def _external(self, owner: str, side: Side, iface: Iface, fam: str, public: bool, chains: Chains) -> None:
         """Chains to the internet and gateway services, and from the internet, via the route table."""
@@ -145,9 +158,9 @@ class _Builder:
                             if fam == "v4" else [])
         for dst in dict.fromkeys(far):
             chains.setdefault((owner, dst), []).append(
-                (*_steps(egress, dst), *_steps(side.boundary_out, dst), Step(out_route, dst),
-                 *_steps(side.boundary_in, dst, reply=True)))
-        chains.setdefault((INTERNET, owner), []).append(self.inbound(side, table, ctx, fam, public))
+                ((*_steps(egress, dst), *_steps(side.boundary_out, dst), Step(out_route, dst),
+                  *_steps(side.boundary_in, dst, reply=True)), (side.place, "")))
+        chains.setdefault((INTERNET, owner), []).append((self.inbound(side, table, ctx, fam, public), ("", side.place)))
 
     def inbound(self, side: Side, table: Json | None, ctx: _Vpc, fam: str, public: bool) -> tuple[Step, ...]:
         return (Step(ctx.routes.inbound(table, fam, public), INTERNET), *_steps(side.boundary_in, INTERNET),
@@ -171,8 +184,14 @@ class _Vpc:
                                    lambda pl, fam, routed: build.prefix_list_peers(vpc, pl, fam, routed))
         self.nacls = AclFilters(self.books)
         gateways = [e for e in build.endpoints if e.kind == "Gateway" and e.vpc == vpc]
-        self.routes = RouteFilters(self.books, igws, {e.id: e.service for e in gateways}, build.pl_cidrs,
-                                   endpoint_tables(gateways, build.resources))
+        self.routes = RouteFilters(
+            self.books, lambda routes: Exits(build.resources, igws, build.tables, build.every_endpoint, routes.public),
+            {e.id: e.service for e in gateways}, build.pl_cidrs, endpoint_tables(gateways, build.resources))
+
+
+def place(subnet: str) -> str:
+    """A side's place: its subnet, as an evidence id (a finding about one subnet names it)."""
+    return f"aws:subnet/{subnet}"
 
 
 def _steps(filters: tuple[Filter, ...], peer: str, reply: bool = False) -> tuple[Step, ...]:

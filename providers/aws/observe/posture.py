@@ -19,11 +19,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from infra.model import Model
 from infra.reach import INTERNET, Posture
 from providers.aws.observe import checks
 from providers.aws.observe.addresses import AddressBook, family
-from providers.aws.observe.endpoints import Endpoint
+from providers.aws.observe.endpoints import GONE, Endpoint
+from providers.aws.observe.exits import DeadEnd
+from providers.aws.observe.policies import open_reasons
 from providers.aws.observe.resources import Json, Resources, tags
 from providers.aws.observe.security_groups import SgRule
 from providers.aws.observe.topology import MODEL_TAG, Iface, Scope
@@ -31,8 +35,10 @@ from providers.aws.observe.topology import MODEL_TAG, Iface, Scope
 
 def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: list[Iface],
             endpoints: list[Endpoint], rules: dict[str, list[SgRule]], acls: dict[str, Json],
-            tables: dict[str, Json]) -> list[Posture]:
+            tables: dict[str, Json], dead_ends: Iterable[DeadEnd] = ()) -> list[Posture]:
     found = _flow_logs(resources, scope)
+    found += _endpoint_policies(resources, scope)
+    found += _dead_ends(scope, tables, dead_ends)
     found += _default_groups(scope, rules)
     found += _in_default_group(scope, ifaces, endpoints, resources)
     found += _default_acl(scope, acls)
@@ -40,7 +46,7 @@ def posture(resources: Resources, scope: Scope, model: Model | None, ifaces: lis
     if model is not None:
         found += _unmodelled_subnets(resources, scope, model)
         found += _public_addresses(resources, scope, model, ifaces)
-        found += _internet_rules(scope, model, rules)
+        found += _internet_rules(scope, model, rules, ifaces, resources.prefix_list_cidrs())
         found += _internet_routes(scope, model, tables)
     found += _unfollowed_routes(scope, tables)
     return found
@@ -58,15 +64,42 @@ def _is_public(cidr: str) -> bool:
     return INTERNET in _PUBLIC[family(cidr)].overlapping(cidr)
 
 
-def _internet_rules(scope: Scope, model: Model, rules: dict[str, list[SgRule]]) -> list[Posture]:
+def _groups_in_use(scope: Scope, ifaces: list[Iface]) -> dict[str, list[str]]:
+    """Segment -> its tagged groups AND every group on an interface in its subnets, tagged or not."""
+    found = {segment: list(groups) for segment, groups in scope.segment_groups.items()}
+    for iface in ifaces:
+        segment = scope.endpoint_of_subnet.get(iface.subnet)
+        if segment is not None:
+            found.setdefault(segment, []).extend(iface.groups)
+    return {segment: list(dict.fromkeys(groups)) for segment, groups in found.items()}
+
+
+def _public_source(rule: SgRule, prefix_lists: dict[str, tuple[str, ...]]) -> str | None:
+    """What public addresses an ingress rule admits: its CIDR, or a prefix list's public entries
+    (a list whose entries the snapshot lacks may hold anything, so it counts)."""
+    if rule.cidr:
+        return rule.cidr if _is_public(rule.cidr) else None
+    if rule.prefix_list is None:
+        return None
+    entries = prefix_lists.get(rule.prefix_list)
+    if entries is None:
+        return f"{rule.prefix_list} (entries not collected)"
+    public = [c for c in entries if _is_public(c)]
+    return f"{rule.prefix_list} ({', '.join(public)})" if public else None
+
+
+def _internet_rules(scope: Scope, model: Model, rules: dict[str, list[SgRule]], ifaces: list[Iface],
+                    prefix_lists: dict[str, tuple[str, ...]]) -> list[Posture]:
     out = []
-    for segment, groups in sorted(scope.segment_groups.items()):
+    for segment, groups in sorted(_groups_in_use(scope, ifaces).items()):
         if not _non_edge(model, segment):
             continue
-        for rule in (r for g in groups for r in rules.get(g, []) if not r.egress and r.cidr and _is_public(r.cidr)):
-            out.append(checks.SG_PUBLIC_INGRESS.posture(
-                rule.id, f"security group {rule.group} of {segment} admits {rule.cidr} but the model "
-                f"gives {segment} no internet ingress; remove the rule", (rule.id,), segment))
+        for rule in (r for g in groups for r in rules.get(g, []) if not r.egress):
+            source = _public_source(rule, prefix_lists)
+            if source is not None:
+                out.append(checks.SG_PUBLIC_INGRESS.posture(
+                    rule.id, f"security group {rule.group} in {segment} admits {source} but the model "
+                    f"gives {segment} no internet ingress; remove the rule", (rule.id,), segment))
     return out
 
 
@@ -220,4 +253,34 @@ def _public_addresses(resources: Resources, scope: Scope, model: Model, ifaces: 
                 f"aws:eni/{iface.id}", f"{iface.resource} ({iface.id}) in {segment} has the public "
                 f"address {iface.public4} but the model gives {segment} no internet ingress; "
                 "release it", (f"aws:instance/{iface.resource}",), segment))
+    return out
+
+
+def _endpoint_policies(resources: Resources, scope: Scope) -> list[Posture]:
+    out = []
+    for raw in resources["VpcEndpoints"]:
+        if raw.get("VpcId") not in scope.vpcs or str(raw.get("State", "available")).lower() in GONE:
+            continue
+        reasons = open_reasons(raw)
+        if reasons:
+            vpce = raw.get("VpcEndpointId")
+            out.append(checks.ENDPOINT_POLICY_OPEN.posture(
+                f"aws:vpce/{vpce}", f"endpoint {vpce} ({raw.get('ServiceName')}) has a policy that is open: "
+                f"{'; '.join(reasons)}; name the principals and resources it serves, or add a condition"))
+    return out
+
+
+def _dead_ends(scope: Scope, tables: dict[str, Json], dead_ends: Iterable[DeadEnd]) -> list[Posture]:
+    """Internet routes of the segments' tables whose target leads nowhere (exits.py)."""
+    owners: dict[str, list[str]] = {}
+    for subnet, segment in sorted(scope.endpoint_of_subnet.items()):
+        if subnet in tables:
+            owners.setdefault(tables[subnet]["RouteTableId"], []).append(segment)
+    out = []
+    for dead in sorted(dead_ends, key=lambda d: (d.table, d.destination)):
+        for segment in dict.fromkeys(owners.get(dead.table, [])):
+            rid = f"aws:rtb/{dead.table}#{dead.destination}"
+            out.append(checks.EGRESS_DEAD_END.posture(
+                rid, f"{segment}'s route {dead.destination} -> {dead.target} in {dead.table} leads nowhere: "
+                f"{dead.why}", (rid,), segment))
     return out

@@ -11,23 +11,24 @@ VPC the `local` route always carries traffic (not modelled as a step). Toward th
   only extends the list, so a snapshot may show the list without the route).
 
 A destination is a CIDR or a customer prefix list (public if any of its CIDRs is, or if its
-entries were not collected). Outbound, a route to an appliance (an interface or instance:
-a NAT instance, a firewall) counts like a NAT gateway: what lies behind it is not collected,
-so the internet is assumed reachable. Blackhole routes carry nothing. Routes to peering,
-transit gateways and VPNs are not followed (docs/verifier.md, "not modelled").
+entries were not collected). What a target leads to is decided in `exits.py`: a NAT gateway
+counts only while it is available and its own subnet routes on to an attached internet
+gateway; a Gateway Load Balancer endpoint hands traffic on by its own subnet's table; an
+appliance (an interface or instance: a NAT instance, a firewall) is assumed to lead out,
+since what lies behind it is not collected. The onward routes join the evidence. Blackhole
+routes carry nothing. Routes to peering, transit gateways and VPNs are not followed
+(docs/verifier.md, "not modelled").
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from infra.reach import INTERNET, Filter, Rule
 from providers.aws.observe.addresses import AddressBook
 from providers.aws.observe.endpoints import Endpoint
+from providers.aws.observe.exits import Exits
 from providers.aws.observe.resources import Json, Resources
-
-# Route targets that take traffic out but never let the internet start a connection in.
-OUTBOUND_ONLY = ("NatGatewayId", "EgressOnlyInternetGatewayId", "NetworkInterfaceId", "InstanceId")
 
 
 def attached_gateways(resources: Resources) -> set[str] | None:
@@ -65,12 +66,12 @@ def endpoint_tables(gateways: Sequence[Endpoint], resources: Resources) -> dict[
 class RouteFilters:
     """Outbound and inbound route filters per (table, family, public address), cached."""
 
-    def __init__(self, books: dict[str, AddressBook], attached_igws: set[str] | None,
+    def __init__(self, books: dict[str, AddressBook], exits: Exits | Callable[[RouteFilters], Exits],
                  gateway_services: dict[str, str], pl_cidrs: dict[str, tuple[str, ...]] | None = None,
                  endpoint_tables: dict[str, list[tuple[str, str]]] | None = None):
-        # attached_igws None: the snapshot has no InternetGateways.json; trust every igw- route
-        self.books, self.igws, self.gateway_services = books, attached_igws, gateway_services
+        self.books, self.gateway_services = books, gateway_services
         self.pl_cidrs, self.endpoint_tables = pl_cidrs or {}, endpoint_tables or {}
+        self.exits = exits if isinstance(exits, Exits) else exits(self)
         self._cache: dict[tuple[str, str, bool, bool], Filter] = {}
 
     def outbound(self, table: Json | None, fam: str, public: bool) -> Filter:
@@ -85,7 +86,7 @@ class RouteFilters:
         found = self._cache.get(key)
         if found is None:
             rules = tuple(r for route in (table or {}).get("Routes", [])
-                          if (r := self._rule(table_id, route, fam, public, inbound)) is not None)
+                          for r in self._rules(table_id, route, fam, public, inbound))
             if not inbound and fam == "v4":
                 rules += self._listed(table_id, rules)
             found = self._cache[key] = Filter(f"aws:rtb/{table_id}", "union", rules)
@@ -97,29 +98,28 @@ class RouteFilters:
         return tuple(Rule(f"aws:rtb/{table_id}#{pl}", "allow", frozenset({service}))
                      for pl, service in self.endpoint_tables.get(table_id, []) if service not in routed)
 
-    def _rule(self, table_id: str, route: Json, fam: str, public: bool, inbound: bool) -> Rule | None:
+    def _rules(self, table_id: str, route: Json, fam: str, public: bool, inbound: bool) -> tuple[Rule, ...]:
+        """The route as rules: itself, then the onward routes that take it to the internet."""
         if route.get("State", "active") != "active":
-            return None
+            return ()
         pl = route.get("DestinationPrefixListId")
         service = self.gateway_services.get(route.get("GatewayId", ""))
         if pl and service is not None:
             if inbound or fam != "v4":
-                return None
-            return Rule(f"aws:rtb/{table_id}#{pl}", "allow", frozenset({service}))
+                return ()
+            return (Rule(f"aws:rtb/{table_id}#{pl}", "allow", frozenset({service})),)
         dest = pl or (route.get("DestinationCidrBlock") if fam == "v4" else route.get("DestinationIpv6CidrBlock"))
-        if not dest or not self._public(dest, fam) or not self._carries(route, public, inbound):
-            return None
-        return Rule(f"aws:rtb/{table_id}#{dest}", "allow", frozenset({INTERNET}))
+        if not dest or not self.public(dest, fam):
+            return ()
+        onward = self.exits.follow(table_id, route, dest, fam, public, inbound)
+        if onward is None:
+            return ()
+        internet = frozenset({INTERNET})
+        return tuple(Rule(rid, "allow", internet) for rid in (f"aws:rtb/{table_id}#{dest}", *onward))
 
-    def _public(self, dest: str, fam: str) -> bool:
+    def public(self, dest: str, fam: str) -> bool:
         """Whether a destination (CIDR or customer prefix list) holds internet addresses of `fam`."""
         if not dest.startswith("pl-"):
             return INTERNET in self.books[fam].overlapping(dest)
         cidrs = self.pl_cidrs.get(dest)
         return cidrs is None or any(INTERNET in self.books[fam].overlapping(c) for c in cidrs)
-
-    def _carries(self, route: Json, public: bool, inbound: bool) -> bool:
-        gateway = route.get("GatewayId", "")
-        if gateway.startswith("igw-") and (self.igws is None or gateway in self.igws):
-            return public
-        return any(route.get(target) for target in OUTBOUND_ONLY) and not inbound

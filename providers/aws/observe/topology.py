@@ -8,8 +8,10 @@ an empty network. Every REAL interface in a segment subnet (an instance launched
 extra permissive group, or with the VPC default group) counts too: whatever it opens is
 a path of that segment.
 
-Audit mode (no model): every subnet is an endpoint (named by its Name tag, else its id) and
-only real interfaces exist.
+Audit mode (no model): every subnet is an endpoint (named by its Name tag, else its id) with
+its real interfaces, plus a notional one where the subnet carries bulkhead's model and
+segment tags and groups carry the same (the workloads bulkhead would launch there), so an
+open lateral path between two empty subnets is still reported.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Iface:
 class Scope:
     vpcs: tuple[str, ...]
     endpoint_of_subnet: dict[str, str]
-    segment_groups: dict[str, tuple[str, ...]]  # segment -> its tagged groups (segment mode)
+    segment_groups: dict[str, tuple[str, ...]]  # endpoint -> the groups its notional interfaces carry
     default_groups: dict[str, str]  # vpc -> its default security group id
 
 
@@ -49,8 +51,9 @@ def find_scope(resources: Resources, model: Model | None) -> Scope:
     defaults = {g.get("VpcId", ""): g["GroupId"] for g in resources["SecurityGroups"]
                 if g.get("GroupName") == "default"}
     if model is None:
-        return Scope(tuple(sorted({s.get("VpcId", "") for s in resources["Subnets"]})), _subnet_names(resources),
-                     {}, defaults)
+        names = _subnet_names(resources)
+        return Scope(tuple(sorted({s.get("VpcId", "") for s in resources["Subnets"]})), names,
+                     _audit_groups(resources, names), defaults)
     # Only DNS labels name segments: a builder may tag shared subnets (endpoints, NAT) with a
     # label that can never be a segment's name.
     mine = [s for s in resources["Subnets"]
@@ -64,6 +67,25 @@ def find_scope(resources: Resources, model: Model | None) -> Scope:
             groups.setdefault(labels[SEGMENT_TAG], []).append(group["GroupId"])
     return Scope(tuple(sorted(vpcs)), {s["SubnetId"]: tags(s)[SEGMENT_TAG] for s in mine},
                  {k: tuple(sorted(v)) for k, v in groups.items()}, defaults)
+
+
+def _audit_groups(resources: Resources, names: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Audit mode: subnet endpoint name -> the groups tagged with the subnet's own model and
+    segment (what bulkhead launches there), so an empty subnet still answers for its workloads.
+    A subnet without those tags gets no notional interface: nothing says what would run there."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for group in resources["SecurityGroups"]:
+        labels = tags(group)
+        if MODEL_TAG in labels and SEGMENT_TAG in labels:
+            key = (str(group.get("VpcId", "")), labels[MODEL_TAG], labels[SEGMENT_TAG])
+            groups.setdefault(key, []).append(group["GroupId"])
+    out: dict[str, tuple[str, ...]] = {}
+    for subnet in resources["Subnets"]:
+        labels = tags(subnet)
+        found = groups.get((str(subnet.get("VpcId", "")), labels.get(MODEL_TAG, ""), labels.get(SEGMENT_TAG, "")))
+        if found and DNS_LABEL.match(labels.get(SEGMENT_TAG, "")):
+            out[names[subnet["SubnetId"]]] = tuple(sorted(found))
+    return out
 
 
 def _subnet_names(resources: Resources) -> dict[str, str]:

@@ -7,25 +7,29 @@ members are its subnet's NICs (their addresses and ASGs), or, before any workloa
 notional member: the subnet's range and the ASGs tagged `bulkhead:segment=<segment>`.
 Services are private endpoints, named by their target sub-resource (`groupIds`).
 
-Each member is a `Side`:
-  egress  = NIC NSG outbound, subnet NSG outbound, routes     (NIC first when leaving)
-  ingress = subnet NSG inbound, NIC NSG inbound               (subnet first when arriving)
-A layer without an NSG lets everything through (Azure: no NSG = allow all). Intra-subnet
-traffic crosses the same NSGs. Segment -> service chains end at the endpoint's subnet NSG,
-which applies only when the subnet's `privateEndpointNetworkPolicies` is Enabled or
-NetworkSecurityGroupEnabled. Internet -> segment needs only the NSGs (any workload can get
-a public IP or sit behind a load balancer); segment -> internet also needs a way out.
+Each member is a `Side` built layer by layer (layers.py: NIC NSG, subnet NSG, routes); a
+layer without an NSG lets everything through (Azure: no NSG = allow all). Intra-subnet
+traffic crosses the same NSGs. A peered VNet is an endpoint `peer:<vnet>` (peering.py); a
+subnet service endpoint reaches its service through the NSGs only (service_endpoints.py).
+Segment -> service chains end at the endpoint's subnet NSG, which applies only when the
+subnet's `privateEndpointNetworkPolicies` is Enabled or NetworkSecurityGroupEnabled.
+Internet -> segment needs only the NSGs (any workload can get a public IP or sit behind a
+load balancer); segment -> internet also needs a way out.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import IPv4Network
 
 from infra.model import SERVICES, Model
 from infra.reach import INTERNET, SERVICE_PREFIX, Filter, Network, Side, Step
 from infra.snapshot import Snapshot
-from providers.azure.observe import posture
+from providers.azure.observe import posture, service_endpoints
+from providers.azure.observe.exposures import exposures
+from providers.azure.observe.layers import MemberFilters, layer_posture
 from providers.azure.observe.nsgs import nsg_filter
+from providers.azure.observe.peering import peer_members, peer_side
 from providers.azure.observe.routes import route_filter, routes_public_space, user_routes
 from providers.azure.observe.selectors import INTERNET_MEMBER, Member, Universe
 from providers.azure.observe.state import AzureState, Json, prefixes, props, ref, tags
@@ -40,25 +44,46 @@ def normalize(snapshot: Snapshot, model: Model | None = None) -> Network:
     places = _places(state, vnets, model)
     endpoint_nics = _endpoint_members(state, vnets)
     members = {segment: _members(state, subnet, segment, model) for segment, subnet in places.items()}
+    peers = peer_members(vnets)
     local: dict[str, tuple[Member, ...]] = {**members, **{s: tuple(m for m, _ in found)
-                                                          for s, found in endpoint_nics.items()}}
-    universe = Universe({**local, INTERNET: (_internet_member(state, vnets),)})
+                                                          for s, found in endpoint_nics.items()}, **peers}
+    universe = Universe({**local, INTERNET: (_internet_member(state, vnets),),
+                         **service_endpoints.members(list(places.values()))})
     vnet_len = {ref(v): min((IPv4Network(p, strict=False).prefixlen for p in
                              (props(v).get("addressSpace") or {}).get("addressPrefixes") or [] if ":" not in p),
                             default=32)  # IPv6 space holds no bulkhead endpoint
                 for v in vnets}
-    sides: dict[str, tuple[Side, ...]] = {INTERNET: (Side(INTERNET),)}
+    layered: dict[str, tuple[MemberFilters, ...]] = {}
     for segment, subnet in places.items():
         length = vnet_len.get(ref(state.subnet_vnet.get(str(subnet.get("id", "")).lower())), 32)
-        sides[segment] = tuple(_side(state, subnet, m, universe, length, local) for m in members[segment])
+        layered[segment] = tuple(_filters(state, subnet, m, universe, length, local) for m in members[segment])
+    sides: dict[str, tuple[Side, ...]] = {INTERNET: (Side(INTERNET),), **{
+        peer: tuple(peer_side(peer, m.id, frozenset(peers) - {peer}) for m in found) for peer, found in peers.items()}}
+    sides.update({segment: tuple(f.side() for f in found) for segment, found in layered.items()})
     chains = _service_chains(state, sides, endpoint_nics, universe)
+    _add_service_endpoint_chains(chains, places, layered)
     if model is not None:
         segments = tuple(s for s in model.segments if "azure" in model.placement(s))
         services = tuple(SERVICE_PREFIX + s for s in SERVICES)
     else:
         segments, services = tuple(sorted(places)), tuple(sorted(endpoint_nics))
-    return Network(cloud="azure", endpoints=(*segments, INTERNET, *services), chains=chains,
-                   sides=sides, posture=posture.findings(state, vnets, places, model))
+    services += tuple(sorted({se.endpoint for sub in places.values() for se in service_endpoints.of_subnet(sub)}
+                             - set(services)))
+    found = posture.findings(state, vnets, places, model)
+    network = Network(cloud="azure", endpoints=(*segments, INTERNET, *services, *sorted(peers)), chains=chains,
+                      sides=sides, posture=found, exposures=() if model is not None else exposures(state, layered))
+    if model is None:
+        return network
+    return replace(network, posture=found + tuple(layer_posture(network, layered, model)))
+
+
+def _add_service_endpoint_chains(chains: dict[tuple[str, str], tuple[tuple[Step, ...], ...]],
+                                 places: dict[str, Json], layered: dict[str, tuple[MemberFilters, ...]]) -> None:
+    """segment -> service through a subnet service endpoint: the sender's NSGs only (service_endpoints.py)."""
+    for segment, subnet in places.items():
+        for se in service_endpoints.of_subnet(subnet):
+            chains[(segment, se.endpoint)] = chains.get((segment, se.endpoint), ()) + tuple(
+                tuple(Step(f, se.peer) for f in member.nsg_egress()) for member in layered[segment])
 
 
 def _places(state: AzureState, vnets: list[Json], model: Model | None) -> dict[str, Json]:
@@ -126,22 +151,22 @@ def _endpoint_members(state: AzureState, vnets: list[Json]) -> dict[str, list[tu
     return found
 
 
-def _side(state: AzureState, subnet: Json, member: Member, universe: Universe, vnet_len: int,
-          local: dict[str, tuple[Member, ...]]) -> Side:
+def _filters(state: AzureState, subnet: Json, member: Member, universe: Universe, vnet_len: int,
+             local: dict[str, tuple[Member, ...]]) -> MemberFilters:
     nic = next((n for n in state.nics if str(n.get("id")) == member.id), None)
     nic_nsg = state.nsg_of(nic) if nic else None
     subnet_nsg = state.nsg_of(subnet)
-    egress: list[Filter] = []
-    ingress: list[Filter] = []
+    route = route_filter(subnet, state.table_of(subnet), vnet_len, _public_ip(nic, subnet), local)
+    found = MemberFilters(member, route)
     if nic_nsg is not None:
-        egress.append(nsg_filter(nic_nsg, "Outbound", member, universe))
+        found = replace(found, nic_nsg=str(nic_nsg.get("name")), nic_out=nsg_filter(nic_nsg, "Outbound", member,
+                                                                                       universe),
+                        nic_in=nsg_filter(nic_nsg, "Inbound", member, universe))
     if subnet_nsg is not None:
-        egress.append(nsg_filter(subnet_nsg, "Outbound", member, universe))
-        ingress.append(nsg_filter(subnet_nsg, "Inbound", member, universe))
-    if nic_nsg is not None:
-        ingress.append(nsg_filter(nic_nsg, "Inbound", member, universe))
-    egress.append(route_filter(subnet, state.table_of(subnet), vnet_len, _public_ip(nic, subnet), local))
-    return Side(member.id, tuple(egress), tuple(ingress), multiple=nic is None)
+        found = replace(found, subnet_nsg=str(subnet_nsg.get("name")),
+                        subnet_out=nsg_filter(subnet_nsg, "Outbound", member, universe),
+                        subnet_in=nsg_filter(subnet_nsg, "Inbound", member, universe))
+    return found
 
 
 def _public_ip(nic: Json | None, subnet: Json) -> str | None:

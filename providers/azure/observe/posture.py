@@ -5,7 +5,9 @@
 - default outbound access left on (Azure's implicit public IP: the subnet can leave for the
   internet without NAT once an NSG lets it);
 - a NAT gateway on a segment that declares no internet egress;
-- private endpoints in a subnet whose network policies are off (NSGs do not apply to them).
+- private endpoints in a subnet whose network policies are off (NSGs do not apply to them);
+- a VNet peering (the proof ends at the peer, reported as `peer:<vnet>` paths);
+- a subnet service endpoint without a service endpoint policy (it reaches every account).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from infra.model import Model
 from infra.reach import Posture
 from providers.azure.observe import checks
+from providers.azure.observe.peering import peering_posture
+from providers.azure.observe.service_endpoints import open_posture
 from providers.azure.observe.state import AzureState, Json, props, ref
 
 POLICIES_ON = {"enabled", "networksecuritygroupenabled"}
@@ -27,6 +31,9 @@ def findings(state: AzureState, vnets: list[Json], places: dict[str, Json], mode
     for segment, subnet in sorted(places.items()):
         out += _subnet(subnet, segment, model)
     out += _endpoint_subnets(state, vnets, set(map(id, places.values())))
+    out += peering_posture(vnets)
+    for segment, subnet in sorted(places.items()):
+        out += open_posture(subnet, segment if model is not None else None)
     return tuple(out)
 
 

@@ -30,6 +30,9 @@ class Member:
     asgs: frozenset[str] = frozenset()  # lower-case ASG ids
     in_vnet: bool = True
     internet: bool = False
+    # A service reached through a subnet service endpoint: its lower-case service tags
+    # (`storage` also matches the regional `storage.eastus`).
+    service_tags: frozenset[str] = frozenset()
 
 
 INTERNET_MEMBER = Member("internet", in_vnet=False, internet=True)
@@ -66,9 +69,17 @@ def _public(prefix: IPv4Network) -> bool:
     return not any(prefix.subnet_of(block) for block in NOT_PUBLIC)
 
 
+def _service_tagged(items: Items, member: Member) -> bool:
+    """A service endpoint's service: its tag (or a regional one), or `Internet` (Azure public space)."""
+    return "internet" in items.tags or any(t == s or t.startswith(s + ".") for t in items.tags
+                                           for s in member.service_tags)
+
+
 def overlaps(items: Items, member: Member) -> bool:
     if items.everything:
         return True
+    if member.service_tags:
+        return _service_tagged(items, member)
     if member.internet:
         # Any other service tag (Storage, AzureCloud, ...) is public Azure address space.
         other_tags = items.tags - {"virtualnetwork", "internet"} - PLATFORM_TAGS
@@ -83,6 +94,8 @@ def overlaps(items: Items, member: Member) -> bool:
 def covers(items: Items, member: Member) -> bool:
     if items.everything:
         return True
+    if member.service_tags:
+        return _service_tagged(items, member)
     if member.internet:
         return "internet" in items.tags or any(p.prefixlen == 0 for p in collapse_addresses(items.prefixes))
     if member.asgs & items.asgs or (member.in_vnet and "virtualnetwork" in items.tags):

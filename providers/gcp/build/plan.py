@@ -8,9 +8,11 @@ an EGRESS allow on the source and an INGRESS allow on the destination.
 
 Priorities (lower wins, deny wins ties):
   FLOWS (1000)    segment -> segment allows, segment -> Google APIs allow
-  INTERNAL (2000) for segments that talk to the internet: deny the VPC range first, because
-                  0.0.0.0/0 also covers every internal address (egress: and the Google APIs
-                  VIPs, restricted and private, which only the tcp/443 allow above may reach)
+  INTERNAL (2000) for segments that talk to the internet: deny every private range first (the
+                  VPC's and whatever a peering, VPN or interconnect may bring: the model's
+                  "internet" is public space), because 0.0.0.0/0 also covers them (egress:
+                  and the Google APIs VIPs, restricted and private, which only the tcp/443
+                  allow above may reach)
   INTERNET (3000) allow to / from 0.0.0.0/0 on the declared ports
   DENY_ALL (65000) deny everything else, both directions, every instance
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from ipaddress import IPv4Network
 from typing import Literal
 
 from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Path, QuotaUsage
@@ -28,6 +31,8 @@ from providers.gcp.services import API_VIPS, CATALOG, HTTPS, RESTRICTED_VIP
 
 FLOWS, INTERNAL, INTERNET_RULES, DENY_ALL = 1000, 2000, 3000, 65000
 ANYWHERE = "0.0.0.0/0"
+# Never the internet: RFC 1918 and the shared address space (peered networks live there).
+PRIVATE_SPACE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 MAX_ACCOUNTS_PER_RULE = 10  # source / target service accounts per firewall rule (system limit)
 
 Direction = Literal["INGRESS", "EGRESS"]
@@ -168,7 +173,7 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
             rules += [
                 FirewallRule(names.fit(f"{m}-{seg}-internal-in"), "INGRESS", "deny", INTERNAL, every,
                              f"{seg}: internet ingress is not for internal sources", target=seg,
-                             source_ranges=(vpc,)),
+                             source_ranges=_internal(vpc)),
                 FirewallRule(names.fit(f"{m}-{seg}-from-internet"), "INGRESS", "allow", INTERNET_RULES,
                              allowances(inbound), f"internet -> {seg}", target=seg,
                              source_ranges=(ANYWHERE,))]
@@ -176,7 +181,7 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
             rules += [
                 FirewallRule(names.fit(f"{m}-{seg}-internal-out"), "EGRESS", "deny", INTERNAL, every,
                              f"{seg}: internet egress is not for internal destinations or Google APIs",
-                             target=seg, destination_ranges=(vpc, *(v.with_prefixlen for v in API_VIPS))),
+                             target=seg, destination_ranges=(*_internal(vpc), *(v.with_prefixlen for v in API_VIPS))),
                 FirewallRule(names.fit(f"{m}-{seg}-to-internet"), "EGRESS", "allow", INTERNET_RULES,
                              allowances(outbound), f"{seg} -> internet", target=seg,
                              destination_ranges=(ANYWHERE,))]
@@ -186,6 +191,12 @@ def _edge_rules(plan: CloudPlan) -> list[FirewallRule]:
                 (Allowance("tcp", (str(HTTPS),)),), f"{seg} -> restricted Google APIs", target=seg,
                 destination_ranges=(RESTRICTED_VIP.with_prefixlen,)))
     return rules
+
+
+def _internal(vpc: str) -> tuple[str, ...]:
+    """Every private range, plus the VPC's own when it lies outside them."""
+    inside = any(IPv4Network(vpc).subnet_of(IPv4Network(p)) for p in PRIVATE_SPACE)
+    return PRIVATE_SPACE if inside else (vpc, *PRIVATE_SPACE)
 
 
 def _deny_all(model: str) -> list[FirewallRule]:

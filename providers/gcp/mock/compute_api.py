@@ -27,7 +27,7 @@ Json = dict[str, Any]
 # Collection name -> the SDK message class its items are.
 MESSAGES: dict[str, Any] = {
     "networks": compute_v1.Network, "firewalls": compute_v1.Firewall, "routes": compute_v1.Route,
-    "subnetworks": compute_v1.Subnetwork, "routers": compute_v1.Router,
+    "subnetworks": compute_v1.Subnetwork, "routers": compute_v1.Router, "instances": compute_v1.Instance,
 }
 
 
@@ -112,8 +112,9 @@ class Conflict(Exception):
     status = 409
 
 
-_COMPUTE = re.compile(r"^/compute/v1/projects/(?P<project>[^/]+)/(?P<scope>global|regions/[^/]+)/"
+_COMPUTE = re.compile(r"^/compute/v1/projects/(?P<project>[^/]+)/(?P<scope>global|regions/[^/]+|zones/[^/]+)/"
                       r"(?P<kind>[a-zA-Z]+)(?:/(?P<name>[^/]+))?(?:/(?P<verb>[a-zA-Z]+))?$")
+_AGGREGATED = re.compile(r"^/compute/v1/projects/(?P<project>[^/]+)/aggregated/(?P<kind>instances)$")
 _IAM = re.compile(r"^/v1/projects/(?P<project>[^/:]+):getIamPolicy$")
 
 
@@ -157,6 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Json) -> tuple[int, Json]:
         if (iam := _IAM.match(path)) and method == "POST":
             return 200, self._iam_policy(iam["project"])
+        if (aggregated := _AGGREGATED.match(path)) and method == "GET":
+            self._check_project(aggregated["project"])
+            return 200, self._aggregated(aggregated["kind"])
         match = _COMPUTE.match(path)
         if not match or match["kind"] not in MESSAGES and match["kind"] != "operations":
             raise NotFound(f"the fake Compute API does not serve {method} {path}")
@@ -202,6 +206,15 @@ class _Handler(BaseHTTPRequestHandler):
         if start + size < len(items):
             page["nextPageToken"] = str(start + size)
         return page
+
+    def _aggregated(self, kind: str) -> Json:
+        """`aggregated/<kind>`: every zone's items, keyed `zones/<zone>` (one page)."""
+        with self.store.lock:
+            scopes = {c.rsplit("/", 1)[0]: list(v.values()) for c, v in self.store.items.items()
+                      if c.startswith("zones/") and c.endswith(f"/{kind}") and v}
+        return {"kind": f"compute#{kind.rstrip('s')}AggregatedList", "id": f"projects/{self.store.project}",
+                "items": {scope: {kind: items} for scope, items in sorted(scopes.items())},
+                "selfLink": self.store.link(f"aggregated/{kind}")}
 
     def _effective(self, network: str | None) -> Json:
         net = self.store.get("global/networks", network or "")

@@ -32,6 +32,11 @@ FIREWALL_POLICY_NOT_EVALUATED = Check(
     "BH-GCP-FIREWALL-POLICY-NOT-EVALUATED", "high", "firewall policy applies and was not evaluated",
     "a policy's rules are evaluated before or after the VPC rules and can open paths the proof does not see",
     "remove the policy's rules for these networks, or review them and waive this check for the policy")
+VPC_PEERED = Check(
+    "BH-GCP-VPC-PEERED", "medium", "network is peered with another VPC network",
+    "the peer's subnet routes are imported: whatever the firewall lets through to the peer's ranges is reported "
+    "as a path to peer:<network>, but the peer's own firewall and workloads are outside the proof",
+    "remove the peering, or verify the peered network separately and waive this check for the peering")
 
 CHECKS = (FLOWLOGS_OFF, PGA_WITHOUT_SERVICES, SEGMENT_NOT_FOUND, NAT_MISSING, FIREWALL_LOGGING_OFF,
-          EFFECTIVE_FIREWALLS_UNREAD, FIREWALL_POLICY_NOT_EVALUATED)
+          EFFECTIVE_FIREWALLS_UNREAD, FIREWALL_POLICY_NOT_EVALUATED, VPC_PEERED)

@@ -7,6 +7,8 @@ into one `items` list:
   <project>/effective-firewalls-<network>.json   (networks.getEffectiveFirewalls: VPC rules
                                                   plus hierarchical / network policies)
   <project>/iam-policy.json                      (Resource Manager projects.getIamPolicy)
+  <project>/instances.json                       (instances.aggregatedList, every zone's items
+                                                  in one list: audit's exposures)
 Every call is a read. API failures become CloudError (exit 3) naming the call.
 """
 
@@ -122,6 +124,10 @@ def collect(source: Source) -> Snapshot:
             "get effective firewalls", f"projects/{p}/global/networks/{name}",
             _effective(networks, p, name))
     snapshot[f"{p}/iam-policy.json"] = _iam_policy(source, credentials)
+    instances = client(compute_v1.InstancesClient)
+    snapshot[f"{p}/instances.json"] = _call(
+        "list instances", f"projects/{p}",
+        lambda: _items(i for _, scoped in instances.aggregated_list(project=p) for i in scoped.instances))
     return snapshot
 
 

@@ -19,7 +19,7 @@ reach every segment, and a tag-based DENY is assumed to protect none.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra.ports import PortSet, Protocol
@@ -47,13 +47,17 @@ class Place:
     block: Addresses
     account: str | None
     network: str  # the network's selfLink
+    # The network tags of the instances it stands for; None = not known (a segment's subnet:
+    # instances are not read for paths), so a tag-targeted allow may apply and a deny may not.
+    tags: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
 class Surroundings:
     places: tuple[Place, ...]
-    services: tuple[str, ...]  # service endpoints behind the Google APIs VIP
-    vip: Addresses
+    services: tuple[str, ...]  # service endpoints behind the Google APIs VIPs
+    vips: dict[str, Addresses]  # peer name (what a rule toward it matches) -> the VIP's range
+    peers: dict[str, Addresses] = field(default_factory=dict)  # peer:<network> -> its ranges (peering.py)
 
 
 def rule_id(firewall: Json) -> str:
@@ -97,8 +101,11 @@ def applies(fw: Json, place: Place) -> bool:
     if accounts:
         if place.account not in accounts:
             return False
-    elif tags and deny:
-        return False
+    elif tags:
+        if place.tags is not None and not place.tags.intersection(tags):
+            return False
+        if place.tags is None and deny:
+            return False
     own = fw.get("sourceRanges" if fw.get("direction") == "EGRESS" else "destinationRanges") or []
     if not own:
         return True
@@ -146,15 +153,16 @@ def far_side(fw: Json, around: Surroundings, deny: bool) -> set[str]:
     found |= {p.segment for p in around.places if p.account and p.account in accounts}
     if tags and not deny:
         found |= {p.segment for p in around.places}
-    found -= set(around.services)  # Google APIs do not open connections to segments
+    found -= {*around.services, *around.vips}  # Google APIs do not open connections to segments
     return found
 
 
 def range_peers(ranges: Addresses, around: Surroundings, deny: bool) -> set[str]:
     test = covers if deny else overlaps
     found = {p.segment for p in around.places if test(ranges, p.block)}
+    found.update(name for name, block in around.peers.items() if test(ranges, block))
     if test(ranges, INTERNET_RANGE):
         found.add(INTERNET)
-    if test(ranges, around.vip):
-        found.update(around.services)
+    # Each VIP on its own: a deny covering one closes the APIs through that one only.
+    found.update(name for name, vip in around.vips.items() if test(ranges, vip))
     return found

@@ -10,9 +10,11 @@ and the Google APIs are reached through spelled-out chains:
   segment -> segment    egress(src) + ingress(dst)            (subnet routes always exist)
   internet -> segment   ingress(dst)
   segment -> internet   egress(src) + routes to a gateway covering public addresses
-  segment -> service:x  egress(src) + route to an APIs VIP (restricted or private.googleapis.com)
-                        + Private Google Access
+  segment -> service:x  one chain per APIs VIP (restricted and private.googleapis.com):
+                        egress(src) toward that VIP + a route for it + Private Google Access
                         on the subnet + an IAM role for x on the segment's service account
+
+A peered network is an endpoint `peer:<network>` with no filters of its own (peering.py).
 
 Internet paths need no Cloud NAT or external IP here: any workload can be given an external
 IP, so bulkhead proves the firewall and routes (missing NAT is a posture finding instead).
@@ -27,13 +29,18 @@ from infra.model import SERVICES, Model
 from infra.reach import INTERNET, SERVICE_PREFIX, Filter, Network, Rule, Side, Step
 from infra.snapshot import Snapshot
 from providers.gcp.observe import labels, posture
+from providers.gcp.observe.exposures import exposures
 from providers.gcp.observe.firewalls import Place, Surroundings, evaluation_order, segment_filter
+from providers.gcp.observe.peering import peer_ranges, peer_side, peering_posture
 from providers.gcp.observe.ranges import INTERNET as INTERNET_RANGE
 from providers.gcp.observe.ranges import addresses, overlaps
 from providers.gcp.services import API_VIPS, DEFAULT_INTERNET_GATEWAY, services_of_role
 
 Json = dict[str, Any]
 SERVICE_ENDPOINTS = tuple(SERVICE_PREFIX + s for s in SERVICES)
+# What firewall rules and routes toward each Google APIs VIP name (a Step's peer, not an endpoint):
+# the APIs are reached through either, so each VIP is its own alternative chain.
+VIPS = {f"gcp:vip/{vip}": addresses([vip]) for vip in API_VIPS}
 
 
 def items(snapshot: Snapshot, pattern: str) -> list[Json]:
@@ -64,12 +71,15 @@ def find_places(subnets: list[Json], model: Model | None) -> tuple[Place, ...]:
 def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     subnets = items(snapshot, "subnetworks-*.json")
     places = find_places(subnets, model)
-    around = Surroundings(places, SERVICE_ENDPOINTS, addresses(API_VIPS))
+    networks = items(snapshot, "networks.json")
+    peers = peer_ranges(networks, subnets, places)
+    around = Surroundings(places, SERVICE_ENDPOINTS, VIPS, peers)
     firewalls = evaluation_order(items(snapshot, "firewalls.json"))
     cache: dict[str, tuple[Rule, ...]] = {}
     routes = items(snapshot, "routes.json")
     iam = _iam_bindings(snapshot)
-    sides: dict[str, tuple[Side, ...]] = {}
+    # A peer has no filters here: its firewall is another network's (peering.py).
+    sides: dict[str, tuple[Side, ...]] = {peer: (peer_side(peer, frozenset(peers) - {peer}),) for peer in peers}
     chains: dict[tuple[str, str], tuple[tuple[Step, ...], ...]] = {}
     by_subnet = {s["name"]: s for s in subnets}
     for place in places:
@@ -82,10 +92,13 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
         _add(chains, (place.segment, INTERNET), (Step(egress, INTERNET), Step(route_filter, INTERNET)))
         google = (_access_filter(by_subnet[place.subnet]), _iam_filter(place, iam))
         for service in SERVICE_ENDPOINTS:
-            _add(chains, (place.segment, service), (Step(egress, service), Step(route_filter, service))
-                 + tuple(Step(f, service) for f in google))
-    return Network(cloud="gcp", endpoints=_endpoints(places, model), chains=chains, sides=sides,
-                   posture=posture.findings(snapshot, places, model))
+            for vip in VIPS:
+                _add(chains, (place.segment, service), (Step(egress, vip), Step(route_filter, vip))
+                     + tuple(Step(f, service) for f in google))
+    found = exposures(items(snapshot, "instances.json"), places, firewalls, around) if model is None else ()
+    return Network(cloud="gcp", endpoints=(*_endpoints(places, model), *sorted(peers)), chains=chains, sides=sides,
+                   posture=(*posture.findings(snapshot, places, model), *peering_posture(networks, places)),
+                   exposures=found)
 
 
 def _add(chains: dict, pair: tuple[str, str], chain: tuple[Step, ...]) -> None:
@@ -105,15 +118,15 @@ def _routes_filter(place: Place, routes: list[Json]) -> Filter:
 
     Tagged routes apply to tagged instances, which may sit in any segment, so they count.
     """
-    vip = addresses(API_VIPS)
     rules = []
     for route in sorted(routes, key=lambda r: r["name"]):
         if route.get("network") != place.network or route.get("nextHopNetwork"):
             continue
         dest = addresses([route.get("destRange", "")])
         peers = {INTERNET} if overlaps(dest, INTERNET_RANGE) else set()
-        if str(route.get("nextHopGateway", "")).endswith(f"/{DEFAULT_INTERNET_GATEWAY}") and overlaps(dest, vip):
-            peers.update(SERVICE_ENDPOINTS)  # Google APIs need the default gateway as next hop
+        if str(route.get("nextHopGateway", "")).endswith(f"/{DEFAULT_INTERNET_GATEWAY}"):
+            # Google APIs need the default gateway as next hop, one VIP at a time
+            peers.update(name for name, vip in VIPS.items() if overlaps(dest, vip))
         if peers:
             rules.append(Rule(f"gcp:route/{route['name']}", "allow", frozenset(peers)))
     return Filter(f"gcp:routes/{labels.short_id(place.network)}", "union", tuple(rules))
