@@ -4,6 +4,10 @@ Each list call's items are written untouched (the models' own REST JSON) as ARM 
 documents, `<subscription>/<collection>.json` = `{"value": [...]}`; children that ARM lists
 per parent (subnets, security and default rules, flow logs) are stored inline in their
 parent, exactly as ARM's GET of the parent returns them. Read-only calls only.
+
+The lists run at once (infra/concurrent_reads.py) on one client (azure-core clients are
+safe to share between threads) with the SDK's own retry policy; then the children of every
+parent, at once too. Each list still follows its `nextLink` pages in order.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError, UsageError
 from infra.registry import needs
 from infra.snapshot import Snapshot
@@ -60,22 +65,23 @@ def live_source(subscription: str | None = None, region: str | None = None, **op
     return AzureSource(subscription, DefaultAzureCredential(), client_options=dict(options))
 
 
-def collect(source: AzureSource) -> Snapshot:
+def collect(source: AzureSource, workers: int = DEFAULT_WORKERS) -> Snapshot:
+    """Read the subscription's network state; `workers` calls run at once (1: one after the other)."""
     client = source.client()
     sub = source.subscription_id
-    snapshot: Snapshot = {}
-    for collection in COLLECTIONS:
-        items = _read(collection, partial(_list_all, client, collection))
-        snapshot[f"{sub}/{collection}.json"] = {"value": items}
+    lists = read_concurrently(
+        {collection: partial(_read, collection, partial(_list_all, client, collection)) for collection in COLLECTIONS},
+        workers)
     children = (("networkSecurityGroups", "securityRules", client.security_rules.list),
                 ("networkSecurityGroups", "defaultSecurityRules", client.default_security_rules.list),
                 ("virtualNetworks", "subnets", client.subnets.list),
                 ("networkWatchers", "flowLogs", client.flow_logs.list))
-    for collection, key, operation in children:
-        for parent in snapshot[f"{sub}/{collection}.json"]["value"]:
-            parent.setdefault("properties", {})[key] = _read(
-                f"{key} of {parent['name']}", partial(_list_children, operation, _group(parent["id"]), parent["name"]))
-    return snapshot
+    calls = {(collection, i, key): partial(_read, f"{key} of {parent['name']}", partial(
+                _list_children, operation, _group(parent["id"]), parent["name"]))
+             for collection, key, operation in children for i, parent in enumerate(lists[collection])}
+    for (collection, i, key), items in read_concurrently(calls, workers).items():
+        lists[collection][i].setdefault("properties", {})[key] = items
+    return {f"{sub}/{collection}.json": {"value": lists[collection]} for collection in COLLECTIONS}
 
 
 def _list_all(client: Any, collection: str) -> list[dict[str, Any]]:

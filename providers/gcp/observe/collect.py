@@ -7,7 +7,10 @@ into one `items` list:
   <project>/effective-firewalls-<network>.json   (networks.getEffectiveFirewalls: VPC rules
                                                   plus hierarchical / network policies)
   <project>/iam-policy.json                      (Resource Manager projects.getIamPolicy)
-Every call is a read. API failures become CloudError (exit 3) naming the call.
+Every call is a read. API failures become CloudError (exit 3) naming the call. The calls run
+at once (infra/concurrent_reads.py), each with its own client (the REST transport's HTTP
+session is not shared between threads) and the SDK's default retry policy; each list still
+pages through its results in order.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError
 from infra.snapshot import Snapshot
 
@@ -92,7 +97,8 @@ def _call(operation: str, resource: str, read: Callable[[], Any]) -> Any:
         raise CloudError("gcp", operation, resource, str(exc).splitlines()[0]) from None
 
 
-def collect(source: Source) -> Snapshot:
+def collect(source: Source, workers: int = DEFAULT_WORKERS) -> Snapshot:
+    """Read the project's network state; `workers` calls run at once (1: one after the other)."""
     from google.cloud import compute_v1
 
     credentials = _credentials(source)
@@ -102,24 +108,24 @@ def collect(source: Source) -> Snapshot:
     def client(cls: Any) -> Any:
         return cls(credentials=credentials, client_options=options, transport="rest")
 
-    networks, subnets = client(compute_v1.NetworksClient), client(compute_v1.SubnetworksClient)
-    snapshot: Snapshot = {
-        f"{p}/networks.json": _call("list networks", f"projects/{p}", lambda: _items(networks.list(project=p))),
-        f"{p}/firewalls.json": _call("list firewalls", f"projects/{p}",
-                                     lambda: _items(client(compute_v1.FirewallsClient).list(project=p))),
-        f"{p}/routes.json": _call("list routes", f"projects/{p}",
-                                  lambda: _items(client(compute_v1.RoutesClient).list(project=p))),
-        f"{p}/subnetworks-{r}.json": _call("list subnetworks", f"projects/{p}/regions/{r}",
-                                           lambda: _items(subnets.list(project=p, region=r))),
-        f"{p}/routers-{r}.json": _call("list routers", f"projects/{p}/regions/{r}",
-                                       lambda: _items(client(compute_v1.RoutersClient).list(project=p, region=r))),
-    }
-    for network in snapshot[f"{p}/networks.json"]["items"]:
-        name = network["name"]
-        snapshot[f"{p}/effective-firewalls-{name}.json"] = _call(
-            "get effective firewalls", f"projects/{p}/global/networks/{name}",
-            _effective(networks, p, name))
-    snapshot[f"{p}/iam-policy.json"] = _iam_policy(source, credentials)
+    def listing(operation: str, resource: str, cls: Any, **where: str) -> Callable[[], Any]:
+        return lambda: _call(operation, resource, lambda: _items(client(cls).list(**where)))
+
+    snapshot: Snapshot = read_concurrently({
+        f"{p}/networks.json": listing("list networks", f"projects/{p}", compute_v1.NetworksClient, project=p),
+        f"{p}/firewalls.json": listing("list firewalls", f"projects/{p}", compute_v1.FirewallsClient, project=p),
+        f"{p}/routes.json": listing("list routes", f"projects/{p}", compute_v1.RoutesClient, project=p),
+        f"{p}/subnetworks-{r}.json": listing("list subnetworks", f"projects/{p}/regions/{r}",
+                                             compute_v1.SubnetworksClient, project=p, region=r),
+        f"{p}/routers-{r}.json": listing("list routers", f"projects/{p}/regions/{r}",
+                                         compute_v1.RoutersClient, project=p, region=r),
+        f"{p}/iam-policy.json": lambda: _iam_policy(source, credentials),
+    }, workers)
+    names = [network["name"] for network in snapshot[f"{p}/networks.json"]["items"]]
+    snapshot.update(read_concurrently({
+        f"{p}/effective-firewalls-{name}.json": partial(
+            _call, "get effective firewalls", f"projects/{p}/global/networks/{name}",
+            _effective(client(compute_v1.NetworksClient), p, name)) for name in names}, workers))
     return snapshot
 
 
