@@ -34,6 +34,30 @@ def test_calls_run_at_the_same_time_and_come_back_in_the_order_asked():
     assert list(read_concurrently(calls, workers=4).items()) == [("d", "D"), ("b", "B"), ("a", "A"), ("c", "C")]
 
 
+def test_a_follow_up_call_starts_when_its_parent_answers_not_when_the_whole_round_is_done():
+    released = threading.Event()
+
+    def slow() -> str:
+        assert released.wait(5), "the follow-up never ran while the slow call was still running"
+        return "slow"
+
+    def then(key, result):
+        return {"child": lambda: released.set() or f"child of {result}"} if key == "parent" else {}
+
+    results = read_concurrently({"slow": slow, "parent": lambda: "parent"}, workers=4, then=then)
+    assert list(results.items()) == [("slow", "slow"), ("parent", "parent"), ("child", "child of parent")]
+
+
+def test_follow_ups_come_right_after_their_parent_in_order_with_one_worker_as_with_many():
+    def then(key, result):
+        return {f"{key}.{i}": (lambda k=f"{key}.{i}": k) for i in range(2)} if len(key) == 1 else {}
+
+    calls = {k: (lambda k=k: k) for k in "ab"}
+    expected = ["a", "a.0", "a.1", "b", "b.0", "b.1"]
+    assert list(read_concurrently(calls, workers=1, then=then)) == expected
+    assert list(read_concurrently(calls, workers=3, then=then)) == expected
+
+
 def test_no_more_calls_run_at_once_than_the_pool_allows():
     running, most, lock = 0, 0, threading.Lock()
 

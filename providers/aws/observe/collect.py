@@ -14,6 +14,7 @@ and botocore's adaptive retry mode slows the client down when EC2 throttles it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import partial
 from typing import Any
 
@@ -54,14 +55,21 @@ def collect(source: Any, workers: int = DEFAULT_WORKERS) -> Snapshot:
     """
     ec2 = _client(source, workers) if hasattr(source, "client") else source
     region = ec2.meta.region_name or "us-east-1"
+
+    def entries(name: Hashable, response: Any) -> dict[Hashable, Callable[[], Any]]:
+        if name != "PrefixLists.json":
+            return {}
+        return {("entries", pl["PrefixListId"]): partial(read_all, ec2, "get_managed_prefix_list_entries",
+                                                         "Entries", region, PrefixListId=pl["PrefixListId"])
+                for pl in response["PrefixLists"]}
+
     responses = read_concurrently(
-        {name: partial(read_all, ec2, operation, key, region) for name, (operation, key) in CALLS.items()}, workers)
-    snapshot: Snapshot = {f"{region}/{name}": response for name, response in responses.items()}
+        {name: partial(read_all, ec2, operation, key, region) for name, (operation, key) in CALLS.items()},
+        workers, then=entries)
+    snapshot: Snapshot = {f"{region}/{name}": responses[name] for name in CALLS}
     ids = [pl["PrefixListId"] for pl in responses["PrefixLists.json"]["PrefixLists"]]
-    entries = read_concurrently({pl: partial(read_all, ec2, "get_managed_prefix_list_entries", "Entries", region,
-                                             PrefixListId=pl) for pl in ids}, workers)
-    snapshot[f"{region}/{ENTRIES_FILE}"] = {
-        "ManagedPrefixListEntries": [{"PrefixListId": pl, "Entries": entries[pl]["Entries"]} for pl in ids]}
+    snapshot[f"{region}/{ENTRIES_FILE}"] = {"ManagedPrefixListEntries": [
+        {"PrefixListId": pl, "Entries": responses[("entries", pl)]["Entries"]} for pl in ids]}
     return snapshot
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -69,19 +69,24 @@ def collect(source: AzureSource, workers: int = DEFAULT_WORKERS) -> Snapshot:
     """Read the subscription's network state; `workers` calls run at once (1: one after the other)."""
     client = source.client()
     sub = source.subscription_id
-    lists = read_concurrently(
-        {collection: partial(_read, collection, partial(_list_all, client, collection)) for collection in COLLECTIONS},
-        workers)
-    children = (("networkSecurityGroups", "securityRules", client.security_rules.list),
-                ("networkSecurityGroups", "defaultSecurityRules", client.default_security_rules.list),
-                ("virtualNetworks", "subnets", client.subnets.list),
-                ("networkWatchers", "flowLogs", client.flow_logs.list))
-    calls = {(collection, i, key): partial(_read, f"{key} of {parent['name']}", partial(
-                _list_children, operation, _group(parent["id"]), parent["name"]))
-             for collection, key, operation in children for i, parent in enumerate(lists[collection])}
-    for (collection, i, key), items in read_concurrently(calls, workers).items():
-        lists[collection][i].setdefault("properties", {})[key] = items
-    return {f"{sub}/{collection}.json": {"value": lists[collection]} for collection in COLLECTIONS}
+    children: dict[str, tuple[tuple[str, Callable[[str, str], Iterable[Any]]], ...]] = {
+        "networkSecurityGroups": (("securityRules", client.security_rules.list),
+                                  ("defaultSecurityRules", client.default_security_rules.list)),
+        "virtualNetworks": (("subnets", client.subnets.list),),
+        "networkWatchers": (("flowLogs", client.flow_logs.list),)}
+
+    def children_of(collection: Hashable, parents: Any) -> dict[Hashable, Callable[[], Any]]:
+        return {(collection, i, key): partial(_read, f"{key} of {parent['name']}", partial(
+                    _list_children, operation, _group(parent["id"]), parent["name"]))
+                for i, parent in enumerate(parents) for key, operation in children.get(str(collection), ())}
+
+    read = read_concurrently({collection: partial(_read, collection, partial(_list_all, client, collection))
+                              for collection in COLLECTIONS}, workers, then=children_of)
+    for key, items in read.items():
+        if isinstance(key, tuple):
+            collection, i, child = key
+            read[collection][i].setdefault("properties", {})[child] = items
+    return {f"{sub}/{collection}.json": {"value": read[collection]} for collection in COLLECTIONS}
 
 
 def _list_all(client: Any, collection: str) -> list[dict[str, Any]]:

@@ -16,10 +16,10 @@ pages through its results in order.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError
@@ -111,7 +111,14 @@ def collect(source: Source, workers: int = DEFAULT_WORKERS) -> Snapshot:
     def listing(operation: str, resource: str, cls: Any, **where: str) -> Callable[[], Any]:
         return lambda: _call(operation, resource, lambda: _items(client(cls).list(**where)))
 
-    snapshot: Snapshot = read_concurrently({
+    def effective_firewalls(name: Hashable, networks: Any) -> dict[Hashable, Callable[[], Any]]:
+        if name != f"{p}/networks.json":
+            return {}
+        return {f"{p}/effective-firewalls-{n['name']}.json": partial(
+            _call, "get effective firewalls", f"projects/{p}/global/networks/{n['name']}",
+            _effective(client(compute_v1.NetworksClient), p, n["name"])) for n in networks["items"]}
+
+    return cast(Snapshot, read_concurrently({
         f"{p}/networks.json": listing("list networks", f"projects/{p}", compute_v1.NetworksClient, project=p),
         f"{p}/firewalls.json": listing("list firewalls", f"projects/{p}", compute_v1.FirewallsClient, project=p),
         f"{p}/routes.json": listing("list routes", f"projects/{p}", compute_v1.RoutesClient, project=p),
@@ -120,13 +127,7 @@ def collect(source: Source, workers: int = DEFAULT_WORKERS) -> Snapshot:
         f"{p}/routers-{r}.json": listing("list routers", f"projects/{p}/regions/{r}",
                                          compute_v1.RoutersClient, project=p, region=r),
         f"{p}/iam-policy.json": lambda: _iam_policy(source, credentials),
-    }, workers)
-    names = [network["name"] for network in snapshot[f"{p}/networks.json"]["items"]]
-    snapshot.update(read_concurrently({
-        f"{p}/effective-firewalls-{name}.json": partial(
-            _call, "get effective firewalls", f"projects/{p}/global/networks/{name}",
-            _effective(client(compute_v1.NetworksClient), p, name)) for name in names}, workers))
-    return snapshot
+    }, workers, then=effective_firewalls))
 
 
 def _effective(networks: Any, project: str, network: str) -> Callable[[], Any]:
