@@ -27,7 +27,7 @@ from typing import Any
 import azure_bench  # bench/ is on the path when run as a script
 import gcp_bench
 
-from infra.concurrent_reads import read_concurrently
+from infra.concurrent_reads import Calls, FollowUps, no_follow_ups, read_concurrently
 from infra.load import parse_model
 from infra.plan import make_plan
 from infra.registry import part
@@ -40,16 +40,19 @@ def timed_calls(cloud: str, source: Any) -> dict[str, float]:
     module = importlib.import_module(f"providers.{cloud}.observe.collect")
     seconds: dict[str, float] = {}
 
-    def timing(calls: dict[Any, Callable[[], Any]], workers: int = 1) -> dict[Any, Any]:
-        def timed(key: Any, call: Callable[[], Any]) -> Callable[[], Any]:
-            def run() -> Any:
-                start = time.perf_counter()
-                try:
-                    return call()
-                finally:
-                    seconds[str(key)] = time.perf_counter() - start
-            return run
-        return read_concurrently({key: timed(key, call) for key, call in calls.items()}, workers=1)
+    def timed(key: Any, call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            start = time.perf_counter()
+            try:
+                return call()
+            finally:
+                seconds[str(key)] = time.perf_counter() - start
+        return run
+
+    def timing(calls: Calls, workers: int = 1, then: FollowUps = no_follow_ups) -> dict[Any, Any]:
+        def timed_then(key: Any, result: Any) -> Calls:
+            return {k: timed(k, call) for k, call in then(key, result).items()}
+        return read_concurrently({key: timed(key, call) for key, call in calls.items()}, workers=1, then=timed_then)
 
     module.read_concurrently = timing
     try:
