@@ -110,3 +110,12 @@ def test_the_concurrent_collect_writes_the_same_snapshot_as_a_sequential_one(moc
     concurrent = collect(mocked.source())
     assert concurrent == sequential
     assert sum(len(str(document)) for document in sequential.values()) > 10_000  # a real account, not empty files
+
+
+def test_the_aws_collector_backs_off_adaptively_and_pools_a_connection_per_worker():
+    from providers.aws.mock.cloud import mocked_session
+    from providers.aws.observe.collect import _client
+
+    config = _client(mocked_session("us-east-1"), workers=16).meta.config
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 11}  # 10 retries after the first try
+    assert config.max_pool_connections == 16
