@@ -10,9 +10,8 @@ move when others are added, removed or reordered (`bulkhead pin` pins them all).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from ipaddress import IPv4Network
 from typing import Any
 
@@ -186,11 +185,17 @@ def address_problems(model: Model, slots: dict[str, int]) -> list[Problem]:
 
 def plan_problems(model: Model) -> list[Problem]:
     """Addressing and per-cloud quota problems of a model that passed `reference_problems`."""
+    return checked_plan(model)[1]
+
+
+def checked_plan(model: Model) -> tuple[Plan | None, list[Problem]]:
+    """The plan and its problems; no plan when the addressing is wrong (nothing to plan on)."""
     slots = assign_slots(model)
     problems = address_problems(model, slots)
     if problems:
-        return problems
-    for cloud_plan in make_plan(model).clouds:
+        return None, problems
+    plan = make_plan(model)
+    for cloud_plan in plan.clouds:
         for usage in quota_usage(cloud_plan):
             if usage.over:
                 loc: tuple[str | int, ...] = (
@@ -200,7 +205,7 @@ def plan_problems(model: Model) -> list[Problem]:
                     f"{usage.cloud}: {usage.scope} needs {usage.used} {usage.quota}, over the "
                     f"limit of {usage.limit}",
                     "merge port ranges or split the segment so fewer peers need rules", key=True))
-    return problems
+    return plan, problems
 
 
 def quota_usage(cloud_plan: CloudPlan) -> list[QuotaUsage]:
@@ -218,12 +223,9 @@ def make_plan(model: Model) -> Plan:
 def _cloud_plan(model: Model, cloud: CloudName, slots: dict[str, int]) -> CloudPlan:
     config = getattr(model.clouds, cloud)
     zones = getattr(config, "zones", 1)
-    placed = tuple(
-        SegmentPlacement(
-            segment=name, cloud=cloud, slot=slots[name],
-            block=slot_block(config.cidr, slots[name]),
-            subnets=zone_subnets(slot_block(config.cidr, slots[name]), zones))
-        for name in model.segments if cloud in model.placement(name))
+    blocks = {name: slot_block(config.cidr, slots[name]) for name in model.segments if cloud in model.placement(name)}
+    placed = tuple(SegmentPlacement(segment=name, cloud=cloud, slot=slots[name], block=block,
+                                    subnets=zone_subnets(block, zones)) for name, block in blocks.items())
     names = {p.segment for p in placed}
     return CloudPlan(
         cloud=cloud, model=model.name, region=config.region, cidr=config.cidr, zones=zones,
@@ -236,24 +238,31 @@ def allowed_paths(model: Model, placed: set[str]) -> tuple[Path, ...]:
     """The canonical allowed paths among the segments placed in one cloud, merged per protocol."""
     merged: dict[tuple[str, str, Protocol], PortSet] = {}
 
-    def add(src: str, dst: str, specs: Iterable[object]) -> None:
-        for proto, ports in parse_port_specs(specs).items():
+    def add(src: str, dst: str, specs: tuple[object, ...]) -> None:
+        for proto, ports in _port_sets(specs):
             key = (src, dst, proto)
-            merged[key] = merged.get(key, PortSet()) | ports
+            known = merged.get(key)
+            merged[key] = ports if known is None else known | ports
 
     for flow in model.flows:
         for dst in flow.targets():
             if flow.from_ in placed and dst in placed:
-                add(flow.from_, dst, flow.ports)
+                add(flow.from_, dst, tuple(flow.ports))
     for name in model.segments:
         if name not in placed:
             continue
         segment = model.segments[name]
-        add(INTERNET, name, segment.internet.ingress)
-        add(name, INTERNET, segment.internet.egress)
+        add(INTERNET, name, tuple(segment.internet.ingress))
+        add(name, INTERNET, tuple(segment.internet.egress))
         for service in segment.services:
-            add(name, SERVICE_PREFIX + service, [443])
+            add(name, SERVICE_PREFIX + service, (443,))
     order = {p: i for i, p in enumerate(PROTOCOLS)}
     return tuple(sorted(
         (Path(src, dst, proto, ports) for (src, dst, proto), ports in merged.items() if ports),
         key=lambda p: (p.src, p.dst, order[p.protocol])))
+
+
+@lru_cache(maxsize=4096)
+def _port_sets(specs: tuple[object, ...]) -> tuple[tuple[Protocol, PortSet], ...]:
+    # Thousands of flows repeat a handful of port lists; parse each list once per process.
+    return tuple(parse_port_specs(specs).items())

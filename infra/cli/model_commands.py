@@ -16,17 +16,20 @@ from infra.cli.output import fail, out
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
 from infra.model import Model
-from infra.plan import Plan, make_plan, plan_problems, quota_usage
+from infra.plan import Plan, checked_plan, quota_usage
 from infra.ports import format_ports
 
 
 def load_checked(file: Path) -> tuple[Loaded, Plan]:
     """Load and validate fully (schema, references, addressing, quotas) before anything else."""
-    loaded = load_model(file)
-    problems = plan_problems(loaded.model)
-    if problems:
+    from infra.reach import fewer_collections
+
+    with fewer_collections():  # tens of thousands of small frozen values: see infra/reach.py
+        loaded = load_model(file)
+        plan, problems = checked_plan(loaded.model)
+    if problems or plan is None:
         raise loaded.source.fail(problems)
-    return loaded, make_plan(loaded.model)
+    return loaded, plan
 
 
 @app.command(epilog="Example: bulkhead validate examples/ai-platform.yaml")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from ipaddress import IPv4Network
 
 from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Path
@@ -65,7 +66,11 @@ class Allow:
 
 
 def reply_ports(protocol: Protocol) -> PortSet:
-    return PortSet.full("icmp") if protocol == "icmp" else PortSet.single(*EPHEMERAL)
+    return _REPLIES[protocol]
+
+
+_REPLIES: dict[Protocol, PortSet] = {"icmp": PortSet.full("icmp"), "tcp": PortSet.single(*EPHEMERAL),
+                                     "udp": PortSet.single(*EPHEMERAL)}
 
 
 def allows(egress: bool, peer: Peer, protocol: Protocol, ports: PortSet) -> list[Allow]:
@@ -94,7 +99,12 @@ def _far_peers(cp: CloudPlan, end: str, interface_peers: tuple[Peer, ...]) -> tu
         service = end[len(SERVICE_PREFIX):]
         # S3 has no CIDR a NACL could name: see the module docstring.
         return (Peer(ANYWHERE_LABEL, ANYWHERE),) if endpoint(service).kind == "Gateway" else interface_peers
-    return (Peer(end, str(cp.placement(end).block)),)
+    return (Peer(end, _text(cp.placement(end).block)),)
+
+
+@cache
+def _text(block: IPv4Network) -> str:
+    return str(block)  # ipaddress formats on every call; a segment is the peer of many paths
 
 
 def endpoint_subnet_allows(vpc: IPv4Network) -> list[Allow]:

@@ -7,13 +7,18 @@ describe call: `ManagedPrefixListEntries.json` holds `{"ManagedPrefixListEntries
 [{"PrefixListId": ..., "Entries": [...]}]}` (docs/snapshot-formats.md).
 
 Only `describe_*` / `get_*` calls are made. Every botocore failure becomes a CloudError that
-names the cloud, the operation and the region (exit 3).
+names the cloud, the operation and the region (exit 3). The calls are independent, so they
+run at once (infra/concurrent_reads.py); each one still pages through its results in order,
+and botocore's adaptive retry mode slows the client down when EC2 throttles it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
+from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError
 from infra.registry import needs
 from infra.snapshot import Snapshot
@@ -43,17 +48,27 @@ def live_source(region: str | None = None, **_: object) -> Any:
     return boto3.Session(region_name=region) if region else boto3.Session()
 
 
-def collect(source: Any) -> Snapshot:
-    """Read the region of `source` (a boto3 Session, or an EC2 client) into a snapshot."""
-    ec2 = source.client("ec2") if hasattr(source, "client") else source
+def collect(source: Any, workers: int = DEFAULT_WORKERS) -> Snapshot:
+    """Read the region of `source` (a boto3 Session, or an EC2 client) into a snapshot.
+
+    `workers` calls run at once (1: one after the other; the snapshot is the same).
+    """
+    ec2 = _client(source, workers) if hasattr(source, "client") else source
     region = ec2.meta.region_name or "us-east-1"
-    snapshot: Snapshot = {}
-    for name, (operation, key) in CALLS.items():
-        snapshot[f"{region}/{name}"] = read_all(ec2, operation, key, region)
-    entries = [{"PrefixListId": pl,
-                "Entries": read_all(ec2, "get_managed_prefix_list_entries", "Entries", region,
-                                    PrefixListId=pl)["Entries"]} for pl in _ids(snapshot[f"{region}/PrefixLists.json"])]
-    snapshot[f"{region}/{ENTRIES_FILE}"] = {"ManagedPrefixListEntries": entries}
+
+    def entries(name: Hashable, response: Any) -> dict[Hashable, Callable[[], Any]]:
+        if name != "PrefixLists.json":
+            return {}
+        return {("entries", pl): partial(read_all, ec2, "get_managed_prefix_list_entries", "Entries", region,
+                                         PrefixListId=pl) for pl in _ids(response)}
+
+    responses = read_concurrently(
+        {name: partial(read_all, ec2, operation, key, region) for name, (operation, key) in CALLS.items()},
+        workers, then=entries)
+    snapshot: Snapshot = {f"{region}/{name}": responses[name] for name in CALLS}
+    snapshot[f"{region}/{ENTRIES_FILE}"] = {"ManagedPrefixListEntries": [
+        {"PrefixListId": pl, "Entries": responses[("entries", pl)]["Entries"]}
+        for pl in _ids(responses["PrefixLists.json"])]}
     return snapshot
 
 
@@ -63,6 +78,13 @@ def _ids(response: dict[str, Any]) -> list[str]:
     lists = response.get("PrefixLists")
     return [pl["PrefixListId"] for pl in lists if isinstance(pl, dict) and isinstance(pl.get("PrefixListId"), str)] \
         if isinstance(lists, list) else []
+
+
+def _client(session: Any, workers: int) -> Any:
+    """An EC2 client that shares its connections among `workers` threads and backs off when throttled."""
+    config = needs("botocore.config", extra="aws").Config(
+        retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=max(workers, 10))
+    return session.client("ec2", config=config)
 
 
 def read_all(client: Any, operation: str, key: str, region: str, **params: Any) -> dict[str, Any]:

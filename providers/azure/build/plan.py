@@ -98,11 +98,16 @@ def rule_plan(plan: CloudPlan) -> AzureRulePlan:
     segments = tuple(
         SegmentNetwork(
             segment=p.segment, subnet=p.segment, prefix=p.block,
-            nat=any(path.src == p.segment and path.dst == INTERNET for path in plan.paths),
-            nsg=Nsg(p.segment, segment_rules(p.segment, plan.paths, prefixes)))
+            nat=any(path.dst == INTERNET for path in plan.paths_from(p.segment)),
+            nsg=Nsg(p.segment, segment_rules(p.segment, _touching(plan, p.segment), prefixes)))
         for p in plan.segments)
     endpoint_nsg = Nsg("endpoints_", endpoint_rules(plan, endpoints)) if endpoints else None
     return AzureRulePlan(plan.model, plan.region, plan.cidr, segments, endpoints, endpoint_nsg)
+
+
+def _touching(plan: CloudPlan, segment: str) -> tuple[Path, ...]:
+    """The paths out of or into the segment, each once (a plan indexes them: no scan per segment)."""
+    return plan.paths_from(segment) + tuple(p for p in plan.paths_to(segment) if p.src != segment)
 
 
 def endpoint_subnets(plan: CloudPlan) -> tuple[EndpointSubnet, ...]:

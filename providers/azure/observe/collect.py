@@ -4,17 +4,22 @@ Each list call's items are written untouched (the models' own REST JSON) as ARM 
 documents, `<subscription>/<collection>.json` = `{"value": [...]}`; children that ARM lists
 per parent (subnets, security and default rules, flow logs) are stored inline in their
 parent, exactly as ARM's GET of the parent returns them. Read-only calls only.
+
+The lists run at once (infra/concurrent_reads.py) on one client (azure-core clients are
+safe to share between threads) with the SDK's own retry policy; then the children of every
+parent, at once too. Each list still follows its `nextLink` pages in order.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError, UsageError
 from infra.registry import needs
 from infra.snapshot import Snapshot
@@ -60,23 +65,34 @@ def live_source(subscription: str | None = None, region: str | None = None, **op
     return AzureSource(subscription, DefaultAzureCredential(), client_options=dict(options))
 
 
-def collect(source: AzureSource) -> Snapshot:
+def collect(source: AzureSource, workers: int = DEFAULT_WORKERS) -> Snapshot:
+    """Read the subscription's network state; `workers` calls run at once (1: one after the other)."""
     client = source.client()
     sub = source.subscription_id
-    snapshot: Snapshot = {}
-    for collection in COLLECTIONS:
-        items = _read(collection, partial(_list_all, client, collection))
-        snapshot[f"{sub}/{collection}.json"] = {"value": items}
-    children = (("networkSecurityGroups", "securityRules", client.security_rules.list),
-                ("networkSecurityGroups", "defaultSecurityRules", client.default_security_rules.list),
-                ("virtualNetworks", "subnets", client.subnets.list),
-                ("networkWatchers", "flowLogs", client.flow_logs.list))
-    for collection, key, operation in children:
-        for parent in snapshot[f"{sub}/{collection}.json"]["value"]:
+    children: dict[str, tuple[tuple[str, Callable[[str, str], Iterable[Any]]], ...]] = {
+        "networkSecurityGroups": (("securityRules", client.security_rules.list),
+                                  ("defaultSecurityRules", client.default_security_rules.list)),
+        "virtualNetworks": (("subnets", client.subnets.list),),
+        "networkWatchers": (("flowLogs", client.flow_logs.list),)}
+
+    def children_of(collection: Hashable, parents: Any) -> dict[Hashable, Callable[[], Any]]:
+        found: dict[Hashable, Callable[[], Any]] = {}
+        for i, parent in enumerate(parents):
             where = _parent(parent)
-            if where is not None:
-                parent["properties"][key] = _read(f"{key} of {where[1]}", partial(_list_children, operation, *where))
-    return snapshot
+            if where is None:
+                continue
+            for key, operation in children.get(str(collection), ()):
+                found[(collection, i, key)] = partial(_read, f"{key} of {where[1]}",
+                                                      partial(_list_children, operation, *where))
+        return found
+
+    read = read_concurrently({collection: partial(_read, collection, partial(_list_all, client, collection))
+                              for collection in COLLECTIONS}, workers, then=children_of)
+    for key, items in read.items():
+        if isinstance(key, tuple):
+            collection, i, child = key
+            read[collection][i]["properties"][child] = items
+    return {f"{sub}/{collection}.json": {"value": read[collection]} for collection in COLLECTIONS}
 
 
 def _parent(parent: Any) -> tuple[str, str] | None:

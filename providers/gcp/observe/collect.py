@@ -8,17 +8,22 @@ into one `items` list:
                                                   plus hierarchical / network policies)
   <project>/iam-policy.json                      (Resource Manager projects.getIamPolicy)
   <project>/instances.json                       (instances.aggregatedList, every zone's items
-                                                  in one list: audit's exposures)
-Every call is a read. API failures become CloudError (exit 3) naming the call.
+                                                 in one list: audit's exposures)
+Every call is a read. API failures become CloudError (exit 3) naming the call. The calls run
+at once (infra/concurrent_reads.py), each with its own client (the REST transport's HTTP
+session is not shared between threads) and the SDK's default retry policy; each list still
+pages through its results in order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
+from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError
 from infra.snapshot import Snapshot
 
@@ -94,7 +99,8 @@ def _call(operation: str, resource: str, read: Callable[[], Any]) -> Any:
         raise CloudError("gcp", operation, resource, str(exc).splitlines()[0]) from None
 
 
-def collect(source: Source) -> Snapshot:
+def collect(source: Source, workers: int = DEFAULT_WORKERS) -> Snapshot:
+    """Read the project's network state; `workers` calls run at once (1: one after the other)."""
     from google.cloud import compute_v1
 
     credentials = _credentials(source)
@@ -104,31 +110,35 @@ def collect(source: Source) -> Snapshot:
     def client(cls: Any) -> Any:
         return cls(credentials=credentials, client_options=options, transport="rest")
 
-    networks, subnets = client(compute_v1.NetworksClient), client(compute_v1.SubnetworksClient)
-    snapshot: Snapshot = {
-        f"{p}/networks.json": _call("list networks", f"projects/{p}", lambda: _items(networks.list(project=p))),
-        f"{p}/firewalls.json": _call("list firewalls", f"projects/{p}",
-                                     lambda: _items(client(compute_v1.FirewallsClient).list(project=p))),
-        f"{p}/routes.json": _call("list routes", f"projects/{p}",
-                                  lambda: _items(client(compute_v1.RoutesClient).list(project=p))),
-        f"{p}/subnetworks-{r}.json": _call("list subnetworks", f"projects/{p}/regions/{r}",
-                                           lambda: _items(subnets.list(project=p, region=r))),
-        f"{p}/routers-{r}.json": _call("list routers", f"projects/{p}/regions/{r}",
-                                       lambda: _items(client(compute_v1.RoutersClient).list(project=p, region=r))),
-    }
-    for network in snapshot[f"{p}/networks.json"]["items"]:
-        name = network.get("name")
-        if not isinstance(name, str):
-            continue  # the snapshot check reports a network without a name
-        snapshot[f"{p}/effective-firewalls-{name}.json"] = _call(
-            "get effective firewalls", f"projects/{p}/global/networks/{name}",
-            _effective(networks, p, name))
-    snapshot[f"{p}/iam-policy.json"] = _iam_policy(source, credentials)
-    instances = client(compute_v1.InstancesClient)
-    snapshot[f"{p}/instances.json"] = _call(
-        "list instances", f"projects/{p}",
-        lambda: _items(i for _, scoped in instances.aggregated_list(project=p) for i in scoped.instances))
-    return snapshot
+    def listing(operation: str, resource: str, cls: Any, **where: str) -> Callable[[], Any]:
+        return lambda: _call(operation, resource, lambda: _items(client(cls).list(**where)))
+
+    def effective_firewalls(name: Hashable, networks: Any) -> dict[Hashable, Callable[[], Any]]:
+        if name != f"{p}/networks.json":
+            return {}
+        # a network without a name is left to the snapshot check (infra/shapes.py), which reports it
+        names = [n["name"] for n in networks.get("items", []) if isinstance(n, dict) and isinstance(n.get("name"), str)]
+        return {f"{p}/effective-firewalls-{n}.json": partial(
+            _call, "get effective firewalls", f"projects/{p}/global/networks/{n}",
+            _effective(client(compute_v1.NetworksClient), p, n)) for n in names}
+
+    def instances() -> Any:
+        def every_zone() -> Any:
+            scoped = client(compute_v1.InstancesClient).aggregated_list(project=p)
+            return _items(i for _, zone in scoped for i in zone.instances)
+        return _call("list instances", f"projects/{p}", every_zone)
+
+    return cast(Snapshot, read_concurrently({
+        f"{p}/networks.json": listing("list networks", f"projects/{p}", compute_v1.NetworksClient, project=p),
+        f"{p}/firewalls.json": listing("list firewalls", f"projects/{p}", compute_v1.FirewallsClient, project=p),
+        f"{p}/routes.json": listing("list routes", f"projects/{p}", compute_v1.RoutesClient, project=p),
+        f"{p}/subnetworks-{r}.json": listing("list subnetworks", f"projects/{p}/regions/{r}",
+                                             compute_v1.SubnetworksClient, project=p, region=r),
+        f"{p}/routers-{r}.json": listing("list routers", f"projects/{p}/regions/{r}",
+                                         compute_v1.RoutersClient, project=p, region=r),
+        f"{p}/iam-policy.json": lambda: _iam_policy(source, credentials),
+        f"{p}/instances.json": instances,
+    }, workers, then=effective_firewalls))
 
 
 def _effective(networks: Any, project: str, network: str) -> Callable[[], Any]:
