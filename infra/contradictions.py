@@ -92,7 +92,7 @@ def _crossing_problem(rail: Rail, loc: Loc, what: str, opened: dict[Protocol, Po
     shown = ", ".join(format_ports(p, ports) for p, ports in crossed.items() if ports)
     if not shown:
         return None
-    return Problem(loc, f"{what} allows {shown}, which guardrail {rail.name} forbids ({rail.says()})",
+    return Problem(loc, f"{what} allows {shown}, but '{rail.says()}' says guardrail {rail.name}",
                    f"remove that traffic here, or ask the owners of {rail.name} to change it", see=rail.loc)
 
 

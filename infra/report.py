@@ -74,6 +74,7 @@ def sarif(report: Report, source: SourceMap) -> dict[str, Any]:
 
 
 MARKS = {"ok": ("✓", "green"), "unintended": ("+", "bold red"), "missing": ("-", "yellow"),
+         "guardrail": ("!", "bold white on red"),
          "mixed": ("±", "bold red")}
 
 
@@ -101,7 +102,8 @@ def _matrix(report: Report, names: list[str], rows: dict[tuple[str, str], list[P
     # Columns are numbered so the matrix stays narrow; the row labels double as the legend.
     sources = [n for n in names if not n.startswith(SERVICE_PREFIX)]
     matrix = Table(title=f"{report.model} on {report.cloud}: row reaches column", title_justify="left",
-                   caption="✓ intended and open, + unintended, - intended but blocked, ± both, · denied",
+                   caption="✓ intended and open, + unintended, - intended but blocked, ± both, "
+                   "! crosses a guardrail, · denied",
                    caption_justify="left")
     matrix.add_column("from \\ to")
     for i, _ in enumerate(names, 1):
@@ -110,7 +112,8 @@ def _matrix(report: Report, names: list[str], rows: dict[tuple[str, str], list[P
         cells = []
         for dst in names:
             if (src, dst) in rows:
-                mark, style = MARKS[_status(rows[(src, dst)])]
+                crossed = any(f.kind == "guardrail" and (f.src, f.dst) == (src, dst) for f in report.findings)
+                mark, style = MARKS["guardrail" if crossed else _status(rows[(src, dst)])]
                 cells.append(Text(mark, style))
             else:
                 cells.append(Text("·", "dim"))
@@ -129,6 +132,9 @@ def _paths_table(report: Report, names: list[str], rows: dict[tuple[str, str], l
     for (src, dst), group in sorted(rows.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]])):
         for row in group:
             status = "ok" if row.intended and row.observed else ("missing" if row.intended else "unintended")
+            if status == "unintended" and any(f.kind == "guardrail" and (f.src, f.dst, f.protocol) ==
+                                              (src, dst, row.protocol) for f in report.findings):
+                status = "guardrail"  # some of these ports cross a guardrail: the worst news goes first
             mark, style = MARKS[status]
             table.add_row(src, dst, format_ports(row.protocol, row.ports), Text(f"{mark} {status}", style))
     return table
@@ -175,6 +181,22 @@ def audit_tables(network: Network, observed: Iterable[ObservedPath]) -> list[Ren
     for p in sorted(observed, key=lambda p: (p.src, p.dst, order[p.protocol])):
         paths.add_row(p.src, p.dst, format_ports(p.protocol, p.ports), "\n".join(p.evidence_for(p.ports)))
     return [exposed, paths]
+
+
+def exposed(network: Network, observed: Iterable[ObservedPath]) -> bool:
+    """Something is reachable from the internet: an interface (where the cloud has them) or a subnet."""
+    return bool(network.exposures) or any(p.src == INTERNET for p in observed)
+
+
+def exposure_line(network: Network, observed: Iterable[ObservedPath]) -> Text:
+    """The audit's last line: what is exposed, or explicitly that nothing is."""
+    reached = sorted({p.dst for p in observed if p.src == INTERNET})
+    if not network.exposures and not reached:
+        return Text(f"{network.cloud}: nothing exposed: no interface and no subnet is reachable from the internet",
+                    "bold green")
+    parts = [f"{len(network.exposures)} interface(s)"] if network.exposures else []
+    parts += [f"{len(reached)} subnet(s) ({', '.join(reached)})"] if reached else []
+    return Text(f"{network.cloud}: exposed to the internet: {' and '.join(parts)}", "bold red")
 
 
 def _ranges(ports: object) -> str:
