@@ -74,7 +74,9 @@ def _openings(model: Model, rail: Rail, flows: Sequence[int]) -> Iterator[tuple[
     src, dst = rail.src, rail.dst
     for i, flow in zip(flows, model.flows, strict=True):
         if flow.from_ == src and dst in flow.targets():
-            yield ("flows", i), f"flow {src} -> {dst}", parse_port_specs(flow.ports)
+            # At the flow, or at the target in its `to` list (one flow may cross several guardrails).
+            at: Loc = ("flows", i) if isinstance(flow.to, str) else ("flows", i, "to", flow.targets().index(dst))
+            yield at, f"flow {src} -> {dst}", parse_port_specs(flow.ports)
     if src == INTERNET and dst in model.segments:
         yield (("segments", dst, "internet", "ingress"), f"internet ingress of {dst}",
                parse_port_specs(model.segments[dst].internet.ingress))

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from infra.cli.app import app
-from infra.cli.options import CloudChoice, GraphFormat, ModelFile, PlanFormat
-from infra.cli.output import fail, out, warn
+from infra.cli.options import CloudChoice, GraphFormat, ModelFile, Output, PlanFormat
+from infra.cli.output import fail, out, warn, write_json
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
 from infra.model import Model
@@ -147,13 +147,16 @@ def graph(
     sys.stdout.write(render(loaded.model, full))
 
 
-@app.command(epilog="Example: bulkhead schema > bulkhead.schema.json")
-def schema() -> None:
-    """Print the JSON Schema of the model, for editor completion and validation."""
+@app.command(epilog="Example: bulkhead schema --output bulkhead.schema.json")
+def schema(output: Output = None) -> None:
+    """Print (or write) the JSON Schema of the model, for editor completion and validation."""
     document = Model.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "bulkhead segmentation model"
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    try:
+        write_json(document, output)
+    except BulkheadError as exc:
+        fail(exc)
 
 
 @app.command(epilog="Example: bulkhead pin examples/ai-platform.yaml")
