@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -174,9 +175,17 @@ _SYNTAX_HINTS = [
 ]
 
 
+class _TextDates(SafeConstructor):
+    """Dates stay the text they were written as: `2024-02-30` is a value to check, not a crash."""
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+
+
 def _construct(root: Node, file: str) -> Any:
     """Python data from the composed nodes (the text is parsed once)."""
     yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _TextDates
     yaml.allow_duplicate_keys = True  # reported separately with both lines; the first one is kept
     try:
         data = yaml.constructor.construct_document(root)

@@ -64,7 +64,7 @@ class Waiver:
         if self.segment is not None:
             return finding.src == self.segment
         resource = finding.evidence[0] if finding.evidence else ""
-        return self.resource in (resource, resource.rsplit("/", 1)[-1])
+        return self.resource in (resource, resource.partition("/")[2])  # `aws:rtb/<id>` or `<id>`
 
 
 @dataclass(frozen=True)
