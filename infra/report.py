@@ -192,8 +192,9 @@ def exposure_line(network: Network, observed: Iterable[ObservedPath]) -> Text:
     """The audit's last line: what is exposed, or explicitly that nothing is."""
     reached = sorted({p.dst for p in observed if p.src == INTERNET})
     if not network.exposures and not reached:
-        return Text(f"{network.cloud}: nothing exposed: no interface and no subnet is reachable from the internet",
-                    "bold green")
+        read = sum(1 for e in network.endpoints if e != INTERNET and not e.startswith(SERVICE_PREFIX))
+        return Text(f"{network.cloud}: nothing exposed: no interface and no subnet of the {read} read is reachable "
+                    "from the internet", "bold green")
     parts = [f"{len(network.exposures)} interface(s)"] if network.exposures else []
     parts += [f"{len(reached)} subnet(s) ({', '.join(reached)})"] if reached else []
     return Text(f"{network.cloud}: exposed to the internet: {' and '.join(parts)}", "bold red")
