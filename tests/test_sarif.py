@@ -197,3 +197,14 @@ def test_other_formats_go_to_the_output_file_too_and_an_unwritable_one_is_bad_in
     assert as_table.stdout == "" and "finding(s): the cloud differs from the model" in text and "\x1b[" not in text
     unwritable = runner.invoke(app, [*base, "--format", "json", "--output", str(tmp_path)])  # a directory
     assert unwritable.exit_code == 2 and "--output" in unwritable.stderr and "Traceback" not in unwritable.output
+
+
+def test_a_simulate_run_that_matches_writes_a_successful_log_of_its_own_category(tmp_path: Path) -> None:
+    model = Path(__file__).parents[1] / "examples" / "minimal.yaml"
+    out = tmp_path / "simulate.sarif"
+    result = CliRunner().invoke(app, ["simulate", str(model), "--cloud", "aws", "--format", "sarif", "--output",
+                                      str(out), "--fail-on", "path,guardrail,posture"])
+    assert (result.exit_code, result.stdout) == (0, ""), result.output
+    run = json.loads(out.read_text())["runs"][0]
+    assert run["results"] == [] and run["invocations"] == [{"executionSuccessful": True}]
+    assert run["automationDetails"]["id"] == "bulkhead/simulate/aws/"
