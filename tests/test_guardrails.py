@@ -144,16 +144,7 @@ def test_the_index_answers_by_pair_protocol_and_port_and_every_port_when_none_ar
     assert not GuardrailIndex.of(parse_model(BASE).model)
 
 
-GOTCHA = """name: gotcha
-clouds:
-  aws: {region: us-east-1, cidr: 10.0.0.0/16, zones: 1}
-segments:
-  web:
-    internet: {ingress: [443]}
-  db: {}
-flows:
-  - {from: web, to: db, ports: [5432]}
-"""
+GOTCHA = (SNAPSHOTS / "01-egress-default-kept" / "model.yaml").read_text()  # web and db, web -> db 5432
 
 
 def verify_snapshot(text: str, case: str):

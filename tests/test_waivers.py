@@ -19,17 +19,7 @@ from infra.waivers import Waiver, load_waivers
 SNAPSHOT = Path(__file__).parent / "data" / "snapshots" / "aws" / "12-peering-and-transit-are-not-the-internet"
 # The snapshot's paths as the model intends them: only its four posture findings remain
 # (two NACL entries that allow everything, two routes that leave the VPC), all on db.
-POSTURE_ONLY = """name: gotcha
-clouds:
-  aws: {region: us-east-1, cidr: 10.0.0.0/16, zones: 1}
-segments:
-  web:
-    internet: {ingress: [443]}
-  db: {}
-flows:
-  - {from: web, to: db, ports: [5432]}
-  - {from: db, to: web, ports: [443]}
-"""
+POSTURE_ONLY = (SNAPSHOT / "model.yaml").read_text() + "  - {from: db, to: web, ports: [443]}\n"
 ROUTES = """waivers:
   - check: BH-AWS-ROUTE-LEAVES-VPC
     segment: db
