@@ -27,3 +27,26 @@ class Check:
     def posture(self, resource: str, message: str, evidence: tuple[str, ...] = (),
                 segment: str | None = None) -> Posture:
         return Posture(resource, message, evidence, segment, check=self.id, severity=self.severity)
+
+
+def declared_checks(cloud: str | None = None) -> dict[str, Check]:
+    """The posture checks of every installed provider (or of one cloud), by id.
+
+    Read from each provider's `observe/checks.py`; a provider without posture checks has none.
+    """
+    import importlib
+
+    from infra.registry import provider, providers
+
+    found: dict[str, Check] = {}
+    for name in sorted(providers()) if cloud is None else [cloud]:
+        where = f"{provider(name).package}.observe.checks"
+        try:
+            module = importlib.import_module(where)
+        except ModuleNotFoundError as exc:
+            # No checks module, or the provider's SDK is not installed: it declares nothing here.
+            if exc.name != where and (exc.name or "").split(".")[0] in ("infra", "providers"):
+                raise
+            continue
+        found.update((check.id, check) for check in module.CHECKS)
+    return found

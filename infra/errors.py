@@ -34,6 +34,7 @@ class Problem:
     message: str
     fix: str
     key: bool = False  # point at the key itself (a name), not at its value
+    see: tuple[str | int, ...] = ()  # a second place the problem involves (a guardrail); its line is shown too
 
 
 class FixableValueError(ValueError):

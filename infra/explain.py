@@ -11,20 +11,33 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from infra.errors import FixableValueError, Problem
-from infra.model import CLOUDS, SERVICES, AwsCloud, AzureCloud, Clouds, Flow, GcpCloud, Internet, Model, Segment
+from infra.model import (
+    CLOUDS,
+    SERVICES,
+    AwsCloud,
+    AzureCloud,
+    Clouds,
+    Flow,
+    GcpCloud,
+    Guardrail,
+    Internet,
+    Model,
+    Segment,
+)
 
 Loc = tuple[str | int, ...]
+ItemT = TypeVar("ItemT", Flow, Guardrail)
 
 _CLOUD_TYPES: dict[str, type[BaseModel]] = {"aws": AwsCloud, "gcp": GcpCloud, "azure": AzureCloud}
 _SHAPES: list[tuple[Loc, type[BaseModel]]] = [
     (("clouds", "aws"), AwsCloud), (("clouds", "gcp"), GcpCloud), (("clouds", "azure"), AzureCloud),
     (("clouds",), Clouds), (("segments", "*", "internet"), Internet), (("segments", "*"), Segment),
-    (("flows", "*"), Flow), ((), Model),
+    (("flows", "*"), Flow), (("never", "*"), Guardrail), ((), Model),
 ]
 
 
@@ -132,20 +145,21 @@ def _dotted(loc: Loc) -> str:
 # --- the valid parts of an invalid model --------------------------------------------------
 
 
-def salvage(data: Any) -> tuple[Model, list[int]] | None:
-    """The model's valid parts (a model built without validation) and each kept flow's index.
+def salvage(data: Any) -> tuple[Model, list[int], list[int]] | None:
+    """The model's valid parts (a model built without validation), each kept flow's and guardrail's index.
 
     None when too little is valid to check references without inventing problems.
     """
     if not isinstance(data, dict) or not isinstance(data.get("segments"), dict):
         return None
     name = data.get("name")
-    flows, index = _valid_flows(data.get("flows"))
+    flows, index = _valid_items(Flow, data.get("flows"))
+    never, never_index = _valid_items(Guardrail, data.get("never"))
     model = Model.model_construct(
         name=name if isinstance(name, str) else "", clouds=_valid_clouds(data.get("clouds")),
         segments={k: _valid_segment(v) for k, v in data["segments"].items() if isinstance(k, str)},
-        flows=flows)
-    return model, index
+        flows=flows, never=never)
+    return model, index, never_index
 
 
 def _valid_clouds(raw: Any) -> Clouds:
@@ -176,15 +190,16 @@ def _valid_segment(raw: Any) -> Segment:
         return Segment.model_validate({})
 
 
-def _valid_flows(raw: Any) -> tuple[tuple[Flow, ...], list[int]]:
+def _valid_items(cls: type[ItemT], raw: Any) -> tuple[tuple[ItemT, ...], list[int]]:
+    """The list's items that validate as `cls`, and their positions in the file."""
     if not isinstance(raw, list):
         return (), []
-    flows: list[Flow] = []
+    items: list[ItemT] = []
     index: list[int] = []
     for i, item in enumerate(raw):
         try:
-            flows.append(Flow.model_validate(item))
+            items.append(cls.model_validate(item))
         except ValidationError:
             continue
         index.append(i)
-    return tuple(flows), index
+    return tuple(items), index

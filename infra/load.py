@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from infra.contradictions import guardrail_problems
 from infra.errors import Diagnostic, ModelError, Problem
 from infra.explain import explain, salvage
 from infra.model import Model, reference_problems
@@ -57,8 +58,16 @@ class SourceMap:
         line, col = self.locate(loc, key)
         return Diagnostic(self.file, line, col, dotted(loc), message, fix)
 
+    def problem(self, problem: Problem) -> Diagnostic:
+        """The problem at its place; a second place it involves (`see`) is named with its line."""
+        message = problem.message
+        if problem.see:
+            line, col = self.locate(problem.see, key=True)
+            message = f"{message} (at {self.file}:{line}:{col})"
+        return self.diagnostic(problem.loc, message, problem.fix, problem.key)
+
     def fail(self, problems: list[Problem]) -> ModelError:
-        return ModelError([self.diagnostic(p.loc, p.message, p.fix, p.key) for p in problems])
+        return ModelError([self.problem(p) for p in problems])
 
 
 def _is_block(node: Node) -> bool:
@@ -107,8 +116,8 @@ def parse_model(text: str, file: str = "<model>") -> Loaded:
         problems = [explain(err, data) for err in exc.errors()]
         problems += _problems_of_valid_parts(data, problems)
     else:
-        problems = reference_problems(model)
-    diagnostics += [source.diagnostic(p.loc, p.message, p.fix, p.key) for p in problems]
+        problems = reference_problems(model) + guardrail_problems(model)
+    diagnostics += [source.problem(p) for p in problems]
     if diagnostics:
         raise ModelError(_dedupe(diagnostics))
     return Loaded(model, source, text)
@@ -119,14 +128,14 @@ def _problems_of_valid_parts(data: Any, found: list[Problem]) -> list[Problem]:
     salvaged = salvage(data)
     if salvaged is None:
         return []
-    model, flow_index = salvaged
+    model, flow_index, guardrail_index = salvaged
 
     def related(a: Loc, b: Loc) -> bool:
         n = min(len(a), len(b))
         return a[:n] == b[:n]
 
-    return [p for p in reference_problems(model, flow_index)
-            if not any(related(p.loc, f.loc) for f in found)]
+    problems = reference_problems(model, flow_index) + guardrail_problems(model, flow_index, guardrail_index)
+    return [p for p in problems if not any(related(p.loc, f.loc) for f in found)]
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:

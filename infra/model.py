@@ -64,6 +64,16 @@ def _non_empty(value: object, what: str, fix: str) -> object:
     return value
 
 
+def _one_or_many(value: object, fix: str) -> object:
+    # Check the shape here so a wrong type gives one error, not one per union branch.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    what = "an empty list" if isinstance(value, list | tuple) and not value else repr(value)
+    raise FixableValueError(f"'to' is {what}", fix)
+
+
 Label = Annotated[str, AfterValidator(_dns_label)]
 PortSpec = Annotated[int | str, BeforeValidator(_port)]
 
@@ -162,13 +172,7 @@ class Flow(_Frozen):
     @field_validator("to", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
-        # Check the shape here so a wrong type gives one error, not one per union branch.
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
-            return tuple(value)
-        what = "an empty list" if isinstance(value, list | tuple) and not value else repr(value)
-        raise FixableValueError(f"'to' is {what}", "name a segment, or list segment names: to: [a, b]")
+        return _one_or_many(value, "name a segment, or list segment names: to: [a, b]")
 
     @field_validator("ports", mode="before")
     @classmethod
@@ -180,16 +184,47 @@ class Flow(_Frozen):
         return (self.to,) if isinstance(self.to, str) else self.to
 
 
+class Guardrail(_Frozen):
+    """`never:` entry: an invariant a security team owns. `from` never reaches any of `to`.
+
+    Endpoints are segments, `internet` (either side) and `service:<name>` (destination only).
+    Without `ports` the guardrail forbids every protocol and port. infra/guardrails.py checks
+    the model against it (validate) and the cloud (verify, observe).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str | tuple[str, ...]
+    ports: tuple[PortSpec, ...] | None = Field(None, json_schema_extra={"minItems": 1})
+    description: str = ""
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return _one_or_many(value, "name a segment, internet or service:<name>, or list them: to: [a, internet]")
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _some_ports(cls, value: object) -> object:
+        return _non_empty(value, "a guardrail with an empty ports list forbids nothing",
+                          "list the ports it forbids, or remove ports: to forbid every port")
+
+    def targets(self) -> tuple[str, ...]:
+        return (self.to,) if isinstance(self.to, str) else self.to
+
+
 class Model(_Frozen):
     name: Label
     clouds: Clouds
     segments: dict[Label, Segment] = Field(json_schema_extra={"minProperties": 1})
     flows: tuple[Flow, ...] = ()
+    never: tuple[Guardrail, ...] = ()
 
-    @field_validator("flows", mode="before")
+    @field_validator("flows", "never", mode="before")
     @classmethod
     def _no_flows(cls, value: object) -> object:
-        # `flows:` with nothing after it is a model without flows (everything denied).
+        # `flows:` (or `never:`) with nothing after it is an empty list (everything denied).
         return () if value is None else value
 
     @field_validator("segments", mode="before")

@@ -1,13 +1,15 @@
 """Render a verification `Report` (or an audit): rich tables, the stable JSON, SARIF 2.1.0.
 
 Nothing here prints: the functions return documents and renderables, infra/cli/ prints.
-The JSON shapes are a contract (DESIGN.md "Machine-readable output"): do not add keys.
+The JSON shapes are a contract (docs/output-formats.md): keys are only ever added, and each
+addition is documented there. SARIF lives in infra/sarif.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -18,19 +20,18 @@ from infra.ports import PROTOCOLS, format_ports, json_ports
 from infra.reach import INTERNET, SERVICE_PREFIX, Network, ObservedPath
 from infra.verify import Finding, PathRow, Report
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-RULES = {
-    "unintended-path": ("error", "A network path exists that the model does not allow."),
-    "missing-path": ("warning", "A path the model allows is blocked in the cloud."),
-    "posture": ("warning", "A configuration weakens the segmentation (defaults, flow logs, addresses)."),
-}
+if TYPE_CHECKING:
+    from infra.waivers import Match, Waived
 
 
-def report_json(report: Report) -> dict[str, Any]:
+def report_json(report: Report, waived: Waived | None = None) -> dict[str, Any]:
+    """The stable JSON; with waivers, `findings` holds what is left and `waived` what they took out."""
+    match = waived.waiver_of if waived is not None else (lambda finding: None)
     return {
         "model": report.model, "cloud": report.cloud, "matches_intent": report.matches_intent,
         "paths": [_path_json(row) for row in report.paths],
-        "findings": [_finding_json(f) for f in report.findings],
+        "findings": [_finding_json(f, match(f)) for f in report.findings],
+        "waived": [_finding_json(m.finding, m) for m in (waived.waived if waived is not None else ())],
     }
 
 
@@ -40,37 +41,40 @@ def _path_json(row: PathRow) -> dict[str, Any]:
             "observed": row.observed, "evidence": list(row.evidence)}
 
 
-def _finding_json(finding: Finding) -> dict[str, Any]:
+def _finding_json(finding: Finding, match: Match | None = None) -> dict[str, Any]:
     ports = None
     if finding.protocol is not None and finding.ports is not None:
         ports = json_ports(finding.protocol, finding.ports)
-    return {"kind": finding.kind, "src": finding.src, "dst": finding.dst, "protocol": finding.protocol,
-            "ports": ports, "evidence": list(finding.evidence), "message": finding.message}
+    doc: dict[str, Any] = {"kind": finding.kind, "src": finding.src, "dst": finding.dst,
+                           "protocol": finding.protocol, "ports": ports, "evidence": list(finding.evidence),
+                           "message": finding.message}
+    if finding.kind == "posture":  # added keys (docs/output-formats.md)
+        doc |= {"check": finding.check, "severity": finding.severity, "waiver": _waiver_json(match)}
+    if finding.kind == "guardrail":
+        doc["guardrail"] = finding.guardrail
+    return doc
+
+
+def _waiver_json(match: Match | None) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    w = match.waiver
+    return {"file": w.file, "line": w.line, "reason": w.reason, "expires": w.expires.isoformat(),
+            "expired": match.expired}
 
 
 def sarif(report: Report, source: SourceMap) -> dict[str, Any]:
-    """SARIF 2.1.0: each finding at the model line it belongs to (its flow, else its segment)."""
-    results = []
-    for finding in report.findings:
-        line, column = source.locate(finding.loc, key=True) if finding.loc else (1, 1)
-        results.append({
-            "ruleId": finding.kind, "level": RULES[finding.kind][0],
-            "message": {"text": finding.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": source.file},
-                "region": {"startLine": line, "startColumn": column}}}],
-            "properties": {"cloud": report.cloud, "evidence": list(finding.evidence)},
-        })
-    rules = [{"id": kind, "shortDescription": {"text": text}, "defaultConfiguration": {"level": level}}
-             for kind, (level, text) in RULES.items()]
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "bulkhead", "informationUri": "https://github.com/bulkhead/bulkhead",
-                            "rules": rules}},
-        "results": results,
-    }]}
+    """SARIF for `report` anchored at `source.file` relative to the current directory (see infra/sarif.py)."""
+    from infra.checks import declared_checks
+    from infra.sarif import Run, artifact, sarif_log
+    from infra.version import tool_version
+
+    run = Run(tool_version(), "verify", report.cloud, artifact(source.file, Path.cwd()))
+    return sarif_log(report, source, run, declared_checks(report.cloud))
 
 
 MARKS = {"ok": ("✓", "green"), "unintended": ("+", "bold red"), "missing": ("-", "yellow"),
+         "guardrail": ("!", "bold white on red"),
          "mixed": ("±", "bold red")}
 
 
@@ -98,7 +102,8 @@ def _matrix(report: Report, names: list[str], rows: dict[tuple[str, str], list[P
     # Columns are numbered so the matrix stays narrow; the row labels double as the legend.
     sources = [n for n in names if not n.startswith(SERVICE_PREFIX)]
     matrix = Table(title=f"{report.model} on {report.cloud}: row reaches column", title_justify="left",
-                   caption="✓ intended and open, + unintended, - intended but blocked, ± both, · denied",
+                   caption="✓ intended and open, + unintended, - intended but blocked, ± both, "
+                   "! crosses a guardrail, · denied",
                    caption_justify="left")
     matrix.add_column("from \\ to")
     for i, _ in enumerate(names, 1):
@@ -107,7 +112,8 @@ def _matrix(report: Report, names: list[str], rows: dict[tuple[str, str], list[P
         cells = []
         for dst in names:
             if (src, dst) in rows:
-                mark, style = MARKS[_status(rows[(src, dst)])]
+                crossed = any(f.kind == "guardrail" and (f.src, f.dst) == (src, dst) for f in report.findings)
+                mark, style = MARKS["guardrail" if crossed else _status(rows[(src, dst)])]
                 cells.append(Text(mark, style))
             else:
                 cells.append(Text("·", "dim"))
@@ -126,17 +132,21 @@ def _paths_table(report: Report, names: list[str], rows: dict[tuple[str, str], l
     for (src, dst), group in sorted(rows.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]])):
         for row in group:
             status = "ok" if row.intended and row.observed else ("missing" if row.intended else "unintended")
+            if status == "unintended" and any(f.kind == "guardrail" and (f.src, f.dst, f.protocol) ==
+                                              (src, dst, row.protocol) for f in report.findings):
+                status = "guardrail"  # some of these ports cross a guardrail: the worst news goes first
             mark, style = MARKS[status]
             table.add_row(src, dst, format_ports(row.protocol, row.ports), Text(f"{mark} {status}", style))
     return table
 
 
-def findings_table(findings: Iterable[Finding]) -> Table:
-    table = Table(title="findings")
+def findings_table(findings: Iterable[Finding], title: str = "findings") -> Table:
+    table = Table(title=title)
     for column in ("kind", "finding", "evidence"):
         table.add_column(column, overflow="fold")
     for finding in findings:
-        table.add_row(finding.kind, finding.message, "\n".join(finding.evidence))
+        kind = finding.kind if finding.check is None else f"{finding.kind}\n{finding.check}\n{finding.severity}"
+        table.add_row(kind, finding.message, "\n".join(finding.evidence))
     return table
 
 
@@ -171,6 +181,23 @@ def audit_tables(network: Network, observed: Iterable[ObservedPath]) -> list[Ren
     for p in sorted(observed, key=lambda p: (p.src, p.dst, order[p.protocol])):
         paths.add_row(p.src, p.dst, format_ports(p.protocol, p.ports), "\n".join(p.evidence_for(p.ports)))
     return [exposed, paths]
+
+
+def exposed(network: Network, observed: Iterable[ObservedPath]) -> bool:
+    """Something is reachable from the internet: an interface (where the cloud has them) or a subnet."""
+    return bool(network.exposures) or any(p.src == INTERNET for p in observed)
+
+
+def exposure_line(network: Network, observed: Iterable[ObservedPath]) -> Text:
+    """The audit's last line: what is exposed, or explicitly that nothing is."""
+    reached = sorted({p.dst for p in observed if p.src == INTERNET})
+    if not network.exposures and not reached:
+        read = sum(1 for e in network.endpoints if e != INTERNET and not e.startswith(SERVICE_PREFIX))
+        return Text(f"{network.cloud}: nothing exposed: no interface and no subnet of the {read} read is reachable "
+                    "from the internet", "bold green")
+    parts = [f"{len(network.exposures)} interface(s)"] if network.exposures else []
+    parts += [f"{len(reached)} subnet(s) ({', '.join(reached)})"] if reached else []
+    return Text(f"{network.cloud}: exposed to the internet: {' and '.join(parts)}", "bold red")
 
 
 def _ranges(ports: object) -> str:

@@ -5,7 +5,9 @@ infra/plan.py (the build side): if both sides shared the derivation, a bug in it
 invisible, and the proof would be a tautology. Every ordered pair of endpoints x tcp, udp,
 icmp that is intended or observed is compared; the difference becomes findings:
 `unintended-path` (only the excess ports), `missing-path` (only the absent ports) and
-`posture` (configuration the normalizer flagged), each with rule ids as evidence.
+`posture` (configuration the normalizer flagged), each with rule ids as evidence. Excess
+traffic that crosses one of the model's guardrails (`never:`) is a `guardrail` finding
+instead, listed before every other finding: it breaks an invariant, not only the intent.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from infra.guardrails import GuardrailIndex
 from infra.model import Model
 from infra.placewise import PlaceGap, place_gaps, sending_places
 from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, parse_port_specs
 from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, ObservedPath, Posture
 
-Kind = Literal["unintended-path", "missing-path", "posture"]
+Kind = Literal["guardrail", "unintended-path", "missing-path", "posture"]
 Key = tuple[str, str, Protocol]
 Loc = tuple[str | int, ...]
 SERVICE_PORTS = ("tcp/443",)  # a private service endpoint speaks HTTPS only
@@ -36,6 +39,7 @@ class Finding:
     loc: Loc = ()  # where in the model file the finding belongs (a flow, else a segment)
     check: str | None = None  # posture findings: the stable check id (e.g. BH-AWS-FLOWLOGS-OFF)
     severity: str | None = None
+    guardrail: str | None = None  # guardrail findings: the guardrail crossed (e.g. never[0])
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ def verify(model: Model, network: Network) -> Report:
     engine = Engine(network)
     observed = {(p.src, p.dst, p.protocol): p for p in engine.observed()}
     intended = intended_paths(model, network.cloud)
+    guardrails = GuardrailIndex.of(model)
     rows: list[PathRow] = []
     findings: list[Finding] = []
     segments = [name for name in model.segments if network.cloud in model.placement(name)]
@@ -96,8 +101,9 @@ def verify(model: Model, network: Network) -> Report:
         seen = observed.get(key)
         want = intended.get(key, PortSet())
         rows += _rows(key, want, seen)
-        findings += _differences(model, engine, key, want, seen, segments)
+        findings += _differences(model, engine, key, want, seen, segments, guardrails)
     findings += [_posture(model, network.cloud, p) for p in network.posture]
+    findings.sort(key=lambda f: f.kind != "guardrail")  # stable: guardrails first, the rest in order
     return Report(model.name, network.cloud, not findings, tuple(rows), tuple(findings))
 
 
@@ -117,11 +123,19 @@ def _rows(key: Key, want: PortSet, seen: ObservedPath | None) -> list[PathRow]:
 
 
 def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: ObservedPath | None,
-                 segments: list[str]) -> list[Finding]:
+                 segments: list[str], guardrails: GuardrailIndex) -> list[Finding]:
     src, dst, protocol = key
     got = seen.ports if seen else PortSet()
     out = []
     excess, missing = got - want, want - got
+    if excess and seen:
+        for crossing in guardrails.crossings(src, dst, protocol, excess):
+            evidence = seen.evidence_for(crossing.ports)
+            out.append(Finding(
+                "guardrail", f"{_name(src, True)} reaches {_name(dst)}: {crossing.describe()} "
+                f"via {', '.join(evidence) or 'no recorded rule'}", evidence, src, dst, protocol, crossing.ports,
+                crossing.rail.loc, guardrail=crossing.rail.name))
+            excess = excess - crossing.ports
     if excess and seen:
         places = sending_places(engine, src, dst, protocol, excess, segments)
         evidence = tuple(dict.fromkeys((*seen.evidence_for(excess), *places)))

@@ -114,6 +114,29 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (12, 3, "segments.web", "duplicate key 'web' (first at line 7)", "merge"),
         (14, 33, "flows[0].ports[0]", "unknown protocol 'sctp'", "tcp/"),
         (15, 12, "flows[1].from", "unknown segment 'wbe'", "did you mean 'web'?")],
+    # Guardrails (never:): the line that opens the traffic, and the guardrail's own line in the message.
+    "guardrail-crossed-by-flow.yaml": [
+        (9, 5, "flows[0]", "flow recommendations -> payments allows tcp/8443, but 'recommendations never reaches "
+         "payments on tcp/8000-9000: PCI scope' says guardrail never[0] (at {file}:11:5)", "owners of never[0]")],
+    "guardrail-crossed-by-internet.yaml": [
+        (7, 24, "segments.training.internet.egress", "internet egress of training allows tcp/443, but 'training "
+         "never reaches internet' says guardrail never[0] (at {file}:11:5)", "remove that traffic here"),
+        (9, 25, "segments.admin.internet.ingress", "internet ingress of admin allows tcp/22, but 'internet never "
+         "reaches admin on tcp/22' says guardrail never[1] (at {file}:12:5)", "owners of never[1]")],
+    "guardrail-crossed-by-service.yaml": [
+        (7, 32, "segments.training.services[1]", "service ml-api of training allows tcp/443, but 'training never "
+         "reaches service:ml-api' says guardrail never[0] (at {file}:9:5)", "remove that traffic here")],
+    "guardrail-unknown-endpoints.yaml": [
+        (9, 12, "never[0].from", "unknown segment 'trainig'", "did you mean 'training'?"),
+        (10, 27, "never[1].to[0]", "unknown segment 'paymnets'", "did you mean 'payments'?"),
+        (10, 37, "never[1].to[1]", "unknown service 'object-store'", "did you mean 'service:object-storage'?"),
+        (10, 59, "never[1].to[2]", "unknown segment 'internt'", "did you mean 'internet'?"),
+        (11, 12, "never[2].from", "a service only answers", "name the segment"),
+        (12, 26, "never[3].to", "from the internet to the internet guards nothing", "name a segment")],
+    "guardrail-unknown-key.yaml": [
+        (9, 5, "flows[0]", "flow web -> db allows tcp/5432, but 'web never reaches db' says guardrail never[1] "
+         "(at {file}:12:5)", "owners of never[1]"),
+        (11, 25, "never[0].port", "unknown key 'port'", "did you mean 'ports'?")],
 }
 # Quota problems are counted by the provider; their files are checked by the tests below.
 QUOTA_FILES = {"quota-aws-sg-ingress.yaml", "quota-aws-nacl.yaml"}
@@ -142,7 +165,7 @@ def test_a_bad_model_is_reported_at_its_line_with_what_is_wrong_and_the_fix(name
     assert [(d.line, d.column, d.path) for d in found] == [(line, col, path) for line, col, path, _, _ in expected]
     for diagnostic, (_, _, _, what, fix) in zip(found, expected, strict=True):
         assert diagnostic.file == str(BAD / name)
-        assert what in diagnostic.message
+        assert what.replace("{file}", str(BAD / name)) in diagnostic.message
         assert fix in diagnostic.fix
 
 

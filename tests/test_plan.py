@@ -225,11 +225,11 @@ def test_graph_dot_is_one_balanced_digraph_with_labelled_edges():
     assert '  internet -> aws_web [label="tcp/443"];' in text.splitlines()
 
 
-def test_schema_is_json_schema_with_exactly_the_four_model_keys():
+def test_schema_is_json_schema_with_exactly_the_model_keys():
     result = run("schema")
     assert result.exit_code == 0
     schema = json.loads(result.stdout)
-    assert set(schema["properties"]) == {"name", "clouds", "segments", "flows"}
+    assert set(schema["properties"]) == {"name", "clouds", "segments", "flows", "never"}
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
     example = YAML(typ="safe").load(AI.read_text())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +10,20 @@ from rich.table import Table
 
 from infra.cli.app import app
 from infra.cli.model_commands import load_checked
-from infra.cli.options import AuditFormat, CloudChoice, ModelFile, Project, ReportFormat, Subscription, live_options
-from infra.cli.output import fail, out
+from infra.cli.options import (
+    AuditFormat,
+    CloudChoice,
+    FailOn,
+    ModelFile,
+    Output,
+    Project,
+    ReportFormat,
+    Subscription,
+    WaiversFile,
+    live_options,
+)
+from infra.cli.output import fail, fail_leaving_sarif, out, show, write_json
+from infra.cli.reporting import emit, model_waivers, sarif_run
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
 from infra.model import Model
@@ -26,17 +36,24 @@ def simulate(
     cloud: Annotated[CloudChoice, typer.Option(help="the cloud to deploy into (a mocked one)")],
     snapshot_out: Annotated[Path | None, typer.Option("--snapshot-out", help="write the raw snapshot here")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="table, json or sarif")] = ReportFormat.table,
+    output: Output = None,
+    fail_on: FailOn = None,
+    waivers: WaiversFile = None,
 ) -> None:
     """Deploy the model into a mocked cloud, read it back, and prove only the intended paths exist.
 
-    Exit 0 when the mocked cloud matches the model, 1 when it differs.
+    Exit 0 when the mocked cloud matches the model, 1 when a finding fails the run (--fail-on).
     """
+    from infra.gate import parse_fail_on
     from infra.registry import part
     from infra.shapes import check_snapshot
     from infra.snapshot import write_snapshot
 
+    run, root = sarif_run("simulate", cloud.value, file, format)
     try:
+        gates = parse_fail_on(fail_on)
         loaded, full = load_checked(file)  # every input problem is reported before anything deploys
+        accepted = model_waivers(file, waivers, loaded)
         cloud_plan = _declared_cloud(loaded, full, cloud.value)
         with part(cloud.value, "mock").MockedCloud() as mocked:
             counts: dict[str, int] = mocked.deploy(cloud_plan)
@@ -46,16 +63,17 @@ def simulate(
         check_snapshot(cloud.value, snapshot, loaded.model)
         report = _verify(loaded, cloud.value, snapshot)
     except BulkheadError as exc:
-        fail(exc)
-    if format is ReportFormat.table:
-        table = Table(title=f"{full.model}: resources deployed into the mocked {cloud.value}")
-        table.add_column("type")
-        table.add_column("count", justify="right")
-        for token, count in sorted(counts.items()):  # registration order varies between runs
-            table.add_row(token, str(count))
-        table.add_row("total", str(sum(counts.values())))
-        out.print(table)
-    _emit_report(report, loaded, format)
+        fail_leaving_sarif(exc, run, output, root)
+    table = Table(title=f"{full.model}: resources deployed into the mocked {cloud.value}")
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    for token, count in sorted(counts.items()):  # registration order varies between runs
+        table.add_row(token, str(count))
+    table.add_row("total", str(sum(counts.values())))
+    try:
+        emit(report, loaded, format, output, gates, accepted, run, before=[table])
+    except BulkheadError as exc:
+        fail_leaving_sarif(exc, run, output, root)
 
 
 @app.command(epilog="Example: bulkhead verify examples/ai-platform.yaml --cloud aws --snapshot snap/ --format json")
@@ -67,16 +85,28 @@ def verify(
     format: Annotated[ReportFormat, typer.Option("--format", help="table, json or sarif")] = ReportFormat.table,
     project: Project = None,
     subscription: Subscription = None,
+    output: Output = None,
+    fail_on: FailOn = None,
+    waivers: WaiversFile = None,
 ) -> None:
-    """Prove that the cloud has exactly the model's paths. Exit 0 match, 1 differs, 2 bad input, 3 cloud error."""
+    """Prove that the cloud has exactly the model's paths.
+
+    Exit 0 match (or only findings that warn), 1 a finding fails the run (--fail-on; default path and
+    guardrail findings), 2 bad input, 3 cloud error.
+    """
+    from infra.gate import parse_fail_on
+
+    run, root = sarif_run("verify", cloud.value, file, format)
     try:
+        gates = parse_fail_on(fail_on)
         loaded = load_model(file)
+        accepted = model_waivers(file, waivers, loaded)
         _check_declared(loaded, cloud.value)
         options = live_options(project, subscription, loaded.model, cloud.value)
         report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot, options, loaded.model))
+        emit(report, loaded, format, output, gates, accepted, run)
     except BulkheadError as exc:
-        fail(exc)
-    _emit_report(report, loaded, format)
+        fail_leaving_sarif(exc, run, output, root)
 
 
 @app.command(epilog="Example: bulkhead collect --cloud aws --region us-east-1 --out snap/")
@@ -108,8 +138,12 @@ def audit(
     format: Annotated[AuditFormat, typer.Option("--format", help="table or json")] = AuditFormat.table,
     project: Project = None,
     subscription: Subscription = None,
+    output: Output = None,
 ) -> None:
-    """Without a model: what an existing network exposes to the internet and which subnets reach which."""
+    """Without a model: what an existing network exposes to the internet and which subnets reach which.
+
+    Exit 0 when nothing is exposed to the internet, 1 when an interface or subnet is.
+    """
     from infra import report as reports
     from infra.reach import evaluate, fewer_collections
     from infra.registry import part
@@ -119,13 +153,14 @@ def audit(
         with fewer_collections():
             network = part(cloud.value, "observe").normalize(raw, None)
             observed = evaluate(network)
+        if format is AuditFormat.json:
+            write_json(reports.audit_json(network, observed), output)
+        else:
+            show(reports.audit_tables(network, observed) + [reports.exposure_line(network, observed)], output)
     except BulkheadError as exc:
         fail(exc)
-    if format is AuditFormat.json:
-        sys.stdout.write(json.dumps(reports.audit_json(network, observed), indent=2) + "\n")
-        return
-    for renderable in reports.audit_tables(network, observed):
-        out.print(renderable)
+    if reports.exposed(network, observed):
+        raise typer.Exit(1)
 
 
 def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: dict[str, str],
@@ -161,22 +196,6 @@ def _check_declared(loaded: Loaded, cloud: str) -> None:
     if cloud not in loaded.model.clouds.declared():
         raise ModelError([loaded.source.diagnostic(("clouds",), f"cloud '{cloud}' is not declared",
                                                    "declare it under clouds or pick another --cloud")])
-
-
-def _emit_report(report, loaded: Loaded, format: ReportFormat) -> None:
-    """Print the report; exit 1 when the cloud differs from the model."""
-    from infra import report as reports
-
-    if format is ReportFormat.json:
-        sys.stdout.write(json.dumps(reports.report_json(report), indent=2) + "\n")
-    elif format is ReportFormat.sarif:
-        sys.stdout.write(json.dumps(reports.sarif(report, loaded.source), indent=2) + "\n")
-    else:
-        endpoints = [n for n in loaded.model.segments if report.cloud in loaded.model.placement(n)]
-        for renderable in reports.report_tables(report, endpoints):
-            out.print(renderable)
-    if not report.matches_intent:
-        raise typer.Exit(1)
 
 
 def _declared_cloud(loaded: Loaded, full: Plan, cloud: str):

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from infra.cli.app import app
-from infra.cli.options import CloudChoice, GraphFormat, ModelFile, PlanFormat
-from infra.cli.output import fail, out
+from infra.cli.options import CloudChoice, GraphFormat, ModelFile, Output, PlanFormat
+from infra.cli.output import fail, out, warn, write_json
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
 from infra.model import Model
@@ -33,15 +33,48 @@ def load_checked(file: Path) -> tuple[Loaded, Plan]:
 
 
 @app.command(epilog="Example: bulkhead validate examples/ai-platform.yaml")
-def validate(file: ModelFile) -> None:
-    """Check a model: schema, names, CIDRs, ports, references, slots and per-cloud quotas."""
-    try:
-        loaded, plan = load_checked(file)
-    except BulkheadError as exc:
-        fail(exc)
-    clouds = ", ".join(cp.cloud for cp in plan.clouds)
-    out.print(f"{file}: ok: model '{loaded.model.name}', {len(loaded.model.segments)} segments, "
-              f"{len(loaded.model.flows)} flows on {clouds}", markup=False, highlight=False)
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="one or more segmentation models (YAML)", show_default=False)],
+) -> None:
+    """Check models: schema, names, CIDRs, ports, references, guardrails, slots and per-cloud quotas.
+
+    A bulkhead.waivers.yaml next to a model is checked too. Every problem of every file is reported.
+    """
+    problems = []
+    for file in files:
+        try:
+            loaded, plan = load_checked(file)
+            waivers = _check_waivers(file, loaded)
+        except ModelError as exc:
+            problems += exc.diagnostics
+            continue
+        except BulkheadError as exc:
+            fail(exc)
+        clouds = ", ".join(cp.cloud for cp in plan.clouds)
+        guarded = f", {len(loaded.model.never)} guardrails" if loaded.model.never else ""
+        out.print(f"{file}: ok: model '{loaded.model.name}', {len(loaded.model.segments)} segments, "
+                  f"{len(loaded.model.flows)} flows{guarded} on {clouds}{waivers}", markup=False, highlight=False)
+    if problems:
+        fail(ModelError(problems))
+
+
+def _check_waivers(file: Path, loaded: Loaded) -> str:
+    """The waivers file next to the model, checked; what to add to the ok line."""
+    from datetime import UTC, datetime
+
+    from infra.checks import declared_checks
+    from infra.waivers import load_waivers, waivers_path
+
+    path = waivers_path(file)
+    if not path.is_file():
+        return ""
+    waivers = load_waivers(path, declared_checks(), loaded.model.segments)
+    today = datetime.now(UTC).date()
+    expired = [w for w in waivers if w.expired(today)]
+    for w in expired:
+        warn(f"{w.where}: {w.name}: expired on {w.expires.isoformat()}; it no longer waives {w.check}; "
+             "renew it with a later expires date, or remove it")
+    return f"; {len(waivers)} waivers ({len(expired)} expired)" if waivers else ""
 
 
 @app.command(epilog="Example: bulkhead plan examples/ai-platform.yaml --cloud aws --format json")
@@ -117,13 +150,16 @@ def graph(
     sys.stdout.write(render(loaded.model, full))
 
 
-@app.command(epilog="Example: bulkhead schema > bulkhead.schema.json")
-def schema() -> None:
-    """Print the JSON Schema of the model, for editor completion and validation."""
+@app.command(epilog="Example: bulkhead schema --output bulkhead.schema.json")
+def schema(output: Output = None) -> None:
+    """Print (or write) the JSON Schema of the model, for editor completion and validation."""
     document = Model.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "bulkhead segmentation model"
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    try:
+        write_json(document, output)
+    except BulkheadError as exc:
+        fail(exc)
 
 
 @app.command(epilog="Example: bulkhead pin examples/ai-platform.yaml")

@@ -48,3 +48,15 @@ class ReportFormat(StrEnum):
 class AuditFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+# Shared by every command that writes a report (simulate, verify, audit, diff; observe too).
+Output = Annotated[Path | None, typer.Option(
+    "--output", help="write the report to this file instead of stdout; with --format sarif a run that fails "
+    "still leaves a valid SARIF log there", show_default=False)]
+FailOn = Annotated[list[str] | None, typer.Option(
+    "--fail-on", metavar="<path,guardrail,posture>", help="which findings exit 1: path, guardrail, posture "
+    "(repeat or comma-separate; default path,guardrail: posture findings only warn)", show_default=False)]
+WaiversFile = Annotated[Path | None, typer.Option(
+    "--waivers", help="the waivers file (default: bulkhead.waivers.yaml next to the model, when present)",
+    show_default=False)]

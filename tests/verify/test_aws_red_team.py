@@ -524,7 +524,7 @@ def test_audit_reports_an_instance_with_a_public_ip_and_ssh_open_to_anyone(base,
     entry = snap.nacl("edge", 80, False, "6", "allow", "0.0.0.0/0", (22, 22))
     write_snapshot(snap.raw, tmp_path)
     result = CliRunner().invoke(app, ["audit", "--cloud", "aws", "--snapshot", str(tmp_path), "--format", "json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # something is exposed
     exposures = json.loads(result.stdout)["exposures"]
     [mine] = [e for e in exposures if e["resource"] == "i-0ssh"]
     assert {k: mine[k] for k in ("interface", "address", "protocol", "ports")} == {

@@ -1,0 +1,208 @@
+"""`bulkhead diff`: what a change to the model opens, closes, replaces; git revisions; the PR comment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.diff import ModelDiff, diff_models
+from infra.diff_report import MARKER
+from infra.load import parse_model
+from infra.plan import make_plan
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "ai-platform.yaml"
+TEXT = EXAMPLE.read_text()
+NEW_FLOW = "  - {from: notebooks, to: vector-db, ports: [6333]}\n"
+
+
+def edited(replace: str, by: str) -> str:
+    assert replace in TEXT
+    return TEXT.replace(replace, by)
+
+
+def changes(old: str, new: str, cloud: str | None = None) -> ModelDiff:
+    a, b = parse_model(old).model, parse_model(new).model
+    return diff_models(make_plan(a), make_plan(b), a, b, cloud)
+
+
+def cli(*args: str):
+    return CliRunner().invoke(app, ["diff", *args])
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_pull_request_adding_a_flow_comments_the_new_path_in_its_summary(tmp_path: Path) -> None:
+    new = write(tmp_path, "new.yaml", TEXT + NEW_FLOW)
+    result = cli(str(EXAMPLE), str(new), "--format", "markdown")
+    assert result.exit_code == 0
+    comment = result.stdout
+    summary, _, details = comment.partition("<details>")
+    assert comment.startswith(MARKER)
+    assert "**1 path(s) opened, 0 closed**" in summary
+    assert "- **aws: notebooks → vector-db opens tcp/6333**" in summary  # vector-db is on aws and gcp,
+    assert "gcp: notebooks" not in comment  # notebooks on aws and azure: only aws has both
+    assert "<summary>Paths (1)</summary>" in details and "| aws | notebooks | vector-db | opens tcp/6333 |" in details
+
+
+def test_identical_models_have_no_change_and_a_comment_that_says_so(tmp_path: Path) -> None:
+    same = write(tmp_path, "same.yaml", "# only a comment differs\n" + TEXT)
+    assert not changes(TEXT, same.read_text())
+    result = cli(str(EXAMPLE), str(same), "--format", "markdown", "--fail-on", "any")
+    assert result.exit_code == 0 and "no change to paths, segments, networks or guardrails" in result.stdout
+
+
+def test_ports_changed_on_an_existing_path_are_split_into_opened_and_closed() -> None:
+    diff = changes(TEXT, edited("to: vector-db, ports: [6333, \"tcp/6334\"]", "to: vector-db, ports: [6333, 6400]"))
+    [aws, gcp] = diff.paths
+    assert (aws.cloud, aws.src, aws.dst, aws.change) == ("aws", "serving", "vector-db", "changed")
+    assert (str(aws.opened), str(aws.closed)) == ("6400", "6334")
+    assert gcp.cloud == "gcp" and diff.opened() == (aws, gcp) and not diff.opened_internet()
+
+
+def test_an_internet_port_is_an_opened_internet_path_and_fails_only_the_gates_that_cover_it(tmp_path: Path) -> None:
+    new = write(tmp_path, "new.yaml", edited("internet: {ingress: [443]}", "internet: {ingress: [443, 22]}"))
+    opened = changes(TEXT, new.read_text()).opened_internet()
+    assert {(p.cloud, p.src, p.dst, str(p.opened)) for p in opened} == {
+        (c, "internet", "edge", "22") for c in ("aws", "gcp", "azure")}
+    assert cli(str(EXAMPLE), str(new)).exit_code == 0  # diff never fails unless asked
+    for gate in ("opened-internet", "opened", "any"):
+        assert cli(str(EXAMPLE), str(new), "--fail-on", gate).exit_code == 1
+    internal = write(tmp_path, "internal.yaml", TEXT + NEW_FLOW)
+    assert cli(str(EXAMPLE), str(internal), "--fail-on", "opened-internet").exit_code == 0
+    assert cli(str(EXAMPLE), str(internal), "--fail-on", "opened").exit_code == 1
+    closing = write(tmp_path, "closing.yaml", edited("  - {from: serving, to: model-registry, ports: [443]}\n", ""))
+    assert cli(str(EXAMPLE), str(closing), "--fail-on", "opened").exit_code == 0
+    assert cli(str(EXAMPLE), str(closing), "--fail-on", "any").exit_code == 1
+
+
+def test_a_slot_that_moves_is_called_out_as_a_replacement_of_the_segment_subnets() -> None:
+    diff = changes(TEXT, edited("    slot: 5\n", "    slot: 9\n"))
+    moved = [s for s in diff.segments if s.segment == "vector-db"]
+    assert {(s.cloud, s.change, s.reason, s.replaces) for s in moved} == {
+        ("aws", "moved", "slot 5 -> 9", True), ("gcp", "moved", "slot 5 -> 9", True)}
+    assert moved[0].before == ("10.10.5.0/26", "10.10.5.64/26") and moved[0].after == ("10.10.9.0/26", "10.10.9.64/26")
+    assert not diff.paths and len(diff.replacements()) == 2
+
+
+def test_an_unpinned_segment_added_first_moves_the_unpinned_ones_after_it() -> None:
+    old = """name: shop
+clouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16, zones: 1}}
+segments: {web: {}, api: {}}
+"""
+    new = old.replace("{web: {}, api: {}}", "{cache: {}, web: {}, api: {}}")
+    diff = changes(old, new)
+    assert [(s.segment, s.change, s.reason, s.replaces) for s in diff.segments] == [
+        ("cache", "added", "new segment", False), ("web", "moved", "slot 1 -> 2", True),
+        ("api", "moved", "slot 2 -> 3", True)]
+    pinned = new.replace("web: {}, api: {}", "web: {slot: 1}, api: {slot: 2}")
+    assert [(s.segment, s.change) for s in changes(old, pinned).segments] == [("cache", "added")]  # pin prevents it
+
+
+def test_a_placement_change_adds_and_destroys_subnets_and_changes_the_meaning_of_its_flows() -> None:
+    diff = changes(TEXT, edited("    clouds: [aws, azure]\n", "    clouds: [aws, gcp]\n"))
+    placed = {(s.cloud, s.segment): (s.change, s.reason, s.replaces) for s in diff.segments}
+    assert placed == {("gcp", "notebooks"): ("added", "placed in gcp", False),
+                      ("azure", "notebooks"): ("removed", "no longer placed in azure", True)}
+    assert {(f.src, f.dst, f.before, f.after) for f in diff.flows} == {
+        ("notebooks", "feature-store", "tcp/6379 on aws, azure", "tcp/6379 on aws, gcp"),
+        ("notebooks", "model-registry", "tcp/443 on aws, azure", "tcp/443 on aws, gcp")}
+    assert {(p.cloud, p.change) for p in diff.paths} == {("gcp", "opened"), ("azure", "closed")}
+
+
+def test_network_settings_that_replace_a_network_are_called_out() -> None:
+    diff = changes(TEXT, edited("aws:   {region: us-east-1", "aws:   {region: us-west-2").replace(
+        "name: ai-platform", "name: ai-platform2"))
+    what = {(n.cloud, n.what.split(" ")[0], n.replaces) for n in diff.networks}
+    assert ("aws", "region", True) in what
+    assert {("aws", "model", True), ("gcp", "model", True), ("azure", "model", True)} <= what
+    removed = changes(TEXT, edited("  azure: {region: eastus, cidr: 10.30.0.0/16}\n", "").replace(
+        "clouds: [aws, azure]", "clouds: [aws]"), "azure")
+    assert [(n.change, n.replaces) for n in removed.networks] == [("removed", True)]
+    assert removed.clouds == ("azure",) and all(p.cloud == "azure" and p.change == "closed" for p in removed.paths)
+
+
+def test_guardrail_changes_come_first_in_every_format(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.yaml", TEXT + "never:\n  - {from: training, to: internet}\n")
+    new = write(tmp_path, "new.yaml", TEXT + NEW_FLOW + "never:\n  - {from: notebooks, to: internet}\n")
+    diff = changes(old.read_text(), new.read_text())
+    assert {(g.change, g.src) for g in diff.guardrails} == {("added", "notebooks"), ("removed", "training")}
+    comment = cli(str(old), str(new), "--format", "markdown").stdout
+    bullets = [line for line in comment.splitlines() if line.startswith("- ")]
+    assert bullets[0].startswith("- **guardrail") and bullets[1].startswith("- **guardrail")
+    assert "opens tcp/6333" in bullets[2]
+    doc = json.loads(cli(str(old), str(new), "--format", "json").stdout)
+    assert list(doc)[:6] == ["old", "new", "model", "clouds", "summary", "guardrails"]
+    table = cli(str(old), str(new)).stdout
+    assert table.index("guardrails") < table.index("paths")
+
+
+def test_the_json_contract_has_the_documented_keys(tmp_path: Path) -> None:
+    new = write(tmp_path, "new.yaml", edited("    slot: 5\n", "    slot: 9\n") + NEW_FLOW)
+    doc = json.loads(cli(str(EXAMPLE), str(new), "--format", "json", "--cloud", "aws").stdout)
+    assert list(doc) == ["old", "new", "model", "clouds", "summary", "guardrails", "networks", "segments", "paths",
+                         "flows"]
+    assert doc["clouds"] == ["aws"] and doc["old"] == str(EXAMPLE)
+    assert doc["summary"] == {"guardrails": 0, "opened": 1, "opened_internet": 0, "closed": 0, "replacements": 1,
+                              "segments": 1, "flows": 0}
+    assert doc["paths"] == [{"cloud": "aws", "src": "notebooks", "dst": "vector-db", "protocol": "tcp",
+                             "change": "opened", "before": [], "after": [[6333, 6333]], "opened": [[6333, 6333]],
+                             "closed": []}]
+    assert doc["segments"][0] | {"before": None, "after": None} == {
+        "cloud": "aws", "segment": "vector-db", "change": "moved", "reason": "slot 5 -> 9", "before": None,
+        "after": None, "replaces": True}
+
+
+@pytest.fixture()
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository whose main holds the example; the work tree adds a flow."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "model.yaml").write_text(TEXT)
+    subprocess.run([*git, "-C", str(tmp_path), "add", "."], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "commit", "-qm", "model"], check=True)
+    (tmp_path / "net" / "model.yaml").write_text(TEXT + NEW_FLOW)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_old_model_can_be_read_from_a_git_revision(repo: Path) -> None:
+    result = cli("git:HEAD:net/model.yaml", "net/model.yaml", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["old"] == "git:HEAD:net/model.yaml" and doc["summary"]["opened"] == 1
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ("git:no-such-ref:net/model.yaml", "git cannot read it"),
+    ("git:HEAD:net/missing.yaml", "git cannot read it"),
+    ("git:HEAD", "is not git:REF:path"),
+])
+def test_a_revision_git_cannot_give_is_a_located_problem_with_exit_2(repo: Path, spec: str, said: str) -> None:
+    result = cli(spec, "net/model.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{spec}:1:1: {said}") and "Traceback" not in result.output
+
+
+def test_a_bad_model_at_a_revision_is_reported_at_its_lines_in_that_revision(repo: Path) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    (repo / "net" / "model.yaml").write_text(TEXT.replace("  feature-store:\n", "  feature_store:\n"))
+    subprocess.run([*git, "commit", "-qam", "bad"], check=True)
+    result = cli("git:HEAD:net/model.yaml", str(EXAMPLE))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("git:HEAD:net/model.yaml:34:3: segments.feature_store:")
+
+
+def test_a_bad_new_model_is_refused_like_validate_does(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yaml", TEXT + "  - {from: notebooks, to: vectordb, ports: [6333]}\n")
+    result = cli(str(EXAMPLE), str(bad))
+    assert result.exit_code == 2 and f"{bad}:" in result.stderr and "did you mean 'vector-db'?" in result.stderr
