@@ -40,16 +40,22 @@ def test_audit_exits_1_and_says_what_is_exposed_when_the_internet_reaches_someth
     runner = CliRunner()
     table = runner.invoke(app, ["audit", "--cloud", "aws", "--snapshot", str(snap)])
     assert table.exit_code == 1
-    assert table.stdout.rstrip().splitlines()[-1].startswith("aws: exposed to the internet: 1 interface(s)")
+    # eni-pub, and the notional interface standing for what would be launched in the db subnet
+    assert table.stdout.rstrip().splitlines()[-1].startswith("aws: exposed to the internet: 2 interface(s)")
     as_json = runner.invoke(app, ["audit", "--cloud", "aws", "--snapshot", str(snap), "--format", "json",
                                   "--output", str(tmp_path / "audit.json")])
     assert (as_json.exit_code, as_json.stdout) == (1, "")
-    assert json.loads((tmp_path / "audit.json").read_text())["exposures"][0]["interface"] == "eni-pub"
+    exposures = json.loads((tmp_path / "audit.json").read_text())["exposures"]
+    assert {e["interface"] for e in exposures} == {"eni-pub", "notional:subnet-db"}
 
 
-def test_audit_ends_with_an_explicit_nothing_exposed_line_and_exits_0_when_nothing_is() -> None:
-    result = CliRunner().invoke(app, ["audit", "--cloud", "aws", "--snapshot",
-                                      str(SNAPSHOTS / "12-peering-and-transit-are-not-the-internet")])
+def test_audit_ends_with_an_explicit_nothing_exposed_line_and_exits_0_when_nothing_is(tmp_path: Path) -> None:
+    # snapshot 12 without its internet gateway routes: no subnet, empty or not, is reachable
+    raw = copy.deepcopy(read_snapshot(SNAPSHOTS / "12-peering-and-transit-are-not-the-internet"))
+    for table in raw["us-east-1/RouteTables.json"]["RouteTables"]:
+        table["Routes"] = [r for r in table["Routes"] if not str(r.get("GatewayId", "")).startswith("igw-")]
+    write_snapshot(raw, tmp_path / "snap")
+    result = CliRunner().invoke(app, ["audit", "--cloud", "aws", "--snapshot", str(tmp_path / "snap")])
     assert result.exit_code == 0
     last = result.stdout.rstrip().splitlines()[-1]
     assert last == "aws: nothing exposed: no interface and no subnet of the 2 read is reachable from the internet"
@@ -79,4 +85,5 @@ def test_the_checks_document_lists_exactly_the_declared_checks_with_their_severi
                       re.MULTILINE)
     documented = {check: (severity, title.strip()) for check, severity, title in rows}
     assert len(documented) == len(rows)  # no check twice
-    assert documented == {c.id: (c.severity, c.title) for c in declared_checks().values()}
+    assert documented == {c.id: (c.severity, c.title) for c in declared_checks().values()}, \
+        "docs/checks.md is out of date: run python tools/render_checks_doc.py"

@@ -316,8 +316,9 @@ def test_an_open_statement_narrowed_by_a_condition_is_no_finding(base) -> None:
 def _audit(snap: Snap, tmp_path) -> dict[str, Any]:
     write_snapshot(snap.raw, tmp_path)
     result = CliRunner().invoke(app, ["audit", "--cloud", "aws", "--snapshot", str(tmp_path), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    report = json.loads(result.stdout)
+    assert result.exit_code == (1 if report["exposures"] else 0), result.output  # audit exits 1 when exposed
+    return report  # type: ignore[no-any-return]
 
 
 def _lateral(report: dict[str, Any], port: int) -> set[tuple[str, str]]:
