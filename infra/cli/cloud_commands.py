@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from rich.table import Table
 from infra.cli.app import app
 from infra.cli.model_commands import load_checked
 from infra.cli.options import AuditFormat, CloudChoice, ModelFile, Project, ReportFormat, Subscription, live_options
-from infra.cli.output import fail, out
+from infra.cli.output import fail, info, out, progress, write_document
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
 from infra.plan import Plan
@@ -36,9 +35,12 @@ def simulate(
     try:
         loaded, full = load_checked(file)  # every input problem is reported before anything deploys
         cloud_plan = _declared_cloud(loaded, full, cloud.value)
-        with part(cloud.value, "mock").MockedCloud() as mocked:
-            counts: dict[str, int] = mocked.deploy(cloud_plan)
-            snapshot = part(cloud.value, "observe").collect(mocked.source())
+        mock, observe = part(cloud.value, "mock"), part(cloud.value, "observe")
+        with mock.MockedCloud() as mocked:
+            with progress(f"deploying {full.model} into a mocked {cloud.value}"):
+                counts: dict[str, int] = mocked.deploy(cloud_plan)
+            with progress(f"reading the mocked {cloud.value} back"):
+                snapshot = observe.collect(mocked.source())
         if snapshot_out is not None:
             write_snapshot(snapshot, snapshot_out)
         report = _verify(loaded, cloud.value, snapshot)
@@ -51,7 +53,7 @@ def simulate(
         for token, count in sorted(counts.items()):  # registration order varies between runs
             table.add_row(token, str(count))
         table.add_row("total", str(sum(counts.values())))
-        out.print(table)
+        info(table)
     _emit_report(report, loaded, format)
 
 
@@ -91,10 +93,12 @@ def collect(
     try:
         collector = part(cloud.value, "observe")
         source = collector.live_source(region=region, **live_options(project, subscription))
-        written = write_snapshot(collector.collect(source), out_dir)
+        with progress(f"reading {cloud.value} {region}"):
+            raw = collector.collect(source)
+        written = write_snapshot(raw, out_dir)
     except BulkheadError as exc:
         fail(exc)
-    out.print(f"{out_dir}: wrote {len(written)} files", markup=False, highlight=False)
+    info(f"{out_dir}: wrote {len(written)} files")
 
 
 @app.command(epilog="Example: bulkhead audit --cloud aws --snapshot snap/ --format json")
@@ -119,7 +123,7 @@ def audit(
     except BulkheadError as exc:
         fail(exc)
     if format is AuditFormat.json:
-        sys.stdout.write(json.dumps(reports.audit_json(network, observed), indent=2) + "\n")
+        write_document(json.dumps(reports.audit_json(network, observed), indent=2))
         return
     for renderable in reports.audit_tables(network, observed):
         out.print(renderable)
@@ -135,7 +139,9 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
     if snapshot is not None:
         return read_snapshot(snapshot)
     collector = part(cloud, "observe")
-    return collector.collect(collector.live_source(region=region, **options))
+    source = collector.live_source(region=region, **options)
+    with progress(f"reading {cloud} {region}"):
+        return collector.collect(source)
 
 
 def _verify(loaded: Loaded, cloud: str, snapshot: dict):
@@ -143,8 +149,9 @@ def _verify(loaded: Loaded, cloud: str, snapshot: dict):
     from infra.registry import part
     from infra.verify import verify as compare
 
-    with fewer_collections():
-        return compare(loaded.model, part(cloud, "observe").normalize(snapshot, loaded.model))
+    observe = part(cloud, "observe")
+    with fewer_collections(), progress(f"proving {loaded.model.name} on {cloud}"):
+        return compare(loaded.model, observe.normalize(snapshot, loaded.model))
 
 
 def _check_declared(loaded: Loaded, cloud: str) -> None:
@@ -158,9 +165,9 @@ def _emit_report(report, loaded: Loaded, format: ReportFormat) -> None:
     from infra import report as reports
 
     if format is ReportFormat.json:
-        sys.stdout.write(json.dumps(reports.report_json(report), indent=2) + "\n")
+        write_document(json.dumps(reports.report_json(report), indent=2))
     elif format is ReportFormat.sarif:
-        sys.stdout.write(json.dumps(reports.sarif(report, loaded.source), indent=2) + "\n")
+        write_document(json.dumps(reports.sarif(report, loaded.source), indent=2))
     else:
         endpoints = [n for n in loaded.model.segments if report.cloud in loaded.model.placement(n)]
         for renderable in reports.report_tables(report, endpoints):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +11,9 @@ from rich.table import Table
 
 from infra.cli.app import app
 from infra.cli.options import CloudChoice, GraphFormat, ModelFile, PlanFormat
-from infra.cli.output import fail, out
+from infra.cli.output import fail, info, out, warn, write_document
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
-from infra.model import Model
 from infra.plan import Plan, make_plan, plan_problems, quota_usage
 from infra.ports import format_ports
 
@@ -31,14 +29,23 @@ def load_checked(file: Path) -> tuple[Loaded, Plan]:
 
 @app.command(epilog="Example: bulkhead validate examples/ai-platform.yaml")
 def validate(file: ModelFile) -> None:
-    """Check a model: schema, names, CIDRs, ports, references, slots and per-cloud quotas."""
+    """Check a model: schema, names, CIDRs, ports, references, slots and per-cloud quotas.
+
+    Risky but legal intent (the internet on every port, udp or icmp from the internet, flows
+    written twice or covered by others) is reported as warnings; they do not change the exit code.
+    """
+    from infra.risks import intent_warnings
+
     try:
         loaded, plan = load_checked(file)
     except BulkheadError as exc:
         fail(exc)
+    warnings = [loaded.source.diagnostic(p.loc, p.message, p.fix) for p in intent_warnings(loaded.model)]
+    warn(warnings)
     clouds = ", ".join(cp.cloud for cp in plan.clouds)
-    out.print(f"{file}: ok: model '{loaded.model.name}', {len(loaded.model.segments)} segments, "
-              f"{len(loaded.model.flows)} flows on {clouds}", markup=False, highlight=False)
+    noted = f", {len(warnings)} warning(s)" if warnings else ""
+    info(f"{file}: ok: model '{loaded.model.name}', {len(loaded.model.segments)} segments, "
+         f"{len(loaded.model.flows)} flows on {clouds}{noted}")
 
 
 @app.command(epilog="Example: bulkhead plan examples/ai-platform.yaml --cloud aws --format json")
@@ -58,7 +65,7 @@ def plan(
     except BulkheadError as exc:
         fail(exc)
     if format is PlanFormat.json:
-        out.print_json(json.dumps(_plan_json(full.model, clouds, usages)))
+        write_document(json.dumps(_plan_json(full.model, clouds, usages), indent=2))
         return
     for cp in clouds:
         _print_cloud_plan(cp, usages[cp.cloud])
@@ -111,16 +118,15 @@ def graph(
     except BulkheadError as exc:
         fail(exc)
     render = graphs.mermaid if format is GraphFormat.mermaid else graphs.dot
-    sys.stdout.write(render(loaded.model, full))
+    write_document(render(loaded.model, full))
 
 
 @app.command(epilog="Example: bulkhead schema > bulkhead.schema.json")
 def schema() -> None:
     """Print the JSON Schema of the model, for editor completion and validation."""
-    document = Model.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "bulkhead segmentation model"
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    from infra.schema import model_schema
+
+    write_document(json.dumps(model_schema(), indent=2))
 
 
 @app.command(epilog="Example: bulkhead pin examples/ai-platform.yaml")
@@ -135,7 +141,6 @@ def pin(file: ModelFile) -> None:
         fail(exc)
     if pinned:
         file.write_text(text, encoding="utf-8")
-        out.print(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}",
-                  markup=False, highlight=False)
+        info(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}")
     else:
-        out.print(f"{file}: every segment already has a slot; nothing changed", markup=False, highlight=False)
+        info(f"{file}: every segment already has a slot; nothing changed")
