@@ -58,20 +58,33 @@ def _every_port(protocol: Protocol) -> PortSet:
 
 
 def _redundant_flows(flows: tuple[Flow, ...]) -> Iterator[Problem]:
+    """Flows the others already allow, chosen so that dropping all of them changes nothing.
+
+    Narrowest first (of two equal flows, the later one): a flow is redundant when the flows
+    still kept allow all of it. Each is then reported with the kept flows that cover it, so
+    following every warning leaves the same allowed traffic.
+    """
     allowed = [_flow_ports(flow) for flow in flows]
-    for i, flow in enumerate(flows):
-        twin = next((j for j in range(i) if _same(flows[j], flow, allowed[j], allowed[i])), None)
+    indexed = [(j, flows[j], allowed[j]) for j in range(len(flows))]
+    dropped: set[int] = set()
+    for i in sorted(range(len(flows)), key=lambda i: (_size(flows[i], allowed[i]), -i)):
+        kept = [entry for entry in indexed if entry[0] != i and entry[0] not in dropped]
+        if _covering(flows[i], allowed[i], kept):
+            dropped.add(i)
+    kept = [entry for entry in indexed if entry[0] not in dropped]
+    for i in sorted(dropped):
+        covering = _covering(flows[i], allowed[i], kept)
+        twin = next((j for j in covering if _same(flows[j], flows[i], allowed[j], allowed[i])), None)
         if twin is not None:
             yield Problem(("flows", i), f"warning: this flow repeats flows[{twin}]", "remove one of the two")
-            continue
-        # An identical later flow is reported as the repeat, so it does not cover this one.
-        others = [j for j in range(len(flows)) if j != i
-                  and not (j > i and _same(flows[j], flow, allowed[j], allowed[i]))]
-        covering = _covering(flow, allowed[i], [(j, flows[j], allowed[j]) for j in others])
-        if covering:
+        else:
             names = ", ".join(f"flows[{j}]" for j in covering)
             yield Problem(("flows", i), f"warning: this flow adds nothing: {names} already allow all of it",
                           "remove it, or narrow the flows that cover it")
+
+
+def _size(flow: Flow, ports: Allowed) -> int:
+    return len(set(flow.targets())) * sum(p.count() for p in ports.values())
 
 
 def _flow_ports(flow: Flow) -> Allowed:

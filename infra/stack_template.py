@@ -69,6 +69,7 @@ def render_project(project: Project, settings: Sequence[StackSetting]) -> dict[s
     declared = [_with_model_default(s, project.model) for s in (MODEL, *settings)]
     values = {
         "cloud": project.cloud,
+        "title": _title(project.cloud),
         "name": project.name,
         "virtualenv": project.virtualenv,
         "config": "\n".join([*(f"  {k}: {json.dumps(v)}" for k, v in sorted(project.provider_values.items())),
@@ -77,6 +78,11 @@ def render_project(project: Project, settings: Sequence[StackSetting]) -> dict[s
     template = files("infra") / "templates" / "pulumi"
     return {name: Template((template / f"{name}.tmpl").read_text(encoding="utf-8")).substitute(values)
             for name in TEMPLATE_FILES}
+
+
+def _title(cloud: str) -> str:
+    """How prose names a cloud: AWS, GCP, Azure, Kubernetes."""
+    return cloud.upper() if len(cloud) <= 3 else cloud.capitalize()
 
 
 def _with_model_default(setting: StackSetting, model: str) -> StackSetting:

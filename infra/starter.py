@@ -9,7 +9,6 @@ starter model and at a virtualenv of its own that `pulumi install` fills from
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 from importlib.resources import files
 from pathlib import PurePosixPath
@@ -33,19 +32,19 @@ def packaged_example(name: str) -> str:
 
 
 def starter_model(clouds: Sequence[str]) -> str:
-    """The starter model declaring exactly `clouds` (comments and order kept)."""
-    yaml = YAML()  # round-trip: the comments are half of a starter model's value
-    yaml.preserve_quotes = True
-    document = yaml.load(packaged_example(STARTER))
-    unknown = [c for c in clouds if c not in document["clouds"]]
+    """The starter model declaring exactly `clouds`, everything else (comments, layout) as written.
+
+    Each cloud of the starter is one line under `clouds:`; the lines of the clouds not chosen
+    are dropped from the text, so nothing is re-serialised.
+    """
+    text = packaged_example(STARTER)
+    declared = YAML(typ="rt").load(text)["clouds"]
+    unknown = [c for c in clouds if c not in declared]
     if unknown:
         raise UsageError(f"the starter model has no settings for {', '.join(unknown)}; "
-                         f"it offers {', '.join(document['clouds'])}")
-    for cloud in [c for c in document["clouds"] if c not in clouds]:
-        del document["clouds"][cloud]
-    buffer = io.StringIO()
-    yaml.dump(document, buffer)
-    return buffer.getvalue()
+                         f"it offers {', '.join(declared)}")
+    dropped = {declared.lc.key(c)[0] for c in declared if c not in clouds}
+    return "".join(line for number, line in enumerate(text.splitlines(keepends=True)) if number not in dropped)
 
 
 SettingsOf = Callable[[str], tuple[Sequence[StackSetting], Callable[[Mapping[str, object]], dict[str, str]]]]
