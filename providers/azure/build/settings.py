@@ -18,7 +18,8 @@ STACK_SETTINGS: tuple[StackSetting, ...] = (
     StackSetting("flowLogRetentionDays", "integer", "days the flow logs are kept", 90),
     StackSetting("networkWatcherGroup", "string", "the resource group of the region's Network Watcher",
                  "NetworkWatcherRG"),
-    StackSetting("networkWatcherName", "string", "the region's Network Watcher; empty: NetworkWatcher_<region>", ""),
+    StackSetting("networkWatcherName", "string", "the region's Network Watcher; empty: the one Azure names "
+                 "after the region (NetworkWatcher_eastus)", ""),
 )
 
 
