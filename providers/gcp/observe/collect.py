@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.errors import CloudError
+from infra.registry import needs
 from infra.snapshot import Snapshot
 
 RESOURCE_MANAGER = "https://cloudresourcemanager.googleapis.com"
@@ -48,6 +49,7 @@ def live_source(region: str, project: str | None = None, endpoint: str | None = 
 
 
 def _default_project() -> str:
+    needs("google.auth", extra="gcp")  # a missing SDK names the extra, not an ImportError
     from google.auth import default
     from google.auth.exceptions import GoogleAuthError
 
@@ -93,7 +95,7 @@ def _call(operation: str, resource: str, read: Callable[[], Any]) -> Any:
 
 
 def collect(source: Source) -> Snapshot:
-    from google.cloud import compute_v1
+    compute_v1 = needs("google.cloud.compute_v1", extra="gcp")  # first: _credentials imports google.auth
 
     credentials = _credentials(source)
     options = {"api_endpoint": source.endpoint} if source.endpoint else None
