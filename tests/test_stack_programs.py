@@ -294,3 +294,11 @@ def test_reordering_segments_and_flows_renames_no_resource(cloud, outputs, tmp_p
     mocks, _ = run_stack(cloud, NEEDED[cloud], monkeypatch, model=_reordered(tmp_path))
     before = {(r.typ, r.name) for r in outputs[cloud][0].seen}
     assert {(r.typ, r.name) for r in mocks.seen} == before
+
+
+def test_a_stack_still_configured_in_the_old_bulkhead_namespace_is_refused_not_given_the_default_model(
+        monkeypatch):
+    # Pulumi.yaml's default model would otherwise quietly replace the one the stack named.
+    with pytest.raises(pulumi.RunError, match=r"the stack sets bulkhead:model, bulkhead:flowLogs; this project "
+                                              r"reads its settings as bulkhead-aws:<key> now"):
+        run_stack("aws", {**NEEDED["aws"], "bulkhead:model": "mine.yaml", "bulkhead:flowLogs": "s3"}, monkeypatch)
