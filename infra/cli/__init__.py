@@ -2,6 +2,7 @@
 
 `app.py` holds the Typer application; each `*_commands.py` module registers one family of
 commands on it; `output.py` owns stdout/stderr; `options.py` the shared arguments.
+infra/cli/README.md says how to add a command (it gets -q/-v and an unwrapped example by itself).
 """
 
 from infra.cli import cloud_commands, init_commands, model_commands  # noqa: F401, E402  (registers the commands)
