@@ -31,6 +31,11 @@ def packaged_example(name: str) -> str:
     return resource.read_text(encoding="utf-8")
 
 
+def starter_clouds() -> tuple[str, ...]:
+    """The clouds the starter model has settings for, in its order."""
+    return tuple(YAML(typ="rt").load(packaged_example(STARTER))["clouds"])
+
+
 def starter_model(clouds: Sequence[str]) -> str:
     """The starter model declaring exactly `clouds`, everything else (comments, layout) as written.
 

@@ -50,7 +50,7 @@ def test_init_writes_a_valid_starter_model_and_one_project_per_chosen_cloud(tmp_
         assert project["config"]["model"]["default"] == "../segments.yaml"
 
 
-def test_init_with_no_cloud_makes_a_project_for_every_installed_provider(tmp_path):
+def test_init_with_no_cloud_makes_a_project_for_every_cloud_of_the_starter_model(tmp_path):
     assert CliRunner().invoke(app, ["init", str(tmp_path)]).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == list(CLOUDS)
     assert load_model(tmp_path / "segments.yaml").model.clouds.declared() == ("aws", "gcp", "azure")

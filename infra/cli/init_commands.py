@@ -18,7 +18,7 @@ def init(
     directory: Annotated[Path, typer.Argument(help="where to write them (created if missing)", metavar="DIR",
                                               show_default=False)] = Path("."),
     cloud: Annotated[list[CloudChoice] | None, typer.Option(
-        "--cloud", help="a cloud to deploy to; repeat for several (default: every installed one)",
+        "--cloud", help="a cloud to deploy to; repeat for several (default: every one the starter model has)",
         show_default=False)] = None,
 ) -> None:
     """Write a starter model (segments.yaml) and one Pulumi project per cloud (<cloud>/) into DIR.
@@ -26,9 +26,10 @@ def init(
     Nothing is overwritten: if any of the files exists, nothing is written.
     """
     from infra.registry import part, providers
-    from infra.starter import MODEL_FILE, init_files
+    from infra.starter import MODEL_FILE, init_files, starter_clouds
 
-    clouds = list(dict.fromkeys(c.value for c in cloud)) if cloud else sorted(providers())
+    installed = providers()
+    clouds = list(dict.fromkeys(c.value for c in cloud)) if cloud else [c for c in starter_clouds() if c in installed]
 
     def settings_of(name: str):
         build = part(name, "build")
