@@ -1,4 +1,4 @@
-"""The user-facing segmentation model (DESIGN.md "The model"): exactly these keys, frozen.
+"""The user-facing segmentation model (README.md "The model"): exactly these keys, frozen.
 
 Field validation (types, DNS labels, CIDR syntax, port specs) lives on the fields so
 pydantic reports every problem with its location; cross-references (unknown segments,

@@ -160,7 +160,7 @@ def format_ports(protocol: Protocol, ports: PortSet) -> str:
 
 
 def json_ports(protocol: Protocol, ports: PortSet) -> list[list[int]] | None:
-    """DESIGN.md JSON: icmp (every type) is null; everything else is sorted inclusive ranges."""
+    """docs/output-formats.md: icmp (every type) is null; everything else is sorted inclusive ranges."""
     if protocol == "icmp" and ports == PortSet.full("icmp"):
         return None
     return ports.as_lists()

@@ -1,4 +1,4 @@
-"""The neutral path engine: which traffic passes a chain of filters (DESIGN.md "Paths and filters").
+"""The neutral path engine: which traffic passes a chain of filters (docs/verifier.md).
 
 A cloud's normalizer turns that cloud's state into a `Network`: for each ordered pair of
 endpoints (segment names, `internet`, `service:<name>`) the alternative chains of `Step`s a

@@ -141,13 +141,20 @@ def _paths_table(report: Report, names: list[str], rows: dict[tuple[str, str], l
 
 
 def findings_table(findings: Iterable[Finding], title: str = "findings") -> Table:
+    findings = list(findings)
     table = Table(title=title)
-    for column in ("kind", "finding", "evidence"):
+    for column in ("kind", "finding"):
         table.add_column(column, overflow="fold")
+    _evidence_column(table, (e for f in findings for e in f.evidence))
     for finding in findings:
         kind = finding.kind if finding.check is None else f"{finding.kind}\n{finding.check}\n{finding.severity}"
         table.add_row(kind, finding.message, "\n".join(finding.evidence))
     return table
+
+
+def _evidence_column(table: Table, ids: Iterable[str]) -> None:
+    # One id per line, never folded inside: a narrow terminal squeezes the other columns.
+    table.add_column("evidence", no_wrap=True, min_width=max((len(i) for i in ids), default=8))
 
 
 def _ordered(endpoints: Iterable[str], rows: Iterable[PathRow]) -> list[str]:
@@ -168,15 +175,18 @@ def audit_json(network: Network, observed: Iterable[ObservedPath]) -> dict[str, 
 
 
 def audit_tables(network: Network, observed: Iterable[ObservedPath]) -> list[RenderableType]:
+    observed = list(observed)
     exposed = Table(title=f"{network.cloud}: interfaces reachable from the internet")
-    for column in ("resource", "interface", "address", "traffic", "evidence"):
+    for column in ("resource", "interface", "address", "traffic"):
         exposed.add_column(column, overflow="fold")
+    _evidence_column(exposed, (str(i) for e in network.exposures for i in e["evidence"]))  # type: ignore[attr-defined]
     for e in network.exposures:
         exposed.add_row(str(e["resource"]), str(e["interface"]), str(e["address"]),
                         f"{e['protocol']}/{_ranges(e['ports'])}", "\n".join(map(str, e["evidence"])))  # type: ignore[call-overload]
     paths = Table(title=f"{network.cloud}: open paths between subnets, the internet and services")
-    for column in ("from", "to", "traffic", "evidence"):
+    for column in ("from", "to", "traffic"):
         paths.add_column(column, overflow="fold")
+    _evidence_column(paths, (i for p in observed for i in p.evidence_for(p.ports)))
     order = {p: i for i, p in enumerate(PROTOCOLS)}
     for p in sorted(observed, key=lambda p: (p.src, p.dst, order[p.protocol])):
         paths.add_row(p.src, p.dst, format_ports(p.protocol, p.ports), "\n".join(p.evidence_for(p.ports)))

@@ -1,4 +1,4 @@
-"""Raw snapshots as a file format (DESIGN.md "Raw snapshots are a file format").
+"""Raw snapshots as a file format (docs/snapshot-formats.md).
 
 A snapshot is a mapping from a relative file name (e.g. `us-east-1/SecurityGroups.json`) to
 the cloud API's JSON response, untouched. `collect` produces one, `normalize` reads one;

@@ -1,1 +1,1 @@
-"""Cloud providers. Each folder has the same file names (DESIGN.md "Layout")."""
+"""Cloud providers. Each folder has the same file names (docs/contracts.md)."""

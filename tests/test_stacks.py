@@ -24,9 +24,15 @@ class Recording(pulumi.runtime.Mocks):
         return {}, None
 
 
+# What a stack needs besides the model: the AWS provider's region (the model's).
+PROVIDER_CONFIG = {"aws": {"aws:region": "us-east-1"}}
+
+
 def _run(cloud: str, model: Path, mocks: Recording, config: dict[str, str] | None = None) -> None:
+    # The settings live in the project's own namespace, as Pulumi.yaml declares them.
     pulumi.runtime.set_mocks(mocks, project=f"bulkhead-{cloud}", stack="dev", preview=False)
-    pulumi.runtime.set_all_config({"bulkhead:model": str(model), **(config or {})})
+    pulumi.runtime.set_all_config({f"bulkhead-{cloud}:model": str(model), **PROVIDER_CONFIG.get(cloud, {}),
+                                   **(config or {})})
     stack = ROOT / "stacks" / cloud / "__main__.py"
     pulumi.runtime.test(lambda: runpy.run_path(str(stack), run_name="__main__") and None)()
 
@@ -49,9 +55,13 @@ def test_a_stack_refuses_a_model_that_does_not_declare_its_cloud(cloud, tmp_path
     assert mocks.registered == []
 
 
-TARGETS = {"bulkhead:serviceTargets": json.dumps({
-    service: f"/subscriptions/s/resourceGroups/shared/providers/Example/{service}"
-    for service in ("object-storage", "container-registry", "key-management", "logging", "ml-api")})}
+SUBSCRIPTION = "/subscriptions/6f1c0a4e-0b7d-4c1e-9d55-2a1f3e8b9c01/resourceGroups/shared/providers"
+TARGETS = {"bulkhead-azure:serviceTargets": json.dumps({
+    "object-storage": f"{SUBSCRIPTION}/Microsoft.Storage/storageAccounts/aiplatformdata",
+    "container-registry": f"{SUBSCRIPTION}/Microsoft.ContainerRegistry/registries/aiplatformacr",
+    "key-management": f"{SUBSCRIPTION}/Microsoft.KeyVault/vaults/ai-platform-kv",
+    "logging": f"{SUBSCRIPTION}/Microsoft.Insights/privateLinkScopes/ai-platform-ampls",
+    "ml-api": f"{SUBSCRIPTION}/Microsoft.MachineLearningServices/workspaces/ai-platform-ml"})}
 
 
 @pytest.mark.parametrize("cloud", ["gcp", "azure"])
@@ -63,6 +73,6 @@ def test_a_stack_builds_its_cloud_network_for_a_valid_model(cloud):
 
 def test_the_azure_stack_without_private_link_targets_says_which_config_to_set():
     mocks = Recording()
-    with pytest.raises(pulumi.RunError, match="bulkhead:serviceTargets"):
+    with pytest.raises(pulumi.RunError, match="serviceTargets.object-storage"):
         _run("azure", ROOT / "examples" / "ai-platform.yaml", mocks)
     assert mocks.registered == []

@@ -1,4 +1,4 @@
-"""Check the import boundaries DESIGN.md sets, by reading every import with `ast` (nothing runs).
+"""Check the import boundaries docs/contracts.md sets, by reading every import with `ast` (nothing runs).
 
 1. infra/ is cloud-neutral: no module under infra/ imports a cloud SDK (boto3, botocore,
    moto, google.*, azure.*, kubernetes), any Pulumi package (pulumi, pulumi_*) or a provider

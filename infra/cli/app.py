@@ -2,21 +2,76 @@
 
 Exit codes: 0 ok / matches intent, 1 the cloud differs from intent, 2 bad input,
 3 cloud or API failure. Bad input is never a traceback: one line per problem.
+
+Every command registered with `@app.command(...)`, including ones added later in their own
+`*_commands.py`, gets without a line of its own:
+- `-q/--quiet` and `-v/--verbose` (infra/cli/output.py says what they change: use its `info`,
+  `detail`, `warn` and `progress` instead of printing directly, and they just work);
+- an epilog that click never re-wraps, so `epilog="Example: bulkhead ..."` stays on one line
+  whatever the terminal width.
+`_App.command` adds both; a command that declares its own `quiet`/`verbose` is left alone.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
-from infra.cli.output import fail, out
+from infra.cli import output
+from infra.cli.output import fail
 from infra.errors import BulkheadError
 
-app = typer.Typer(
+NO_REWRAP = "\b"  # click's marker: the paragraph after it is printed as written
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+Quiet = Annotated[bool, typer.Option("-q", "--quiet", show_default=False,
+                                     help="print only results and errors (no progress, summaries or warnings)")]
+Verbose = Annotated[bool, typer.Option("-v", "--verbose", show_default=False,
+                                       help="also say on stderr what is being done and how long it took")]
+
+
+def with_verbosity(command: Command) -> Command:
+    """`command` with `-q/--quiet` and `-v/--verbose` appended; they set output.level, then it runs."""
+    signature = inspect.signature(command, eval_str=True)
+    if {"quiet", "verbose"} & set(signature.parameters):
+        return command
+
+    @functools.wraps(command)
+    def run(*args: Any, quiet: bool = False, verbose: bool = False, **kwargs: Any) -> Any:
+        if quiet and verbose:
+            raise typer.BadParameter("-q/--quiet and -v/--verbose contradict each other; pass one")
+        output.set_level(output.Level.quiet if quiet else output.Level.verbose if verbose else output.Level.normal)
+        return command(*args, **kwargs)
+
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False, annotation=kind)
+             for name, kind in (("quiet", Quiet), ("verbose", Verbose))]
+    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
+    run.__annotations__ = {**get_type_hints(command, include_extras=True), "quiet": Quiet, "verbose": Verbose}
+    return run  # type: ignore[return-value]
+
+
+class _App(typer.Typer):
+    def command(self, name: str | None = None, *, epilog: str | None = None,  # type: ignore[override]
+                **settings: Any) -> Callable[[Command], Command]:
+        if epilog and not epilog.startswith(NO_REWRAP):
+            epilog = f"{NO_REWRAP}\n{epilog}"
+        register = super().command(name, epilog=epilog, **settings)
+
+        def decorator(command: Command) -> Command:
+            register(with_verbosity(command))
+            return command  # the module keeps the plain function
+
+        return decorator
+
+
+app = _App(
     help="bulkhead: one zero-trust segmentation model -> AWS, GCP and Azure networks, then proof "
     "that only the intended paths exist.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
@@ -25,7 +80,7 @@ def _print_version(asked: bool) -> None:
     if asked:
         from infra.version import tool_version
 
-        out.print(f"bulkhead {tool_version()}", markup=False, highlight=False)
+        output.out.print(f"bulkhead {tool_version()}", markup=False, highlight=False)
         raise typer.Exit()
 
 
@@ -39,6 +94,6 @@ def _options(
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="bulkhead")
     except BulkheadError as exc:  # a command that forgot to catch still never shows a traceback
         fail(exc)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from infra.cli import output as console
 from infra.cli.app import app
 from infra.cli.model_commands import load_checked
 from infra.cli.options import (
@@ -22,7 +23,7 @@ from infra.cli.options import (
     WaiversFile,
     live_options,
 )
-from infra.cli.output import fail, fail_leaving_sarif, out, show, write_json
+from infra.cli.output import Level, fail, fail_leaving_sarif, info, progress, show, write_json
 from infra.cli.reporting import emit, model_waivers, sarif_run
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
@@ -55,9 +56,12 @@ def simulate(
         loaded, full = load_checked(file)  # every input problem is reported before anything deploys
         accepted = model_waivers(file, waivers, loaded)
         cloud_plan = _declared_cloud(loaded, full, cloud.value)
-        with part(cloud.value, "mock").MockedCloud() as mocked:
-            counts: dict[str, int] = mocked.deploy(cloud_plan)
-            snapshot = part(cloud.value, "observe").collect(mocked.source())
+        mock, observe = part(cloud.value, "mock"), part(cloud.value, "observe")
+        with mock.MockedCloud() as mocked:
+            with progress(f"deploying {full.model} into a mocked {cloud.value}"):
+                counts: dict[str, int] = mocked.deploy(cloud_plan)
+            with progress(f"reading the mocked {cloud.value} back"):
+                snapshot = observe.collect(mocked.source())
         if snapshot_out is not None:
             write_snapshot(snapshot, snapshot_out)
         check_snapshot(cloud.value, snapshot, loaded.model)
@@ -70,8 +74,9 @@ def simulate(
     for token, count in sorted(counts.items()):  # registration order varies between runs
         table.add_row(token, str(count))
     table.add_row("total", str(sum(counts.values())))
-    try:
-        emit(report, loaded, format, output, gates, accepted, run, before=[table])
+    try:  # the resource counts are a summary: -q drops them
+        emit(report, loaded, format, output, gates, accepted, run,
+             before=[table] if console.level > Level.quiet else [])
     except BulkheadError as exc:
         fail_leaving_sarif(exc, run, output, root)
 
@@ -124,10 +129,12 @@ def collect(
     try:
         collector = part(cloud.value, "observe")
         source = collector.live_source(region=region, **live_options(project, subscription))
-        written = write_snapshot(collector.collect(source), out_dir)
+        with progress(f"reading {cloud.value} {region}"):
+            raw = collector.collect(source)
+        written = write_snapshot(raw, out_dir)
     except BulkheadError as exc:
         fail(exc)
-    out.print(f"{out_dir}: wrote {len(written)} files", markup=False, highlight=False)
+    info(f"{out_dir}: wrote {len(written)} files")
 
 
 @app.command(epilog="Example: bulkhead audit --cloud aws --snapshot snap/ --format json")
@@ -178,7 +185,9 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
         raw = read_snapshot(snapshot)
     else:
         collector = part(cloud, "observe")
-        raw = collector.collect(collector.live_source(region=region, **options))
+        source = collector.live_source(region=region, **options)
+        with progress(f"reading {cloud} {region}"):
+            raw = collector.collect(source)
     check_snapshot(cloud, raw, model, str(snapshot) if snapshot is not None else None)
     return raw
 
@@ -188,8 +197,9 @@ def _verify(loaded: Loaded, cloud: str, snapshot: dict):
     from infra.registry import part
     from infra.verify import verify as compare
 
-    with fewer_collections():
-        return compare(loaded.model, part(cloud, "observe").normalize(snapshot, loaded.model))
+    observe = part(cloud, "observe")
+    with fewer_collections(), progress(f"proving {loaded.model.name} on {cloud}"):
+        return compare(loaded.model, observe.normalize(snapshot, loaded.model))
 
 
 def _check_declared(loaded: Loaded, cloud: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +11,9 @@ from rich.table import Table
 
 from infra.cli.app import app
 from infra.cli.options import CloudChoice, GraphFormat, ModelFile, Output, PlanFormat
-from infra.cli.output import fail, out, warn, write_json
+from infra.cli.output import fail, info, notice, out, warn, write_document
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
-from infra.model import Model
 from infra.plan import Plan, checked_plan, quota_usage
 from infra.ports import format_ports
 
@@ -34,12 +32,17 @@ def load_checked(file: Path) -> tuple[Loaded, Plan]:
 
 @app.command(epilog="Example: bulkhead validate examples/ai-platform.yaml")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="one or more segmentation models (YAML)", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="one or more segmentation models (YAML)", metavar="FILE...",
+                                                show_default=False)],
 ) -> None:
     """Check models: schema, names, CIDRs, ports, references, guardrails, slots and per-cloud quotas.
 
     A bulkhead.waivers.yaml next to a model is checked too. Every problem of every file is reported.
+    Risky but legal intent (the internet on every port, udp or icmp from the internet, flows
+    written twice or covered by others) is reported as warnings; they do not change the exit code.
     """
+    from infra.risks import intent_warnings
+
     problems = []
     for file in files:
         try:
@@ -50,10 +53,13 @@ def validate(
             continue
         except BulkheadError as exc:
             fail(exc)
+        warnings = [loaded.source.diagnostic(p.loc, p.message, p.fix) for p in intent_warnings(loaded.model)]
+        warn(warnings)
         clouds = ", ".join(cp.cloud for cp in plan.clouds)
         guarded = f", {len(loaded.model.never)} guardrails" if loaded.model.never else ""
-        out.print(f"{file}: ok: model '{loaded.model.name}', {len(loaded.model.segments)} segments, "
-                  f"{len(loaded.model.flows)} flows{guarded} on {clouds}{waivers}", markup=False, highlight=False)
+        noted = f", {len(warnings)} warning(s)" if warnings else ""
+        info(f"{file}: ok: model '{loaded.model.name}', {len(loaded.model.segments)} segments, "
+             f"{len(loaded.model.flows)} flows{guarded} on {clouds}{waivers}{noted}")
     if problems:
         fail(ModelError(problems))
 
@@ -72,8 +78,8 @@ def _check_waivers(file: Path, loaded: Loaded) -> str:
     today = datetime.now(UTC).date()
     expired = [w for w in waivers if w.expired(today)]
     for w in expired:
-        warn(f"{w.where}: {w.name}: expired on {w.expires.isoformat()}; it no longer waives {w.check}; "
-             "renew it with a later expires date, or remove it")
+        notice(f"{w.where}: {w.name}: expired on {w.expires.isoformat()}; it no longer waives {w.check}; "
+               "renew it with a later expires date, or remove it")
     return f"; {len(waivers)} waivers ({len(expired)} expired)" if waivers else ""
 
 
@@ -94,7 +100,7 @@ def plan(
     except BulkheadError as exc:
         fail(exc)
     if format is PlanFormat.json:
-        out.print_json(json.dumps(_plan_json(full.model, clouds, usages)))
+        write_document(json.dumps(_plan_json(full.model, clouds, usages), indent=2))
         return
     for cp in clouds:
         _print_cloud_plan(cp, usages[cp.cloud])
@@ -147,17 +153,16 @@ def graph(
     except BulkheadError as exc:
         fail(exc)
     render = graphs.mermaid if format is GraphFormat.mermaid else graphs.dot
-    sys.stdout.write(render(loaded.model, full))
+    write_document(render(loaded.model, full))
 
 
 @app.command(epilog="Example: bulkhead schema --output bulkhead.schema.json")
 def schema(output: Output = None) -> None:
     """Print (or write) the JSON Schema of the model, for editor completion and validation."""
-    document = Model.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "bulkhead segmentation model"
+    from infra.schema import model_schema
+
     try:
-        write_json(document, output)
+        write_document(json.dumps(model_schema(), indent=2), output)
     except BulkheadError as exc:
         fail(exc)
 
@@ -174,7 +179,6 @@ def pin(file: ModelFile) -> None:
         fail(exc)
     if pinned:
         file.write_text(text, encoding="utf-8")
-        out.print(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}",
-                  markup=False, highlight=False)
+        info(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}")
     else:
-        out.print(f"{file}: every segment already has a slot; nothing changed", markup=False, highlight=False)
+        info(f"{file}: every segment already has a slot; nothing changed")

@@ -11,7 +11,7 @@ import typer
 from infra.model import Model
 from infra.registry import providers
 
-ModelFile = Annotated[Path, typer.Argument(help="the segmentation model (YAML)", show_default=False)]
+ModelFile = Annotated[Path, typer.Argument(help="the segmentation model (YAML)", show_default=False, metavar="FILE")]
 
 # The clouds on offer are the installed providers: infra never lists them itself.
 CloudChoice = StrEnum("CloudChoice", {name: name for name in sorted(providers())})  # type: ignore[misc]

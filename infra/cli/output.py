@@ -1,26 +1,114 @@
-"""Where the CLI writes: stdout for results (or `--output FILE`), stderr for problems; and how a
-BulkheadError ends a run (after leaving a SARIF log that says so, when SARIF was asked for)."""
+"""Where the CLI writes: stdout (or `--output FILE`) for results, stderr for problems and progress;
+how a BulkheadError ends a run (after leaving a SARIF log that says so, when SARIF was asked for).
+
+- Results go to `out`. When stdout is not a terminal (a pipe, a file, CI logs) tables are laid
+  out at their full width: nothing is cut with `…` or folded because some terminal is 80
+  columns wide. Machine formats (`--format json|sarif`, graphs) bypass rich: `write_document`.
+- `-q/--quiet` and `-v/--verbose` (on every command, see infra/cli/app.py) set `level`:
+  `info` lines (what a command did) are dropped by -q; `detail` lines (what it is doing, to
+  stderr) appear only with -v; `progress(...)` shows a rich spinner on stderr when stderr is a
+  terminal, and nothing otherwise. Errors are always printed.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleDimensions, RenderableType
 
-from infra.errors import BulkheadError, ModelError, SnapshotError, UsageError
+from infra.errors import BulkheadError, Diagnostic, ModelError, SnapshotError, UsageError
 
 if TYPE_CHECKING:
     from infra.sarif import Run
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-FILE_WIDTH = 140  # tables written to a file: wide enough for evidence ids, no terminal to ask
+# Wide enough for any table bulkhead draws; a pipe has no width of its own.
+PIPE_WIDTH = 100_000
+
+
+class Level(IntEnum):
+    quiet = -1
+    normal = 0
+    verbose = 1
+
+
+class _Console(Console):
+    """A console whose width is the terminal's, or unlimited when its stream is not a terminal.
+
+    Decided at each print, from the stream itself (not `is_terminal`, which FORCE_COLOR turns
+    on), so CliRunner, pipes and redirections all get full tables.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        if not _isatty(self.file):
+            return ConsoleDimensions(PIPE_WIDTH, super().size.height)
+        return super().size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+out = _Console(soft_wrap=True)
+err = _Console(stderr=True, soft_wrap=True)
+level = Level.normal
+
+
+def set_level(new: Level) -> None:
+    global level
+    level = new
+
+
+def write_document(text: str, output: Path | None = None) -> None:
+    """A machine-readable result (JSON, SARIF, Mermaid, DOT): the bytes as they are, no styling."""
+    write_report(text if text.endswith("\n") else text + "\n", output)
+
+
+def info(what: RenderableType) -> None:
+    """What a command did (`validate`'s ok line, `simulate`'s resource counts): dropped by -q."""
+    if level > Level.quiet:
+        out.print(what, markup=False, highlight=False)
+
+
+def detail(text: str) -> None:
+    """What a command is doing, on stderr: only with -v."""
+    if level >= Level.verbose:
+        err.print(text, markup=False, highlight=False)
+
+
+def warn(diagnostics: list[Diagnostic]) -> None:
+    """Located warnings on stderr, one line each (dropped by -q)."""
+    if level > Level.quiet:
+        for diagnostic in diagnostics:
+            err.print(str(diagnostic), markup=False, highlight=False)
+
+
+@contextmanager
+def progress(what: str) -> Iterator[None]:
+    """A spinner on stderr while `what` runs, only when stderr is a terminal; -v adds a timed line."""
+    started = time.perf_counter()
+    if level > Level.quiet and _isatty(sys.stderr):
+        with err.status(what):
+            yield
+    else:
+        yield
+    detail(f"{what}: {time.perf_counter() - started:.1f} s")
 
 
 def fail(error: BulkheadError) -> NoReturn:
@@ -39,9 +127,10 @@ def fail(error: BulkheadError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
-def warn(line: str) -> None:
+def notice(line: str) -> None:
     """A notice that does not change the exit code (an expired waiver, posture that only warns)."""
-    err.print(line, markup=False, highlight=False)
+    if level > Level.quiet:
+        err.print(line, markup=False, highlight=False)
 
 
 def write_report(content: str, output: Path | None) -> None:
@@ -67,7 +156,7 @@ def show(renderables: Iterable[RenderableType], output: Path | None) -> None:
             out.print(renderable)
         return
     buffer = io.StringIO()
-    plain = Console(file=buffer, width=FILE_WIDTH, color_system=None, soft_wrap=True)
+    plain = Console(file=buffer, width=PIPE_WIDTH, color_system=None, soft_wrap=True)
     for renderable in renderables:
         plain.print(renderable)
     write_report(buffer.getvalue(), output)
@@ -85,5 +174,5 @@ def fail_leaving_sarif(error: BulkheadError, run: Run | None, output: Path | Non
         try:
             write_json(failed_log(run, str(error), diagnostics, error.exit_code, root), output)
         except UsageError as unwritable:
-            warn(f"error: {unwritable}")
+            err.print(f"error: {unwritable}", markup=False, highlight=False)
     fail(error)

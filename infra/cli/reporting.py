@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from infra.cli.options import ReportFormat
-from infra.cli.output import show, warn, write_json
+from infra.cli.output import notice, show, write_json
 from infra.errors import UsageError
 from infra.gate import GATE_OF, Gate, failing
 from infra.load import Loaded
@@ -57,7 +57,7 @@ def emit(report: Report, loaded: Loaded, format: ReportFormat, output: Path | No
 
     waived = apply_waivers(report, waivers, datetime.now(UTC).date())
     for match in waived.expired:
-        warn(_expired_line(match))
+        notice(_expired_line(match))
     report = waived.report
     if format is ReportFormat.json:
         write_json(reports.report_json(report, waived), output)

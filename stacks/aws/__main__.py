@@ -1,4 +1,4 @@
-"""bulkhead's AWS stack: load and check the model, then build its AWS network (docs/deploy-aws.md)."""
+"""bulkhead's AWS stack: load and check the model, then build its AWS network."""
 
 from providers.stack import run
 

@@ -1,4 +1,4 @@
-"""bulkhead's Azure stack: load and check the model, then build its Azure network (docs/deploy-azure.md)."""
+"""bulkhead's Azure stack: load and check the model, then build its Azure network."""
 
 from providers.stack import run
 

@@ -1,4 +1,4 @@
-"""bulkhead's GCP stack: load and check the model, then build its GCP network (docs/deploy-gcp.md)."""
+"""bulkhead's GCP stack: load and check the model, then build its GCP network."""
 
 from providers.stack import run
 

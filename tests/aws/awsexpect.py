@@ -1,6 +1,6 @@
 """Read a deployed AWS account back with boto3, and what the YAML model says it must hold.
 
-The expectations are written from the model and the product rules (DESIGN.md, the AWS
+The expectations are written from the model and the product rules (README.md, the AWS
 build issue), NOT from providers/aws/build/plan.py: the neutral service -> AWS endpoint table,
 the reply rules and the addressing (cidr + pinned slot) are spelled out again here, so a
 planner bug cannot hide behind its own output.

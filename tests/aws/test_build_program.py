@@ -133,14 +133,14 @@ def test_flow_logs_go_to_a_private_s3_bucket_when_configured():
 
 def test_an_unknown_flow_log_destination_fails_before_any_resource():
     mocks = RecordingMocks()
-    with pytest.raises(UsageError, match="bulkhead:flowLogs"):
+    with pytest.raises(UsageError, match="config flowLogs is 'kinesis'; set it to cloudwatch or s3"):
         run_program(mocks, _aws_plan(MODELS / "intra-segment.yaml"), {"bulkhead:flowLogs": "kinesis"})
     assert [r for r in mocks.registered if r.typ.startswith("aws:ec2")] == []
 
 
 def _run_stack(mocks: pulumi.runtime.Mocks, model: Path) -> None:
     pulumi.runtime.set_mocks(mocks, project="bulkhead-aws", stack="dev", preview=False)
-    pulumi.runtime.set_all_config({"bulkhead:model": str(model)})
+    pulumi.runtime.set_all_config({"bulkhead-aws:model": str(model), "aws:region": "us-west-2"})  # the models' region
     pulumi.runtime.test(lambda: runpy.run_path(str(STACK), run_name="__main__") and None)()
 
 

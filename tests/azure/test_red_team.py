@@ -1,5 +1,5 @@
 """Red team: tamperings the tamper tests do not cover, each judged against Azure's documented
-behaviour (shared/reference/cloud-semantics.md section 3 and gotchas 18-23).
+behaviour (docs/cloud-semantics.md section 3 and gotchas 18-23).
 
 Every case changes a fresh copy of the deployed subscription through azure-mgmt-network and
 asserts either the finding with the rule that causes it, or that nothing new appears when

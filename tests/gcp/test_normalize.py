@@ -1,5 +1,5 @@
 """GCP semantics the normalizer must get right, on small hand-written snapshots and edits of a
-deployed one (shared/reference/cloud-semantics.md 2.1-2.2, gotchas 14-17)."""
+deployed one (docs/cloud-semantics.md 2.1-2.2, gotchas 14-17)."""
 
 from __future__ import annotations
 

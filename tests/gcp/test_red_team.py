@@ -1,5 +1,5 @@
 """Red team: tamperings the tamper tests do not cover, each judged against GCP's documented
-behaviour (shared/reference/cloud-semantics.md section 2 and gotchas 14-17).
+behaviour (docs/cloud-semantics.md section 2 and gotchas 14-17).
 
 Every case changes the deployed ai-platform project through google-cloud-compute (the
 `tamper` fixture undoes it) and asserts either the finding with the rule that causes it, or

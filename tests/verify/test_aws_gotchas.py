@@ -1,4 +1,4 @@
-"""Hand-written AWS snapshots, one per gotcha of cloud-semantics.md section 5 (items 1-13).
+"""Hand-written AWS snapshots, one per gotcha of docs/cloud-semantics.md section 5 (items 1-13).
 
 Each folder holds a plain describe-* dump (`us-east-1/*.json`), the model it was meant to
 implement (`model.yaml`) and, written by hand, every open path and every finding expected

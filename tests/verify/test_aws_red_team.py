@@ -1,5 +1,5 @@
 """Red team: tamper a deployed network the way a careless engineer or an attacker would, and
-check the AWS verifier reports what real AWS would do (cloud-semantics.md sections 1 and 5).
+check the AWS verifier reports what real AWS would do (docs/cloud-semantics.md sections 1 and 5).
 
 tests/verify/red_team.yaml is deployed into moto once; its describe dump has no findings.
 Most cases then edit a copy of that dump by hand (instant, like editing the JSON files of a

@@ -10,18 +10,21 @@ inline rules, so the provider's revocation of AWS's allow-all egress is what we 
 from __future__ import annotations
 
 import json
-from typing import Any
+import os
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.errors import UsageError
 from infra.plan import CloudPlan
+from infra.stack_outputs import SegmentOutputs, stack_outputs
+from infra.stack_template import setting_values
 from providers.aws.build.plan import rule_plan
 from providers.aws.build.rules import ACCOUNT_PLACEHOLDER, SHARED, AwsRulePlan, FlowLogDestination, SgRule
+from providers.aws.build.settings import REGION_SOURCES, STACK_SETTINGS, region_problems
 
 COMPONENT_TYPE = "bulkhead:aws:SegmentedNetwork"
-FLOW_LOG_DESTINATIONS: tuple[FlowLogDestination, ...] = ("cloudwatch", "s3")
 FLOW_LOGS_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
@@ -56,12 +59,17 @@ class SegmentedNetwork(pulumi.ComponentResource):
         for rule in plan.sg_rules:
             self._sg_rule(rule)
         self._flow_logs()
-        self.segment_outputs = {seg: {
-            "subnetIds": [self.subnets[s].id for s in plan.segment_subnets(seg)],
-            "securityGroupId": self.groups[plan.segment_group(seg)].id,
-            "routeTableId": self.tables[plan.segment_table(seg)].id,
-        } for seg in plan.segments}
-        self.register_outputs({"vpcId": self.vpc.id, "segments": self.segment_outputs})
+        self.outputs = stack_outputs("aws", plan.model, plan.region, self.vpc.id, self._segment_outputs())
+        self.register_outputs(self.outputs)
+
+    def _segment_outputs(self) -> dict[str, SegmentOutputs]:
+        plan = self._plan
+        cidrs = {s.name: s.cidr for s in plan.subnets}
+        return {seg: SegmentOutputs(
+            subnet_ids=[self.subnets[s].id for s in plan.segment_subnets(seg)],
+            cidrs=[cidrs[s] for s in plan.segment_subnets(seg)],
+            identity_kind="securityGroup", identity=self.groups[plan.segment_group(seg)].id,
+            route_table_id=self.tables[plan.segment_table(seg)].id) for seg in plan.segments}
 
     def _nacls(self) -> None:
         plan = self._plan
@@ -154,18 +162,28 @@ class SegmentedNetwork(pulumi.ComponentResource):
 
 
 def flow_log_destination() -> FlowLogDestination:
-    """`bulkhead:flowLogs` from the stack config: cloudwatch (default) or s3."""
-    chosen = pulumi.Config("bulkhead").get("flowLogs") or "cloudwatch"
-    if chosen not in FLOW_LOG_DESTINATIONS:
-        raise UsageError(f"bulkhead:flowLogs is '{chosen}'; set it to cloudwatch or s3")
-    return chosen  # type: ignore[return-value]
+    """The stack's `flowLogs` setting: cloudwatch (default) or s3."""
+    return cast(FlowLogDestination, setting_values(STACK_SETTINGS, pulumi.Config().get)["flowLogs"])
 
 
-def program(cloud_plan: CloudPlan) -> SegmentedNetwork:
-    """The stack program: the model's region for the provider, the network, its outputs."""
-    provider = aws.Provider(f"{cloud_plan.model}-aws", region=cloud_plan.region)
-    network = SegmentedNetwork(cloud_plan.model, rule_plan(cloud_plan, flow_log_destination()),
-                               opts=pulumi.ResourceOptions(providers={"aws": provider}))
-    pulumi.export("vpcId", network.vpc.id)
-    pulumi.export("segments", network.segment_outputs)
+def configured_region() -> dict[str, str | None]:
+    """Where the stack's default AWS provider takes its region from, in the provider's order."""
+    found: dict[str, str | None] = {"aws:region": pulumi.Config("aws").get("region")}
+    found.update({var: os.environ.get(var) for var in REGION_SOURCES[1:]})
+    return found
+
+
+def program(cloud_plan: CloudPlan, opts: pulumi.ResourceOptions | None = None) -> SegmentedNetwork:
+    """The stack program: the network through the stack's own AWS provider, and its outputs.
+
+    No provider is created here: the default one carries every `aws:` setting of the stack
+    (profile, assumeRoles, defaultTags, ...). Its region must be the model's; that and every
+    other setting are checked before the first resource is registered.
+    """
+    problems = region_problems(cloud_plan.region, configured_region())
+    if problems:
+        raise UsageError("\n".join(problems))
+    network = SegmentedNetwork(cloud_plan.model, rule_plan(cloud_plan, flow_log_destination()), opts=opts)
+    for key, value in network.outputs.items():
+        pulumi.export(key, value)
     return network

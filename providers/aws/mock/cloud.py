@@ -55,9 +55,10 @@ HANDLERS: dict[str, h.Handler] = {
     "aws:s3/bucket:Bucket": s.bucket,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": s.bucket_public_access_block,
 }
-# Not cloud resources: the explicit provider (which only carries the model's region) and
-# bulkhead's own component. Both are echoed; nothing else is.
-PASS_THROUGH = ("pulumi:providers:aws", "bulkhead:aws:SegmentedNetwork")
+# Not a cloud resource: bulkhead's own component is echoed; nothing else is. The program uses
+# the stack's default provider, which the engine (not the program) creates: no provider
+# registration reaches the mocks.
+PASS_THROUGH = ("bulkhead:aws:SegmentedNetwork",)
 LOAD_AMIS = "MOTO_EC2_LOAD_DEFAULT_AMIS"
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                     "aws_session_token": "testing"}
@@ -148,7 +149,8 @@ def run_program(mocks: Mocks, cloud_plan: CloudPlan, config: dict[str, str] | No
     from providers.aws.build import component as build  # the builder is only loaded to deploy
 
     pulumi.runtime.set_mocks(mocks, project="bulkhead", stack="simulate", preview=False)
-    pulumi.runtime.set_all_config(dict(config or {}))
+    # The stack config a real deployment would carry: the provider region is the model's.
+    pulumi.runtime.set_all_config({"aws:region": cloud_plan.region, **(config or {})})
 
     @pulumi.runtime.test
     def deploy() -> pulumi.Output[str]:

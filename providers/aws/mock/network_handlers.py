@@ -2,7 +2,7 @@
 
 Each handler gets the AWS clients and the registration (`typ`, `name`, camelCase `inputs`)
 and returns `(id, state)`. It does what the real pulumi-aws provider does beyond the API
-call itself, because the mock runtime does none of it (shared/reference/mocked-clouds.md):
+call itself, because the mock runtime does none of it (docs/mocked-clouds.md):
 numbers arrive as floats (cast), autonames and default descriptions are added, a new
 security group's allow-all egress rule is revoked, NACL protocols go as numbers, and the
 outputs consumers read (`allocationId`, `prefixListId`, `arn`, ...) are returned: a

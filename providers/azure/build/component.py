@@ -17,7 +17,11 @@ from pulumi_azure_native import network, privatedns, resources, storage
 
 from infra.errors import UsageError
 from infra.plan import CloudPlan
+from infra.stack_outputs import SegmentOutputs, stack_outputs
+from infra.stack_template import setting_values
 from providers.azure.build.plan import NsgRule, Selector, rule_plan
+from providers.azure.build.settings import STACK_SETTINGS, location_problems
+from providers.azure.build.targets import checked_targets
 from providers.azure.services import AZURE_SERVICES
 
 TYPE = "bulkhead:azure:SegmentedNetwork"
@@ -39,13 +43,10 @@ class SegmentedNetwork(pulumi.ComponentResource):
                  options: NetworkOptions | None = None, opts: pulumi.ResourceOptions | None = None):
         self.plan = rule_plan(cloud_plan)
         self.options = options or NetworkOptions()
-        missing = sorted({e.service for e in self.plan.endpoints} - set(service_targets))
-        if missing:  # checked before anything is registered
-            raise UsageError(
-                f"azure: no private-link target for {', '.join(missing)}; set "
-                f"`pulumi config set --path bulkhead:serviceTargets.{missing[0]} <resource id>`")
+        # Checked before anything is registered: missing, malformed or wrong-kind targets.
+        checked_targets(service_targets, {e.service for e in self.plan.endpoints})
         super().__init__(TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._child()
         model = self.plan.model
         self.group = resources.ResourceGroup(
             model, resource_group_name=f"{model}-network", location=self.plan.region, tags=_tags(model), opts=child)
@@ -63,7 +64,14 @@ class SegmentedNetwork(pulumi.ComponentResource):
         self.subnets = self._subnets()
         self.endpoints = self._private_endpoints(service_targets)
         self.flow_log = self._flow_log() if self.options.flow_logs else None
-        self.register_outputs({"vnetId": self.vnet.id, "segments": self.segment_outputs()})
+        self.outputs = stack_outputs("azure", model, self.plan.region, self.vnet.id, self.segment_outputs())
+        self.register_outputs(self.outputs)
+
+    def _child(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        # Every Azure child has a fixed name: a replacement created before its predecessor is
+        # deleted would be refused as a duplicate (or, for a PUT, adopt and then lose the
+        # original), so the old one goes first.
+        return pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=depends_on)
 
     def _nsg(self, name: str, rules: tuple[NsgRule, ...], tags: dict[str, str]) -> network.NetworkSecurityGroup:
         # Rules are inline so the NSG is created with its deny-alls in one call: there is no
@@ -71,7 +79,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
         return network.NetworkSecurityGroup(
             f"{name}-nsg", network_security_group_name=name, resource_group_name=self.group.name,
             location=self.plan.region, security_rules=[self._rule(r) for r in rules], tags=tags,
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._child())
 
     def _rule(self, rule: NsgRule) -> network.SecurityRuleArgs:
         args: dict[str, Any] = dict(
@@ -94,7 +102,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
         return {f"{side}_address_prefixes": list(selector.values)}
 
     def _nat(self) -> network.NatGateway:
-        model, child = self.plan.model, pulumi.ResourceOptions(parent=self)
+        model, child = self.plan.model, self._child()
         address = network.PublicIPAddress(
             f"{model}-nat-ip", public_ip_address_name=f"{model}-nat", resource_group_name=self.group.name,
             location=self.plan.region, sku=network.PublicIPAddressSkuArgs(name="Standard"),
@@ -124,12 +132,12 @@ class SegmentedNetwork(pulumi.ComponentResource):
                 default_outbound_access=False,
                 # NSGs apply to private endpoints only when the subnet's policies say so.
                 private_endpoint_network_policies="Enabled",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous))
+                opts=self._child(depends_on=previous))
             previous = [made[key]]
         return made
 
     def _private_endpoints(self, targets: Mapping[str, pulumi.Input[str]]) -> dict[str, network.PrivateEndpoint]:
-        model, child = self.plan.model, pulumi.ResourceOptions(parent=self)
+        model, child = self.plan.model, self._child()
         zones: dict[str, privatedns.PrivateZone] = {}
         for zone in sorted({z for e in self.plan.endpoints for z in AZURE_SERVICES[e.service].zones}):  # type: ignore[index]
             zones[zone] = privatedns.PrivateZone(
@@ -159,7 +167,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
         return made
 
     def _flow_log(self) -> network.FlowLog:
-        model, child, opts = self.plan.model, pulumi.ResourceOptions(parent=self), self.options
+        model, child, opts = self.plan.model, self._child(), self.options
         storage_id: pulumi.Input[str]
         if opts.flow_log_storage_id:
             storage_id = opts.flow_log_storage_id
@@ -176,10 +184,11 @@ class SegmentedNetwork(pulumi.ComponentResource):
             retention_policy=network.RetentionPolicyParametersArgs(enabled=True, days=opts.flow_log_retention_days),
             format=network.FlowLogFormatParametersArgs(type="JSON", version=2), tags=_tags(model), opts=child)
 
-    def segment_outputs(self) -> dict[str, dict[str, Any]]:
-        return {s.segment: {"subnetId": self.subnets[s.segment].id, "nsgId": self.nsgs[s.segment].id,
-                            "asgId": self.asgs[s.segment].id, "prefix": str(s.prefix)}
-                for s in self.plan.segments}
+    def segment_outputs(self) -> dict[str, SegmentOutputs]:
+        return {s.segment: SegmentOutputs(
+            subnet_ids=[self.subnets[s.segment].id], cidrs=[str(s.prefix)],
+            identity_kind="applicationSecurityGroup", identity=self.asgs[s.segment].id)
+            for s in self.plan.segments}
 
 
 def _tags(model: str, segment: str | None = None) -> dict[str, str]:
@@ -193,22 +202,34 @@ def _account_name(model: str, region: str) -> str:
 
 
 def options_from_config(config: pulumi.Config) -> NetworkOptions:
+    """The stack's settings (declared in providers/azure/build/settings.py, typed in Pulumi.yaml)."""
+    values = setting_values(STACK_SETTINGS, config.get)
     return NetworkOptions(
-        flow_logs=config.get_bool("flowLogs") is not False,
-        flow_log_storage_id=config.get("flowLogStorageId"),
-        flow_log_retention_days=config.get_int("flowLogRetentionDays") or 90,
-        network_watcher_group=config.get("networkWatcherGroup") or "NetworkWatcherRG",
-        network_watcher_name=config.get("networkWatcherName"))
+        flow_logs=bool(values["flowLogs"]),
+        flow_log_storage_id=values["flowLogStorageId"],  # type: ignore[arg-type]
+        flow_log_retention_days=values["flowLogRetentionDays"],  # type: ignore[arg-type]
+        network_watcher_group=values["networkWatcherGroup"],  # type: ignore[arg-type]
+        network_watcher_name=values["networkWatcherName"])  # type: ignore[arg-type]
 
 
 def program(cloud_plan: CloudPlan, service_targets: Mapping[str, pulumi.Input[str]] | None = None,
             options: NetworkOptions | None = None, opts: pulumi.ResourceOptions | None = None) -> SegmentedNetwork:
-    """The stack: the component (with `opts`) plus its per-segment outputs (for StackReference users)."""
-    config = pulumi.Config("bulkhead")
+    """The stack: the component (with `opts`) plus its outputs (docs/stack-outputs.md).
+
+    No provider is created here: the default azure-native provider carries every setting of
+    the stack (subscription, tenant, credentials). Resources name the model's region; a stack
+    location that says otherwise is refused before the first resource is registered.
+    """
+    config = pulumi.Config()
+    problems = location_problems(cloud_plan.region, pulumi.Config("azure-native").get("location"))
+    if problems:
+        raise UsageError("\n".join(problems))
     targets = service_targets if service_targets is not None else (config.get_object("serviceTargets") or {})
+    if not isinstance(targets, Mapping):
+        raise UsageError("config serviceTargets is not a mapping; set one target per service with "
+                         "`pulumi config set --path serviceTargets.<service> <resource id>`")
     net = SegmentedNetwork(cloud_plan.model, cloud_plan, targets, options or options_from_config(config), opts)
-    pulumi.export("resourceGroupName", net.group.name)
-    pulumi.export("vnetId", net.vnet.id)
-    pulumi.export("segments", net.segment_outputs())
+    for key, value in net.outputs.items():
+        pulumi.export(key, value)
     return net
 

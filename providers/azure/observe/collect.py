@@ -12,7 +12,6 @@ parent, at once too. Each list still follows its `nextLink` pages in order.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -58,11 +57,8 @@ def live_source(subscription: str | None = None, region: str | None = None, **op
     if not subscription:
         raise UsageError("azure: set AZURE_SUBSCRIPTION_ID to the subscription to read "
                          "(`az account show --query id -o tsv`)")
-    if importlib.util.find_spec("azure.identity") is None:
-        raise UsageError("azure: reading a live subscription needs azure-identity; "
-                         "install it with `pip install azure-identity` and run `az login`")
-    from azure.identity import DefaultAzureCredential
-    return AzureSource(subscription, DefaultAzureCredential(), client_options=dict(options))
+    identity = needs("azure.identity", extra="azure")  # in the azure extra; `az login` gives it a session
+    return AzureSource(subscription, identity.DefaultAzureCredential(), client_options=dict(options))
 
 
 def collect(source: AzureSource, workers: int = DEFAULT_WORKERS) -> Snapshot:

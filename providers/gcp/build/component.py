@@ -14,9 +14,12 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.errors import UsageError
 from infra.plan import CloudPlan
+from infra.stack_outputs import SegmentOutputs, stack_outputs
 from providers.gcp.build import names
 from providers.gcp.build.plan import FirewallRule, GcpRulePlan, rule_plan
+from providers.gcp.build.settings import placement_problems
 from providers.gcp.services import API_DOMAIN, DEFAULT_INTERNET_GATEWAY, RESTRICTED_HOST, RESTRICTED_VIP
 
 FLOW_LOGS = {"aggregation_interval": "INTERVAL_5_SEC", "flow_sampling": 0.5,
@@ -29,7 +32,9 @@ class SegmentedNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, plan: GcpRulePlan, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bulkhead:gcp:SegmentedNetwork", name, None, opts)
         self.plan = plan
-        self._child = pulumi.ResourceOptions(parent=self)
+        # Every child has a fixed GCP name (or, for IAM members, a fixed binding): a replacement
+        # created before its predecessor is deleted would collide with it, so delete first.
+        self._child = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         self.network = gcp.compute.Network(
             plan.network, name=plan.network, project=plan.project, auto_create_subnetworks=False,
             routing_mode="REGIONAL", description=names.describe(plan.model), opts=self._child)
@@ -48,11 +53,11 @@ class SegmentedNetwork(pulumi.ComponentResource):
             self._nat()
         if plan.api_route and plan.dns_zone:
             self._google_apis(plan.api_route, plan.dns_zone)
-        self.register_outputs({
-            "network": self.network.self_link,
-            "subnets": {seg: sub.self_link for seg, sub in self.subnets.items()},
-            "service_accounts": {seg: sa.email for seg, sa in self.accounts.items()},
-        })
+        self.outputs = stack_outputs("gcp", plan.model, plan.region, self.network.self_link, {
+            s.segment: SegmentOutputs(subnet_ids=[self.subnets[s.segment].self_link], cidrs=[s.cidr],
+                                      identity_kind="serviceAccount", identity=self.accounts[s.segment].email)
+            for s in plan.subnets})
+        self.register_outputs(self.outputs)
 
     def _account(self, segment: str, account_id: str) -> gcp.serviceaccount.Account:
         return gcp.serviceaccount.Account(
@@ -105,11 +110,20 @@ class SegmentedNetwork(pulumi.ComponentResource):
                           rrdatas=[str(ip) for ip in RESTRICTED_VIP], opts=self._child)
 
 
-def program(cloud_plan: CloudPlan) -> SegmentedNetwork:
-    """Build the model's GCP network and export what other stacks need."""
+def program(cloud_plan: CloudPlan, opts: pulumi.ResourceOptions | None = None) -> SegmentedNetwork:
+    """Build the model's GCP network through the stack's own Google provider; export its outputs.
+
+    No provider is created here: the default one carries every `gcp:` setting of the stack.
+    Resources name the model's project and region; a stack that says otherwise is refused
+    before the first resource is registered.
+    """
     plan = rule_plan(cloud_plan)
-    net = SegmentedNetwork(plan.model, plan)
-    pulumi.export("network", net.network.self_link)
-    pulumi.export("subnets", {seg: sub.self_link for seg, sub in net.subnets.items()})
-    pulumi.export("service_accounts", {seg: sa.email for seg, sa in net.accounts.items()})
+    gcp_config = pulumi.Config("gcp")
+    problems = placement_problems(plan.project, plan.region, {
+        "gcp:project": gcp_config.get("project"), "gcp:region": gcp_config.get("region")})
+    if problems:
+        raise UsageError("\n".join(problems))
+    net = SegmentedNetwork(plan.model, plan, opts)
+    for key, value in net.outputs.items():
+        pulumi.export(key, value)
     return net

@@ -17,7 +17,7 @@ HASH_CHARS = 6
 _LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 # Subnet descriptions carry the segment identity, because GCP firewall rules and routes
-# have no labels (DESIGN.md: every resource says which model and segment it belongs to).
+# have no labels (every resource says which model and segment it belongs to: docs/snapshot-formats.md, GCP).
 MODEL_KEY = "bulkhead:model"
 SEGMENT_KEY = "bulkhead:segment"
 ACCOUNT_KEY = "bulkhead:service-account"

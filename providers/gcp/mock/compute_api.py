@@ -1,7 +1,7 @@
 """A loopback fake of the Compute REST API (and Resource Manager's getIamPolicy) over a store.
 
 google-cloud-compute talks to it unchanged through `client_options={"api_endpoint": url}`
-with anonymous credentials (shared/reference/mocked-clouds.md). Every body that goes in or
+with anonymous credentials (docs/mocked-clouds.md). Every body that goes in or
 comes out passes through the SDK's own message classes (`compute_v1.Firewall.from_json`,
 `.to_json`), so a misspelt field fails here instead of drifting from the real API.
 Lists page with `items` + `nextPageToken`; the default page is small on purpose so that

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from infra.concurrent_reads import DEFAULT_WORKERS, read_concurrently
 from infra.errors import CloudError
+from infra.registry import needs
 from infra.snapshot import Snapshot
 
 RESOURCE_MANAGER = "https://cloudresourcemanager.googleapis.com"
@@ -55,6 +56,7 @@ def live_source(region: str, project: str | None = None, endpoint: str | None = 
 
 
 def _default_project() -> str:
+    needs("google.auth", extra="gcp")  # a missing SDK names the extra, not an ImportError
     from google.auth import default
     from google.auth.exceptions import GoogleAuthError
 
@@ -101,7 +103,7 @@ def _call(operation: str, resource: str, read: Callable[[], Any]) -> Any:
 
 def collect(source: Source, workers: int = DEFAULT_WORKERS) -> Snapshot:
     """Read the project's network state; `workers` calls run at once (1: one after the other)."""
-    from google.cloud import compute_v1
+    compute_v1 = needs("google.cloud.compute_v1", extra="gcp")  # first: _credentials imports google.auth
 
     credentials = _credentials(source)
     options = {"api_endpoint": source.endpoint} if source.endpoint else None

@@ -1,6 +1,6 @@
 """GCP VPC firewall rules -> one ordered neutral filter per segment and direction.
 
-The semantics (shared/reference/cloud-semantics.md 2.1 and gotchas 14-16):
+The semantics (docs/cloud-semantics.md 2.1 and gotchas 14-16):
 - rules are walked by priority (lower first); at equal priority a deny wins over an allow;
 - disabled rules do not exist; rules of another network do not count;
 - the implied rules close the walk: allow every egress, deny every ingress (priority 65535);

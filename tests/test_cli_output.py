@@ -1,0 +1,142 @@
+"""How the CLI behaves in pipes and terminals: full tables, plain JSON, unwrapped help examples,
+-q/-v everywhere, progress only on a terminal, shell completion."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from rich.console import Console
+from typer.testing import CliRunner
+
+from infra.cli import app, output
+from infra.load import load_model
+from infra.report import findings_table
+from infra.snapshot import read_snapshot
+from infra.verify import verify
+
+ROOT = Path(__file__).parent.parent
+BULKHEAD = Path(sys.executable).parent / "bulkhead"
+EXAMPLE = ROOT / "examples" / "ai-platform.yaml"
+CASE = ROOT / "tests" / "data" / "snapshots" / "aws" / "02-default-security-group"
+VERIFY = ["verify", str(CASE / "model.yaml"), "--cloud", "aws", "--snapshot", str(CASE)]
+COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    # A pipe for stdout and stderr, as in CI; COLUMNS=40 is what used to squeeze tables.
+    return subprocess.run([str(BULKHEAD), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "40", **env})
+
+
+def test_a_piped_table_keeps_every_cell_whole_whatever_columns_says():
+    result = _run(["plan", str(EXAMPLE), "--cloud", "aws"])
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    assert "service:container-registry tcp/443" in result.stdout
+
+
+def test_a_piped_report_shows_every_evidence_id_whole():
+    as_json = json.loads(_run([*VERIFY, "--format", "json"]).stdout)
+    ids = {e for f in as_json["findings"] for e in f["evidence"]}
+    assert ids
+    table = _run(VERIFY)
+    assert table.returncode == 1  # the snapshot differs from its model: findings to show
+    assert "…" not in table.stdout
+    for evidence in ids:
+        assert evidence in table.stdout
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_in_a_narrow_terminal_evidence_ids_are_never_folded_inside(width):
+    loaded = load_model(CASE / "model.yaml")
+    from providers.aws.observe.normalize import normalize
+
+    report = verify(loaded.model, normalize(read_snapshot(CASE), loaded.model))
+    console = Console(width=width, force_terminal=True, color_system=None, record=True)
+    console.print(findings_table(report.findings))
+    text = console.export_text()
+    for evidence in {e for f in report.findings for e in f.evidence}:
+        assert evidence in text, evidence
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", str(EXAMPLE), "--format", "json"],
+    [*VERIFY, "--format", "json"],
+    ["audit", "--cloud", "aws", "--snapshot", str(CASE), "--format", "json"],
+    ["schema"],
+])
+def test_json_output_is_plain_json_even_when_colour_is_forced(args):
+    result = _run(args, FORCE_COLOR="1", TTY_COMPATIBLE="1")
+    assert "\x1b" not in result.stdout
+    json.loads(result.stdout)
+
+
+def test_tables_under_forced_colour_still_keep_their_cells_whole():
+    result = _run(["plan", str(EXAMPLE), "--cloud", "aws"], FORCE_COLOR="1")
+    assert "…" not in result.stdout and "service:container-registry" in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_quiet_and_verbose_and_an_example_that_is_never_rewrapped(name):
+    result = CliRunner().invoke(app, [name, "--help"], terminal_width=30)
+    assert result.exit_code == 0
+    assert re.search(r"-q, --quiet\b", result.stdout) and re.search(r"-v, --verbose\b", result.stdout)
+    epilog = COMMANDS[name].epilog.replace("\b", "").strip()
+    assert epilog.startswith("Example: bulkhead ")
+    assert epilog in result.stdout  # one line, as written, whatever the width
+
+
+@pytest.mark.parametrize("name", ["validate", "plan", "graph", "pin", "simulate", "verify"])
+def test_the_model_argument_is_shown_as_file(name):
+    usage = CliRunner().invoke(app, [name, "--help"]).stdout.splitlines()[0]
+    assert usage.endswith("{FILE}") and "file" not in usage.replace("FILE", "")
+
+
+def test_quiet_leaves_only_the_result_and_verbose_adds_timings_on_stderr():
+    quiet = CliRunner().invoke(app, ["validate", "-q", str(EXAMPLE)])
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    normal = CliRunner().invoke(app, [*VERIFY, "--format", "json"])
+    verbose = CliRunner().invoke(app, [*VERIFY, "--format", "json", "--verbose"])
+    assert normal.stderr == "" and normal.stdout == verbose.stdout
+    assert re.search(r"^proving \S+ on aws: \d+\.\d s$", verbose.stderr, re.MULTILINE)
+
+
+def test_quiet_and_verbose_together_are_a_usage_error():
+    result = CliRunner().invoke(app, ["validate", "-q", "-v", str(EXAMPLE)])
+    assert result.exit_code == 2 and "contradict" in result.output
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal_and_shown_when_it_is(monkeypatch):
+    shown: list[str] = []
+
+    class Status:
+        def __init__(self, what: str) -> None:
+            shown.append(what)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(output.err, "status", Status)
+    assert CliRunner().invoke(app, VERIFY).exit_code == 1
+    assert shown == []
+    monkeypatch.setattr(output, "_isatty", lambda stream: stream is sys.stderr)
+    assert CliRunner().invoke(app, VERIFY).exit_code == 1
+    assert len(shown) == 1 and shown[0].startswith("proving ") and shown[0].endswith(" on aws")
+    assert CliRunner().invoke(app, [*VERIFY, "-q"]).exit_code == 1
+    assert len(shown) == 1  # -q: no spinner either
+
+
+def test_shell_completion_completes_command_names():
+    result = _run([], _BULKHEAD_COMPLETE="complete_bash", COMP_WORDS="bulkhead val", COMP_CWORD="1")
+    assert result.stdout.split() == ["validate"]
+    assert "--install-completion" in _run(["--help"]).stdout
