@@ -75,6 +75,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ingress": "ports anyone on the internet may reach in this segment",
         "egress": "ports this segment may reach on the internet (through NAT)",
     },
+    "Guardrail": {
+        "from": "the segment (or internet) that must never reach the destinations",
+        "to": "the segment, internet or service:<name>, or a list of them, it must never reach",
+        "ports": "only these ports are forbidden; without ports every protocol and port is",
+        "description": "why the guardrail exists, for people",
+    },
     "Flow": {
         "from": "the segment that opens the connections",
         "to": "the segment, or list of segments, it may reach (itself only if named)",
@@ -109,6 +115,9 @@ def _constrain(document: dict[str, Any]) -> None:
     top["segments"]["additionalProperties"] = {"anyOf": [{"$ref": "#/$defs/Segment"}, {"type": "null"}]}
     top["flows"] = {**top["flows"], "type": ["array", "null"]}
     defs["Clouds"]["minProperties"] = 1
+    top["never"]["description"] = ("guardrails a security team owns: paths no flow, internet port or service "
+                                   "may open, and that verify and observe report when the cloud opens them")
+    defs["Guardrail"]["properties"]["ports"]["anyOf"][0]["items"] = PORT_SPEC
     for cloud in ("AwsCloud", "GcpCloud", "AzureCloud"):
         cidr = defs[cloud]["properties"]["cidr"]
         cidr.pop("format", None)  # "ipv4network" is pydantic's, unknown to validators

@@ -81,7 +81,7 @@ def test_schema_writes_the_file_a_pre_commit_hook_keeps_current(tmp_path: Path) 
 
 
 def test_the_checks_document_lists_exactly_the_declared_checks_with_their_severity_and_title() -> None:
-    rows = re.findall(r"^\| `(BH-[A-Z0-9-]+)` \| (\w+) \| ([^|]+) \|", (ROOT / "docs" / "checks.md").read_text(),
+    rows = re.findall(r"^\| `(BH-[A-Z0-9-]+)` \| (\w+) \| ([^|]+) \|", (ROOT / "docs/checks.md").read_text(),
                       re.MULTILINE)
     documented = {check: (severity, title.strip()) for check, severity, title in rows}
     assert len(documented) == len(rows)  # no check twice

@@ -66,7 +66,8 @@ def test_the_finder_really_hides_the_extras():
 def test_model_commands_and_snapshot_audits_work_on_the_core_alone(args):
     result = _bulkhead(*args)
     _no_traceback(result)
-    assert result.returncode == 0, result.stderr
+    # audit exits 1 when something is exposed, as the web subnet of this snapshot is
+    assert result.returncode == (1 if args[0] == "audit" else 0), result.stderr
     assert result.stdout
 
 

@@ -32,7 +32,7 @@ DOCS = _files({".md"})
 CODE = [p for p in _files(CODE_SUFFIXES) if p != Path(__file__)] + [ROOT / "Makefile"]
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-MENTION = re.compile(r"(?<![\w/.:-])((?:\.\.?/)*[\w][\w./-]*\.md)(?![\w/])")
+MENTION = re.compile(r"(?<![\w/.:$-])((?:\.\.?/)*[\w][\w./-]*\.md)(?![\w/])")
 
 
 def broken_links(text: str, where: Path) -> list[str]:
@@ -41,7 +41,7 @@ def broken_links(text: str, where: Path) -> list[str]:
     for target in LINK.findall(text):
         if re.match(r"^[a-z]+:", target) or target.startswith("#"):
             continue
-        if not (where.parent / target.split("#")[0]).exists():
+        if not _inside(where.parent / target.split("#")[0]):
             problems.append(target)
     return problems
 
@@ -49,7 +49,13 @@ def broken_links(text: str, where: Path) -> list[str]:
 def unresolved_mentions(text: str, where: Path) -> list[str]:
     """Names of markdown files that exist neither beside `where` nor from the repository root."""
     return [name for name in MENTION.findall(text)
-            if not (where.parent / name).exists() and not (ROOT / name).exists()]
+            if not _inside(where.parent / name) and not _inside(ROOT / name)]
+
+
+def _inside(path: Path) -> bool:
+    """The file exists and is part of the repository (../ may lead out of it, to files users lack)."""
+    resolved = path.resolve()
+    return resolved.exists() and resolved.is_relative_to(ROOT.resolve())
 
 
 def _code_lines(markdown: str) -> list[str]:

@@ -40,7 +40,7 @@ def render(text: str) -> str:
 
 
 def main() -> int:
-    doc = ROOT / "docs" / "checks.md"
+    doc = ROOT / "docs/checks.md"
     doc.write_text(render(doc.read_text(encoding="utf-8")), encoding="utf-8")
     print(f"{doc.relative_to(ROOT)}: tables rewritten from the declared checks")
     return 0

@@ -32,7 +32,7 @@ def load_checked(file: Path) -> tuple[Loaded, Plan]:
 
 @app.command(epilog="Example: bulkhead validate examples/ai-platform.yaml")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="one or more segmentation models (YAML)", metavar="FILE...",
+    files: Annotated[list[Path], typer.Argument(help="one or more segmentation models (YAML)", metavar="FILE",
                                                 show_default=False)],
 ) -> None:
     """Check models: schema, names, CIDRs, ports, references, guardrails, slots and per-cloud quotas.

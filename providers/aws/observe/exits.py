@@ -9,7 +9,7 @@ A route to the internet is only as good as what lies behind its target:
   forwards to transit gateways and VPNs, never to the internet) and its OWN subnet's route
   table sends the destination on to the internet (its Elastic IP is the public address);
   a NAT whose subnet lost its internet gateway route, or whose gateway was detached, is a
-  dead end (cloud-semantics.md 1.3);
+  dead end (docs/cloud-semantics.md 1.3);
 - an appliance (a `NetworkInterfaceId` / `InstanceId` target: a NAT instance, a firewall):
   out only, assumed, since its far side is not collected;
 - a Gateway Load Balancer endpoint (a `vpce-` target that is not a gateway endpoint, the

@@ -1,7 +1,7 @@
 """VPC endpoint policies: does one let any principal, or reach any resource, unconditionally?
 
 A gateway or interface endpoint without a policy gets AWS's default one, which allows every
-action by every principal on every resource (cloud-semantics.md 1.3, "Endpoint policy"). Such
+action by every principal on every resource (docs/cloud-semantics.md 1.3). Such
 an endpoint is a private path for ANY account's credentials: a workload, or stolen keys, can
 copy data to another account's bucket, registry or key where no firewall sees it.
 

@@ -1,6 +1,6 @@
 """VNet peering: the peer becomes an endpoint, `peer:<vnet>`, whose inside bulkhead does not see.
 
-A connected peering with virtual network access (cloud-semantics.md 3.1 and "Corrections":
+A connected peering with virtual network access (docs/cloud-semantics.md 3.1 and section 6:
 "VNet peering extends `VirtualNetwork` to the peer's address space") delivers the peer's
 address space locally (a system route) and puts it in the `VirtualNetwork` service tag. So
 the peer is one more member of the universe: its address space, inside the VNet tag. It has
@@ -73,7 +73,7 @@ def peering_posture(vnets: list[Json]) -> list[Posture]:
 
 def peer_side(name: str, peering_id: str, others: frozenset[str]) -> Side:
     """The peer's side: no NSG of its own is known, so it sends and receives anything, except to
-    and from the internet or another peer (a peering is no transit: cloud-semantics.md 1.3)."""
+    and from the internet or another peer (a peering is no transit: docs/cloud-semantics.md 1.3)."""
     beyond = Filter(peering_id, "ordered", (Rule(f"{peering_id}#no-transit", "deny", frozenset({INTERNET, *others})),
                                             Rule(peering_id, "allow", None)))
     return Side(peering_id, (beyond,), (beyond,))

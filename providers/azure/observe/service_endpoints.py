@@ -2,7 +2,7 @@
 
 A subnet with a service endpoint (`Microsoft.Storage`, ...) sends that service's traffic over
 the Azure backbone by a system route of its own, with no NAT, public IP or default outbound
-access needed (cloud-semantics.md, "Corrections": "subnet service endpoints plus an allow to
+access needed (docs/cloud-semantics.md section 6: "subnet service endpoints plus an allow to
 the service tag reach every account of that service"). So the segment reaches the service
 wherever its NSGs allow the service's tag (`Storage`, regional `Storage.EastUS`), `Internet`
 (Azure's public space includes the service) or everything. The path is to `service:<name>`,

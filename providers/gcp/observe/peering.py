@@ -1,6 +1,6 @@
 """VPC Network Peering: the peer network becomes an endpoint, `peer:<network>`.
 
-An ACTIVE peering exchanges subnet routes (cloud-semantics.md, "Corrections": "the peer's
+An ACTIVE peering exchanges subnet routes (docs/cloud-semantics.md section 6: "the peer's
 ranges are reachable wherever firewall rules allow them"), so a firewall rule naming the
 peer's ranges opens a path to or from it. Network tags and service accounts never match
 across a peering (2.1), so only ranges name a peer. The peer's own firewall belongs to
