@@ -41,7 +41,7 @@ def broken_links(text: str, where: Path) -> list[str]:
     for target in LINK.findall(text):
         if re.match(r"^[a-z]+:", target) or target.startswith("#"):
             continue
-        if not _inside(where.parent / target.split("#")[0]):
+        if not _inside(where.parent / target.split("#")[0], where):
             problems.append(target)
     return problems
 
@@ -49,13 +49,15 @@ def broken_links(text: str, where: Path) -> list[str]:
 def unresolved_mentions(text: str, where: Path) -> list[str]:
     """Names of markdown files that exist neither beside `where` nor from the repository root."""
     return [name for name in MENTION.findall(text)
-            if not _inside(where.parent / name) and not _inside(ROOT / name)]
+            if not _inside(where.parent / name, where) and not _inside(ROOT / name, where)]
 
 
-def _inside(path: Path) -> bool:
-    """The file exists and is part of the repository (../ may lead out of it, to files users lack)."""
+def _inside(path: Path, where: Path) -> bool:
+    """The file exists and is part of the repository `where` belongs to (../ may lead out of it, to
+    files a user of the repository does not have)."""
+    root = ROOT.resolve() if where.resolve().is_relative_to(ROOT.resolve()) else where.parent.resolve()
     resolved = path.resolve()
-    return resolved.exists() and resolved.is_relative_to(ROOT.resolve())
+    return resolved.exists() and resolved.is_relative_to(root)
 
 
 def _code_lines(markdown: str) -> list[str]:
