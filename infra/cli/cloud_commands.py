@@ -25,11 +25,15 @@ def simulate(
     cloud: Annotated[CloudChoice, typer.Option(help="the cloud to deploy into (a mocked one)")],
     snapshot_out: Annotated[Path | None, typer.Option("--snapshot-out", help="write the raw snapshot here")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="table, json or sarif")] = ReportFormat.table,
+    traffic_out: Annotated[Path | None, typer.Option(
+        "--traffic-out", help="write demo traffic into the mocked flow logs and save them here (for observe --logs)")
+    ] = None,
 ) -> None:
     """Deploy the model into a mocked cloud, read it back, and prove only the intended paths exist.
 
     Exit 0 when the mocked cloud matches the model, 1 when it differs.
     """
+    from infra.cli.observe_commands import mocked_snapshot
     from infra.registry import part
     from infra.snapshot import write_snapshot
 
@@ -38,7 +42,7 @@ def simulate(
         cloud_plan = _declared_cloud(loaded, full, cloud.value)
         with part(cloud.value, "mock").MockedCloud() as mocked:
             counts: dict[str, int] = mocked.deploy(cloud_plan)
-            snapshot = part(cloud.value, "observe").collect(mocked.source())
+            snapshot = mocked_snapshot(mocked, cloud.value, loaded.model, traffic_out)
         if snapshot_out is not None:
             write_snapshot(snapshot, snapshot_out)
         report = _verify(loaded, cloud.value, snapshot)

@@ -10,8 +10,9 @@ Three decisions per record, each a rule a reader of the report can check by hand
    arrived). Records of transit interfaces (NAT gateways) repeat the workload's record.
 2. Orient it. Flow logs record each direction of a connection, so the reply of an allowed
    request (server:443 -> client:51514) shows up as traffic of its own. A record is read in
-   the direction the model intends when one direction is intended; otherwise the lower port
-   is taken as the service (the higher one as a client's ephemeral port).
+   the direction the model intends when exactly one direction is intended; otherwise (both
+   or neither) the lower port is taken as the service, the higher one as a client's
+   ephemeral port.
 3. Classify it (`decide`): `intended` (accepted, intended), `violation` (accepted, not
    intended: the segmentation leaks), `blocked-attempt` (rejected, not intended: something
    tried), `broken` (rejected but intended: a misconfiguration), `unknown` (an address no
@@ -83,13 +84,11 @@ class Classifier:
             intended = self.intent.allows(src, dst, protocol, None) if protocol == "icmp" else False
             return Classified(src, dst, protocol, None, self._class(record.accepted, src, dst, intended))
         sport, dport = record.src_port, record.dst_port
-        if self.intent.allows(src, dst, protocol, dport):
-            return Classified(src, dst, protocol, dport, self._class(record.accepted, src, dst, True))
-        if self.intent.allows(dst, src, protocol, sport):
-            return Classified(dst, src, protocol, sport, self._class(record.accepted, dst, src, True))
-        if sport < dport:
-            return Classified(dst, src, protocol, sport, self._class(record.accepted, dst, src, False))
-        return Classified(src, dst, protocol, dport, self._class(record.accepted, src, dst, False))
+        forward = self.intent.allows(src, dst, protocol, dport)
+        backward = self.intent.allows(dst, src, protocol, sport)
+        if (backward and not forward) or (forward == backward and sport < dport):
+            return Classified(dst, src, protocol, sport, self._class(record.accepted, dst, src, backward or forward))
+        return Classified(src, dst, protocol, dport, self._class(record.accepted, src, dst, forward or backward))
 
     @staticmethod
     def _class(accepted: bool, src: str, dst: str, intended: bool) -> FlowClass:

@@ -77,46 +77,72 @@ def observe_tables(report: ObserveReport) -> list[RenderableType]:
     out: list[RenderableType] = [_headline(report)]
     attention = [r for r in report.flows if r.cls != "intended"]
     if attention:
-        out.append(_flows_table("traffic the model does not explain (most severe first)", attention, True))
+        table = _table("traffic the model does not explain, most severe first",
+                       "class", "from", "to", "traffic", "records", "last seen", "example")
+        for row in attention:
+            internet = row.cls == "blocked-attempt" and row.origin == "internet"
+            label = "blocked-attempt\n(internet)" if internet else row.cls
+            table.add_row(Text(label, STYLES[row.cls]), row.src, row.dst, traffic(row.protocol, row.port),
+                          str(row.records), _clock(row.last), _example(row))
+        out.append(table)
     intended = [r for r in report.flows if r.cls == "intended"]
     if intended:
-        out.append(_flows_table("intended traffic", intended, False))
+        table = _table("intended traffic", "from", "to", "traffic", "records", "bytes")
+        for row in intended:
+            table.add_row(row.src, row.dst, traffic(row.protocol, row.port), str(row.records), str(row.bytes))
+        out.append(table)
     if report.unused:
-        unused = Table(title="intended paths with no traffic in the window (least privilege: still needed?)",
-                       title_justify="left")
-        for column in ("from", "to", "traffic"):
-            unused.add_column(column)
+        table = _table("intended paths with no traffic in the window (least privilege: still needed?)",
+                       "from", "to", "traffic")
         for u in report.unused:
-            unused.add_row(u.src, u.dst, format_ports(cast(Protocol, u.protocol), u.ports))
-        out.append(unused)
+            table.add_row(u.src, u.dst, format_ports(cast(Protocol, u.protocol), u.ports))
+        out.append(table)
     out.extend(_accounting(report))
     return out
 
 
-def _headline(report: ObserveReport) -> Text:
-    s, a = report.summary, report.attempts
-    text = Text(f"{report.model} on {report.cloud}, {iso(report.window.start) or 'first record'} to "
-                f"{iso(report.window.end) or 'last record'}: {report.records} records classified\n")
-    text.append(f"  {s['violation']} violation(s)", STYLES["violation"] if s["violation"] else "")
-    text.append(f", {a['internal']} internal blocked attempt(s) (lateral movement, exfiltration)",
-                STYLES["blocked-attempt"] if a["internal"] else "")
-    text.append(f", {s['broken']} broken, {s['unknown']} unknown, {s['intended']} intended"
-                f"; {a['internet']} blocked attempt(s) from the internet (edge scans, counted apart)")
-    return text
-
-
-def _flows_table(title: str, rows: list[FlowRow], with_class: bool) -> Table:
+def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left")
-    columns = (["class"] if with_class else []) + ["from", "to", "traffic", "records", "bytes", "last seen", "example"]
     for column in columns:
         table.add_column(column, overflow="fold", justify="right" if column in ("records", "bytes") else "left")
-    for row in rows:
-        label = row.cls if row.origin == "internal" or row.cls != "blocked-attempt" else "blocked-attempt (internet)"
-        example = example_json(row.examples[0]) if row.examples else None
-        cells = [row.src, row.dst, traffic(row.protocol, row.port), str(row.records), str(row.bytes),
-                 iso(row.last) or "", f"{example['interface']} {example['src']} -> {example['dst']}" if example else ""]
-        table.add_row(*([Text(label, STYLES[row.cls])] if with_class else []), *cells)
     return table
+
+
+def _clock(seconds: int) -> str:
+    """`05-01 12:00:05`: the year is in the headline."""
+    return (iso(seconds) or "")[5:].replace("T", " ").removesuffix("Z")
+
+
+def _example(row: FlowRow) -> str:
+    if not row.examples:
+        return ""
+    found = example_json(row.examples[0])
+    return f"{found['src']} ->\n{found['dst']}\n{found['interface'] or found['source']}"
+
+
+def _headline(report: ObserveReport) -> Text:
+    flows = dict.fromkeys(report.summary, 0)
+    internet = 0
+    for row in report.flows:
+        flows[row.cls] += 1
+        internet += row.cls == "blocked-attempt" and row.origin == "internet"
+    s, a = report.summary, report.attempts
+
+    def count(cls: str, records: int, number: int) -> str:
+        return f"{number} {cls} flow(s) ({records} record(s))"
+
+    text = Text(f"{report.model} on {report.cloud}, {iso(report.window.start) or 'first record'} to "
+                f"{iso(report.window.end) or 'last record'}: {report.records} records classified\n")
+    text.append("  " + count("violation", s["violation"], flows["violation"]) + "\n",
+                STYLES["violation"] if s["violation"] else "")
+    text.append("  " + count("internal blocked-attempt", a["internal"], flows["blocked-attempt"] - internet)
+                + ": lateral movement, exfiltration\n", STYLES["blocked-attempt"] if a["internal"] else "")
+    text.append("  " + count("broken", s["broken"], flows["broken"]) + ", "
+                + count("unknown", s["unknown"], flows["unknown"]) + ", "
+                + count("intended", s["intended"], flows["intended"]) + "\n")
+    text.append("  " + count("blocked-attempt", a["internet"], internet)
+                + " from the internet (edge scans, counted apart)", "dim")
+    return text
 
 
 def _accounting(report: ObserveReport) -> list[RenderableType]:
@@ -126,7 +152,7 @@ def _accounting(report: ObserveReport) -> list[RenderableType]:
     if t.bad:
         lines.append(f"{t.bad} bad record(s) skipped; first: " + "; ".join(t.bad_examples))
     verdict = Text("no violation" if not report.has_violation else
-                   f"{report.summary['violation']} record(s) crossed where the model forbids it",
+                   f"violation: {report.summary['violation']} record(s) crossed where the model forbids it",
                    "bold green" if not report.has_violation else "bold red")
     return [Text("\n".join(lines), "dim"), verdict]
 

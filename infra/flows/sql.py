@@ -159,7 +159,8 @@ checked AS (
   FROM counted c),
 oriented AS (
   SELECT k.*,
-         k.protocol IN ('tcp', 'udp') AND NOT k.forward_ok AND (k.reverse_ok OR k.sport < k.dport) AS reversed,
+         k.protocol IN ('tcp', 'udp') AND ((k.reverse_ok AND NOT k.forward_ok)
+           OR (k.forward_ok = k.reverse_ok AND k.sport < k.dport)) AS reversed,
          CASE WHEN k.protocol IN ('tcp', 'udp') THEN k.forward_ok OR k.reverse_ok
               WHEN k.protocol = 'icmp' THEN k.protocol_ok ELSE FALSE END AS intended
   FROM checked k)"""
