@@ -150,7 +150,8 @@ def _accounting(report: ObserveReport) -> list[RenderableType]:
     lines = [f"not classified: {t.duplicates} duplicate(s) seen at the other end, {t.transit} NAT-gateway "
              f"record(s), {t.nodata} NODATA, {t.skipdata} SKIPDATA, {t.outside} outside the window"]
     if t.bad:
-        lines.append(f"{t.bad} bad record(s) skipped; first: " + "; ".join(t.bad_examples))
+        lines.append(f"{t.bad} bad record(s) skipped; the first:")
+        lines += [f"  {example}" for example in t.bad_examples]
     verdict = Text("no violation" if not report.has_violation else
                    f"violation: {report.summary['violation']} record(s) crossed where the model forbids it",
                    "bold green" if not report.has_violation else "bold red")

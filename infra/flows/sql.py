@@ -107,9 +107,9 @@ def _athena_source(table: str, window: Window) -> str:
                 THEN 'src'
               WHEN EXISTS (SELECT 1 FROM interfaces i WHERE i.interface_id = f.interface_id AND i.address = f.dstaddr)
                 THEN 'dst'
-              ELSE '' END AS at
+              ELSE '' END AS capture
   FROM {table} f
-  WHERE f.log_status = 'OK'{_window('f.start', 'f."end"', window)})"""
+  WHERE f.log_status = 'OK' AND f.action IN ('ACCEPT', 'REJECT'){_window('f.start', 'f."end"', window)})"""
 
 
 def _bigquery_source(tables: Tables, window: Window) -> str:
@@ -120,7 +120,7 @@ def _bigquery_source(tables: Tables, window: Window) -> str:
                 f"{c}.dest_port AS dport,\n         {c}.protocol AS proto_num, {accepted} AS accepted, "
                 f"COALESCE(f.jsonPayload.bytes_sent, 0) AS bytes,\n         "
                 f"COALESCE({start}, UNIX_SECONDS(f.timestamp)) AS t_start, "
-                f"COALESCE({end}, UNIX_SECONDS(f.timestamp)) AS t_end, {at} AS at\n"
+                f"COALESCE({end}, UNIX_SECONDS(f.timestamp)) AS t_end, {at} AS capture\n"
                 f"  FROM {table} f\n  WHERE {where}")
 
     flows = part(tables.bigquery_flows, "TRUE",
@@ -147,7 +147,7 @@ located AS (
   LEFT JOIN endpoints b ON n.dst_n BETWEEN b.first_ip AND b.last_ip
   WHERE n.src_n IS NOT NULL AND n.dst_n IS NOT NULL),
 counted AS (
-  SELECT * FROM located WHERE at <> 'transit' AND NOT (at = 'src' AND accepted AND dst_local)),
+  SELECT * FROM located WHERE capture <> 'transit' AND NOT (capture = 'src' AND accepted AND dst_local)),
 checked AS (
   SELECT c.*,
          EXISTS (SELECT 1 FROM intent i WHERE i.src = c.src_ep AND i.dst = c.dst_ep AND i.protocol = c.protocol
