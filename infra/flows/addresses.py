@@ -28,7 +28,7 @@ from infra.reach import INTERNET
 UNKNOWN = "unknown"
 NOT_PUBLIC = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
               "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/127", "fc00::/7", "fe80::/10", "ff00::/8")
-CACHE_LIMIT = 200_000  # distinct addresses remembered; a scan from many sources must not grow memory
+CACHE_LIMIT = 50_000  # distinct addresses remembered; a scan from many sources must not grow memory
 
 # (first, last, rank, prefix length, name): an owner outranks the network's own range, which
 # outranks the private ranges; within a rank the more specific range wins.
@@ -55,6 +55,7 @@ class AddressBook:
         # Only the network's own ranges: a service may own public ranges (the S3 prefix list).
         self._local = {v: _flatten([e for e in es if e[2] == 1]) for v, es in entries.items()}
         self._cache: dict[str, str] = {}
+        self._local_cache: dict[str, bool] = {}
 
     def endpoint(self, address: str) -> str:
         """The endpoint owning `address`; ValueError when it is not an IP address."""
@@ -67,10 +68,16 @@ class AddressBook:
 
     def is_local(self, address: str) -> bool:
         """Inside the network's own ranges, where every interface's traffic is logged too."""
-        try:
-            return self._lookup(ip_address(address), self._local) is not None
-        except ValueError:
-            return False
+        found = self._local_cache.get(address)
+        if found is None:
+            if len(self._local_cache) >= CACHE_LIMIT:
+                self._local_cache.clear()
+            try:
+                found = self._lookup(ip_address(address), self._local) is not None
+            except ValueError:
+                found = False
+            self._local_cache[address] = found
+        return found
 
     def capture(self, interface: str, src: str, dst: str) -> Capture:
         """At which end of src -> dst the record of `interface` was taken ("" when unknown)."""

@@ -92,8 +92,9 @@ def aggregate(records: Iterable[FlowRecord], classifier: Classifier, window: Win
     """Fold every record in the window into the aggregator; bad addresses are tallied, not raised."""
     found = Aggregator()
     holds, keep, classify, add = window.holds, classifier.keep, classifier.classify, found.add
+    bounded = window != Window()
     for record in records:
-        if not holds(record.start, record.end):
+        if bounded and not holds(record.start, record.end):
             tally.outside += 1
             continue
         if not keep(record, tally):

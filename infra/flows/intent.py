@@ -23,6 +23,7 @@ class Intent:
         self.paths: dict[Key, PortSet] = dict(paths)
         self.aliases = dict(aliases or {})
         self._lookup = dict(self.paths)
+        self._ranges = {key: ports.intervals for key, ports in self._lookup.items() if ports}
         for alias, members in self.aliases.items():
             for (src, dst, protocol), ports in self.paths.items():
                 for key in ((src, alias, protocol) if dst in members else None,
@@ -37,10 +38,15 @@ class Intent:
 
     def allows(self, src: str, dst: str, protocol: str, port: int | None) -> bool:
         """Is this one port intended? `port` is None for ICMP: any intended ICMP allows it."""
-        ports = self._lookup.get((src, dst, protocol))
-        if not ports:
+        ranges = self._ranges.get((src, dst, protocol))
+        if ranges is None:
             return False
-        return port is None or port in ports
+        if port is None:
+            return True
+        for lo, hi in ranges:  # noqa: SIM110  (a plain loop: any() and its generator cost 2x here)
+            if lo <= port <= hi:
+                return True
+        return False
 
     def ports(self, src: str, dst: str, protocol: str) -> PortSet:
         return self._lookup.get((src, dst, protocol), PortSet())

@@ -91,6 +91,7 @@ def _reader(fields: tuple[str, ...], source: str, capture: CaptureOf,
     proto_i, start_i, end_i, action_i = at["protocol"], at["start"], at["end"], at["action"]
     status_i, iface_i, packets_i, bytes_i = (at.get(k, -1) for k in ("log-status", "interface-id", "packets", "bytes"))
     psrc_i, pdst_i, dir_i = (at.get(k, -1) for k in ("pkt-srcaddr", "pkt-dstaddr", "flow-direction"))
+    names = [protocol_name(n) for n in range(256)]
 
     def read(line: str, number: int) -> FlowRecord | None:
         parts = line.split()
@@ -121,7 +122,8 @@ def _reader(fields: tuple[str, ...], source: str, capture: CaptureOf,
             src = parts[psrc_i]
         if pdst_i >= 0 and parts[pdst_i] != "-":
             dst = parts[pdst_i]
-        return FlowRecord(src, dst, sport, dport, protocol_name(protocol), action == "ACCEPT", packets, size,
+        name = names[protocol] if 0 <= protocol < 256 else protocol_name(protocol)
+        return FlowRecord(src, dst, sport, dport, name, action == "ACCEPT", packets, size,
                           start, end, interface, where, source, number)  # type: ignore[arg-type]
 
     return read
