@@ -2,7 +2,8 @@
 
 A provider builds the book from the cloud's own state (a snapshot or a live collect, never
 the builder's plan): the CIDRs each segment's subnets hold, the addresses of each service's
-private endpoints, the network's own ranges. Looking an address up gives:
+private endpoints, the network's own ranges, the addresses inside it whose end logs nothing (Azure private
+endpoints: only the sender's side logs them). Looking an address up gives:
 
 - the owner with the most specific range (a /32 endpoint address inside the VPC range wins);
 - `unknown` for an address inside the network, or any other private address, that no
@@ -26,6 +27,7 @@ from infra.flows.records import Capture
 from infra.reach import INTERNET
 
 UNKNOWN = "unknown"
+UNLOGGED = "-"  # inside the network, but its end writes no flow log of its own
 NOT_PUBLIC = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
               "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/127", "fc00::/7", "fe80::/10", "ff00::/8")
 CACHE_LIMIT = 50_000  # distinct addresses remembered; a scan from many sources must not grow memory
@@ -38,9 +40,11 @@ _Entry = tuple[int, int, int, int, str]
 class AddressBook:
     def __init__(self, owners: Iterable[tuple[str, str]], local: Iterable[str],
                  aliases: Mapping[str, frozenset[str]] | None = None,
-                 interfaces: Mapping[str, Iterable[str]] | None = None, transit: Iterable[str] = ()):
+                 interfaces: Mapping[str, Iterable[str]] | None = None, transit: Iterable[str] = (),
+                 unlogged: Iterable[str] = ()):
         self.owners = tuple(sorted(set(owners)))
         self.local = tuple(sorted(set(local)))
+        self.unlogged = tuple(sorted(set(unlogged)))
         self.aliases = dict(aliases or {})
         self.interfaces = {k: frozenset(v) for k, v in (interfaces or {}).items()}
         self.transit = frozenset(transit)
@@ -52,8 +56,13 @@ class AddressBook:
                 entries[net.version].append((int(net.network_address), int(net.broadcast_address), rank,
                                              net.prefixlen, name))
         self._maps = {v: _flatten(e) for v, e in entries.items()}
-        # Only the network's own ranges: a service may own public ranges (the S3 prefix list).
-        self._local = {v: _flatten([e for e in es if e[2] == 1]) for v, es in entries.items()}
+        # Only the network's own ranges (a service may own public ranges: the S3 prefix list),
+        # minus the addresses whose end writes no flow log (Azure private endpoints).
+        for cidr in self.unlogged:
+            net = ip_network(cidr, strict=False)
+            entries[net.version].append((int(net.network_address), int(net.broadcast_address), 3, net.prefixlen,
+                                         UNLOGGED))
+        self._local = {v: _flatten([e for e in es if e[2] in (1, 3)]) for v, es in entries.items()}
         self._cache: dict[str, str] = {}
         self._local_cache: dict[str, bool] = {}
 
@@ -73,7 +82,7 @@ class AddressBook:
             if len(self._local_cache) >= CACHE_LIMIT:
                 self._local_cache.clear()
             try:
-                found = self._lookup(ip_address(address), self._local) is not None
+                found = self._lookup(ip_address(address), self._local) not in (None, UNLOGGED)
             except ValueError:
                 found = False
             self._local_cache[address] = found
@@ -87,6 +96,11 @@ class AddressBook:
         if owned is None:
             return ""
         return "src" if src in owned else "dst" if dst in owned else ""
+
+    def local_ranges(self) -> list[tuple[int, int]]:
+        """The IPv4 ranges where `is_local` holds, disjoint (for the SQL emitter)."""
+        starts, ends, names = self._local[4]
+        return [(lo, hi) for lo, hi, name in zip(starts, ends, names, strict=True) if name != UNLOGGED]
 
     def ranges(self) -> list[tuple[int, int, str]]:
         """The IPv4 map as disjoint (first, last, endpoint) ranges, for the SQL emitter."""

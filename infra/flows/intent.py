@@ -23,13 +23,13 @@ class Intent:
         self.paths: dict[Key, PortSet] = dict(paths)
         self.aliases = dict(aliases or {})
         self._lookup = dict(self.paths)
-        self._ranges = {key: ports.intervals for key, ports in self._lookup.items() if ports}
         for alias, members in self.aliases.items():
             for (src, dst, protocol), ports in self.paths.items():
                 for key in ((src, alias, protocol) if dst in members else None,
                             (alias, dst, protocol) if src in members else None):
                     if key is not None:
                         self._lookup[key] = self._lookup.get(key, PortSet()) | ports
+        self._ranges = {key: ports.intervals for key, ports in self._lookup.items() if ports}
 
     @classmethod
     def of(cls, model: Model, cloud: str, aliases: Mapping[str, frozenset[str]] | None = None) -> Intent:

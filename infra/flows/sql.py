@@ -44,7 +44,7 @@ def emit(dialect: Dialect, model: str, cloud: str, book: AddressBook, intent: In
     return header + "WITH\n" + ",\n".join([
         _inline("endpoints", ("first_ip", "last_ip", "endpoint"),
                 [(lo, hi, _q(n)) for lo, hi, n in book.ranges()], (-1, -1, "''")),
-        _inline("local_ranges", ("first_ip", "last_ip"), _local(book), (-1, -1)),
+        _inline("local_ranges", ("first_ip", "last_ip"), book.local_ranges(), (-1, -1)),
         _inline("interfaces", ("interface_id", "address"),
                 [(_q(i), _q(a)) for i, owned in sorted(book.interfaces.items()) for a in sorted(owned)],
                 ("''", "''")),
@@ -69,13 +69,6 @@ def _inline(name: str, columns: tuple[str, ...], rows: Iterable[tuple[object, ..
     first = ", ".join(f"{value} AS {column}" for value, column in zip(body[0], columns, strict=True))
     rest = [f"SELECT {', '.join(str(v) for v in row)}" for row in body[1:]]
     return f"{name} AS (\n  SELECT {first}" + "".join(f"\n  UNION ALL {r}" for r in rest) + ")"
-
-
-def _local(book: AddressBook) -> list[tuple[int, int]]:
-    from ipaddress import ip_network  # the network's own IPv4 ranges
-
-    nets = [ip_network(c, strict=False) for c in book.local]
-    return [(int(n.network_address), int(n.broadcast_address)) for n in nets if n.version == 4]
 
 
 def _athena_ip(column: str) -> str:
