@@ -93,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [unquote(p) for p in url.path.split("/", 3)[1:]]
         query = parse_qs(url.query)
         if len(parts) == 2 and query.get("comp") == ["list"]:
+            if (parts[0], parts[1]) not in self.fake.blobs:
+                error = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ContainerNotFound</Code>" \
+                        b"<Message>The specified container does not exist.</Message></Error>"
+                self._answer(404, error, {"x-ms-error-code": "ContainerNotFound", "Content-Type": "application/xml"})
+                return
             base = self.fake.endpoint.format(account=parts[0])
             body = self.fake.listing(parts[0], parts[1], query, base)
             self._answer(200, body, {"Content-Type": "application/xml"})
