@@ -67,3 +67,14 @@ def test_the_sql_ranges_are_disjoint_sorted_and_cover_what_lookups_answer():
     for lo, hi, name in ranges:
         for value in {lo, hi, (lo + hi) // 2}:
             assert book.endpoint(str(IPv4Address(value))) == name
+
+
+def test_an_address_whose_end_logs_nothing_is_not_counted_as_inside():
+    book = AddressBook([("10.42.2.0/24", "app"), ("10.42.0.4/32", "service:object-storage")], ["10.42.0.0/16"],
+                       unlogged=["10.42.0.4/32"])
+    assert book.endpoint("10.42.0.4") == "service:object-storage"
+    assert not book.is_local("10.42.0.4")  # an Azure private endpoint: the sender's record is the only one
+    assert book.is_local("10.42.0.5") and book.is_local("10.42.2.9")
+    from ipaddress import IPv4Address
+    holes = [(lo, hi) for lo, hi in book.local_ranges() if lo <= int(IPv4Address("10.42.0.4")) <= hi]
+    assert holes == [] and len(book.local_ranges()) == 2

@@ -104,3 +104,17 @@ def test_keep_drops_duplicates_and_transit_records_and_counts_them(classifier):
         record(APP, WEB, 1, 443, at="transit"), record(APP, WEB, 1, 443, at="src"))]
     assert kept == [False, True, False, True]
     assert (tally.duplicates, tally.transit) == (1, 1)
+
+
+def test_an_endpoint_standing_for_several_services_is_intended_where_one_of_them_is():
+    from infra.flows.aggregate import FlowRow, unused_paths
+    from infra.flows.intent import Intent as Intents
+
+    apis = "service:google-apis"
+    members = frozenset({"service:object-storage", "service:logging"})
+    intent = Intents.of(observed_model(), "gcp", {apis: members})
+    assert intent.allows("app", apis, "tcp", 443)
+    assert not intent.allows("app", apis, "tcp", 80) and not intent.allows("db", apis, "tcp", 443)
+    used = FlowRow("app", apis, "tcp", 443, "intended", 1, 10, 0, 1, ())
+    assert not any(u.dst == "service:object-storage" for u in unused_paths(intent, [used]))
+    assert any(u.dst == "service:object-storage" for u in unused_paths(intent, []))

@@ -5,5 +5,6 @@ from infra.registry import lazy_exports
 
 # Lazy, so the quota check behind `bulkhead validate` loads plan.py without importing Pulumi.
 __getattr__ = lazy_exports(__name__, {
-    "rule_plan": "plan", "quota_usage": "plan", "program": "component", "SegmentedNetwork": "component",
+    "rule_plan": "plan", "quota_usage": "plan", "plan_notes": "plan", "program": "component",
+    "SegmentedNetwork": "component",
 }, extra="gcp")
