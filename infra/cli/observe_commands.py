@@ -178,6 +178,9 @@ def mocked_snapshot(mocked: Any, cloud: str, model: Model, traffic_out: Path | N
     pipeline = part(cloud, "observe")
     if traffic_out is None:
         return pipeline.collect(mocked.source())  # type: ignore[no-any-return]
+    if traffic_out.exists() and any(traffic_out.iterdir()):
+        # observe --logs reads every file of the folder: an older run's files would count twice
+        raise UsageError(f"{traffic_out}: --traffic-out must be a new or empty folder; remove it or pick another")
     with part(cloud, "mock").MockedTraffic(mocked, model, "demo") as traffic:
         snapshot: Snapshot = pipeline.collect(mocked.source())
         pipeline.download_flow_logs(snapshot, model, traffic.source, Window(), traffic_out)
