@@ -106,23 +106,21 @@ def _athena_source(table: str, window: Window) -> str:
 
 
 def _bigquery_source(tables: Tables, window: Window) -> str:
-    def part(table: str, accepted: str, at: str, where: str) -> str:
+    """Accepted traffic from the VPC Flow Logs table, rejected attempts from the firewall table
+    (DENIED only: ALLOWED entries repeat the flow logs). Each reads only the fields its log has."""
+    def part(table: str, accepted: str, size: str, start: str, end: str, at: str, where: str) -> str:
         c = "f.jsonPayload.connection"
-        start, end = "UNIX_SECONDS(f.jsonPayload.start_time)", "UNIX_SECONDS(f.jsonPayload.end_time)"
         return (f"  SELECT '' AS interface, {c}.src_ip AS src, {c}.dest_ip AS dst, {c}.src_port AS sport, "
                 f"{c}.dest_port AS dport,\n         {c}.protocol AS proto_num, {accepted} AS accepted, "
-                f"COALESCE(f.jsonPayload.bytes_sent, 0) AS bytes,\n         "
-                f"COALESCE({start}, UNIX_SECONDS(f.timestamp)) AS t_start, "
-                f"COALESCE({end}, UNIX_SECONDS(f.timestamp)) AS t_end, {at} AS capture\n"
-                f"  FROM {table} f\n  WHERE {where}")
+                f"{size} AS bytes, {start} AS t_start, {end} AS t_end,\n         {at} AS capture\n"
+                f"  FROM {table} f\n  WHERE {where}{_window(start, end, window)}")
 
-    flows = part(tables.bigquery_flows, "TRUE",
-                 "CASE f.jsonPayload.reporter WHEN 'SRC' THEN 'src' WHEN 'DEST' THEN 'dst' ELSE '' END",
-                 "TRUE" + _window("UNIX_SECONDS(f.jsonPayload.start_time)", "UNIX_SECONDS(f.jsonPayload.end_time)",
-                                  window))
-    denied = part(tables.bigquery_firewall, "FALSE", "''",
-                  "f.jsonPayload.disposition = 'DENIED'" + _window("UNIX_SECONDS(f.timestamp)",
-                                                                   "UNIX_SECONDS(f.timestamp)", window))
+    stamp = "UNIX_SECONDS(f.timestamp)"
+    flows = part(tables.bigquery_flows, "TRUE", "COALESCE(f.jsonPayload.bytes_sent, 0)",
+                 f"COALESCE(UNIX_SECONDS(f.jsonPayload.start_time), {stamp})",
+                 f"COALESCE(UNIX_SECONDS(f.jsonPayload.end_time), UNIX_SECONDS(f.jsonPayload.start_time), {stamp})",
+                 "CASE f.jsonPayload.reporter WHEN 'SRC' THEN 'src' WHEN 'DEST' THEN 'dst' ELSE '' END", "TRUE")
+    denied = part(tables.bigquery_firewall, "FALSE", "0", stamp, stamp, "''", "f.jsonPayload.disposition = 'DENIED'")
     return f"source AS (\n{flows}\n  UNION ALL\n{denied})"
 
 

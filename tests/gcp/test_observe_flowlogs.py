@@ -174,3 +174,64 @@ def test_the_command_classifies_saved_gcp_logs_and_prints_bigquery_sql(mocked):
     assert json.loads(result.stdout)["summary"] == found.summary
     sql = CliRunner().invoke(app, [*base, "--sql", "bigquery"])
     assert sql.exit_code == 0 and "'service:google-apis'" in sql.stdout
+
+
+# --- `--sql bigquery`, run on DuckDB ---------------------------------------------------------
+
+# BigQuery's functions the query uses, written for DuckDB: enough to run the emitted query on
+# the same entries as the Python path (a test harness, not a BigQuery emulator).
+SHIMS = [
+    "CREATE SCHEMA net",
+    "CREATE MACRO net.safe_ip_from_string(x) AS x",
+    "CREATE MACRO net.ipv4_to_int64(x) AS " + " + ".join(
+        f"TRY_CAST(split_part(x, '.', {i + 1}) AS BIGINT) * {256 ** (3 - i)}" for i in range(4)),
+    "CREATE MACRO byte_length(x) AS CASE WHEN x LIKE '%.%.%.%' THEN 4 ELSE 16 END",
+    "CREATE MACRO unix_seconds(t) AS CAST(epoch(t) AS BIGINT)",
+    "CREATE SCHEMA flow_logs",
+]
+CONNECTION = "STRUCT(src_ip VARCHAR, dest_ip VARCHAR, src_port BIGINT, dest_port BIGINT, protocol BIGINT)"
+TABLES = {
+    "compute_googleapis_com_vpc_flows": f"STRUCT(connection {CONNECTION}, reporter VARCHAR, bytes_sent BIGINT, "
+                                        "start_time TIMESTAMP, end_time TIMESTAMP)",
+    "compute_googleapis_com_firewall": f"STRUCT(connection {CONNECTION}, disposition VARCHAR)",
+}
+
+
+def sink_row(entry: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """One entry as the BigQuery sink stores it: typed columns (int64 numbers, timestamps)."""
+    from datetime import datetime
+
+    def moment(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+    payload = entry["jsonPayload"]
+    connection = {k: (int(v) if k != "src_ip" and k != "dest_ip" else v) for k, v in payload["connection"].items()}
+    if entry["logName"].endswith("vpc_flows"):
+        row = {"connection": connection, "reporter": payload["reporter"], "bytes_sent": int(payload["bytes_sent"]),
+               "start_time": moment(payload["start_time"]), "end_time": moment(payload["end_time"])}
+    else:
+        row = {"connection": connection, "disposition": payload["disposition"]}
+    return moment(entry["timestamp"]), row
+
+
+def test_the_bigquery_query_run_on_duckdb_gives_the_python_classification(mocked):
+    import duckdb
+
+    from infra.flows.sql import emit
+
+    _, snapshot, found, folder = mocked
+    model = observed_model()
+    book = observe.flow_book(snapshot, model)
+    entries = [json.loads(line) for path in sorted((folder / "logs").rglob("*.json"))
+               for line in path.read_text().splitlines() if line.strip()]
+    db = duckdb.connect()
+    for statement in SHIMS:
+        db.execute(statement)
+    for table, payload in TABLES.items():
+        db.execute(f'CREATE TABLE flow_logs.{table} ("timestamp" TIMESTAMP, jsonPayload {payload})')
+        rows = [sink_row(e) for e in entries if e["logName"].endswith(table.removeprefix("compute_googleapis_com_"))]
+        db.executemany(f"INSERT INTO flow_logs.{table} VALUES (?, ?)", rows)
+    sql = db.execute(emit("bigquery", model.name, "gcp", book, Intent.of(model, "gcp", book.aliases),
+                          Window())).fetchall()
+    python = [(r.src, r.dst, r.protocol, r.port, r.cls, r.records, r.bytes, r.first, r.last) for r in found.flows]
+    assert sorted(sql, key=repr) == sorted(python, key=repr)
