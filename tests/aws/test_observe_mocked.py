@@ -137,6 +137,14 @@ def test_the_window_is_pushed_to_cloudwatch_and_applied_to_records(cloudwatch):
     assert early.tally.outside > 0  # fetched within the margin, then dropped record by record
 
 
+def test_cloudwatch_pages_are_followed_to_the_last_event(cloudwatch, monkeypatch):
+    from providers.aws.observe import flowlogs
+
+    monkeypatch.setattr(flowlogs, "PAGE", 7)
+    paged = read_live(cloudwatch, Window())
+    assert paged.summary == cloudwatch.report.summary and paged.tally.duplicates == cloudwatch.report.tally.duplicates
+
+
 def test_a_flow_log_group_that_does_not_exist_is_a_cloud_error_exit_3(cloudwatch, tmp_path):
     snapshot = json.loads(json.dumps(cloudwatch.snapshot, default=str))
     [name] = [n for n in snapshot if n.endswith("FlowLogs.json")]

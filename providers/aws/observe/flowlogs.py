@@ -27,6 +27,7 @@ from providers.aws.observe.flowbook import Destination, destinations, flow_book
 from providers.aws.observe.flowlog_lines import fields_of, header_line, parse_lines
 
 MARGIN = 900  # s: an event's timestamp may trail its record's start by the aggregation interval
+PAGE = 10_000  # events per filter_log_events page (the API's maximum)
 DAY = re.compile(r"/(\d{4})/(\d{2})/(\d{2})/")
 
 __all__ = ["download_flow_logs", "flow_book", "flow_file_records", "flow_records", "flow_source"]
@@ -109,7 +110,7 @@ def _guarded(chunks: Iterator[Chunk], destination: Destination) -> Iterator[Chun
 
 
 def _cloudwatch(session: Any, destination: Destination, window: Window) -> Iterator[Chunk]:
-    params: dict[str, Any] = {"logGroupName": destination.target}
+    params: dict[str, Any] = {"logGroupName": destination.target, "limit": PAGE}
     if window.start is not None:
         params["startTime"] = max(0, window.start - MARGIN) * 1000
     if window.end is not None:

@@ -65,7 +65,7 @@ class FakeLogging:
         with self.lock:
             found = sorted((e for e in self.entries if keep(e)), key=lambda e: (e["timestamp"], e["insertId"]))
         start = int(body.get("pageToken") or 0)
-        size = int(body.get("pageSize") or DEFAULT_PAGE)
+        size = min(int(body.get("pageSize") or DEFAULT_PAGE), DEFAULT_PAGE)  # a server may send fewer
         page: Json = {"entries": found[start:start + size]}
         if start + size < len(found):
             page["nextPageToken"] = str(start + size)
