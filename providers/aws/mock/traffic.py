@@ -115,7 +115,9 @@ class MockedTraffic:
             return address, interface
         if endpoint in (INTERNET, UNKNOWN):
             return pick_address(self.book, endpoint, n), None
-        return pick_address(self.book, endpoint, n), self.services.get(endpoint)
+        address = pick_address(self.book, endpoint, n)
+        owner = next((i for i, owned in self.book.interfaces.items() if address in owned), None)
+        return address, owner or self.services.get(endpoint)  # the endpoint ENI that holds the address
 
     # --- records -----------------------------------------------------------------------
 
