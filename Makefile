@@ -17,9 +17,14 @@ demo: $(STAMP)
 	$(BIN)/bulkhead validate examples/ai-platform.yaml
 	$(BIN)/bulkhead plan examples/ai-platform.yaml
 	$(BIN)/bulkhead graph examples/ai-platform.yaml
-	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud aws
+	rm -rf .demo
+	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud aws --snapshot-out .demo/aws --traffic-out .demo/aws-flows
 	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud gcp
 	$(BIN)/bulkhead simulate examples/ai-platform.yaml --cloud azure
+	@# The demo traffic holds one violation, so observe exits 1 as it would in CI; any other code fails the demo.
+	$(BIN)/bulkhead observe examples/ai-platform.yaml --cloud aws --snapshot .demo/aws --logs .demo/aws-flows; \
+	rc=$$?; if [ $$rc -ne 1 ]; then echo "observe exited $$rc; the demo expects 1 (one violation)"; exit 1; fi; \
+	echo "observe exited 1: it found the violation the demo traffic holds (see README, 'make demo')"
 
 lint: $(STAMP)
 	$(BIN)/ruff check infra providers tests bench tools stacks

@@ -4,7 +4,7 @@
    moto, google.*, azure.*, kubernetes), any Pulumi package (pulumi, pulumi_*) or a provider
    (providers.*); infra finds providers through the entry-point registry instead.
 2. The proof is not a tautology: the verify pipeline (infra/reach.py, infra/verify.py,
-   infra/report.py and everything under providers/*/observe/) never imports the build pipeline
+   infra/report.py, infra/flows/ (observe) and everything under providers/*/observe/) never imports the build pipeline
    (infra.plan, anything under providers/*/build/ or providers/*/mock/) or Pulumi.
 3. The builder never reads the cloud: nothing under providers/*/build/ imports anything under
    providers/*/observe/. (mock/ may import both: it runs the program and may reuse collect.)
@@ -27,7 +27,8 @@ from pathlib import Path
 
 PACKAGES = ("infra", "providers")
 CLOUD_SDKS = {"boto3", "botocore", "moto", "google", "azure", "kubernetes"}
-VERIFY_GLOBS = ("infra/reach.py", "infra/verify.py", "infra/report.py", "providers/*/observe/**/*.py")
+VERIFY_GLOBS = ("infra/reach.py", "infra/verify.py", "infra/report.py", "infra/flows/**/*.py",
+                "providers/*/observe/**/*.py")
 BUILD_GLOBS = ("providers/*/build/**/*.py",)
 BUILD_ONLY = re.compile(r"^(infra\.plan|providers\.[^.]+\.(build|mock))(\..+)?$")
 OBSERVE = re.compile(r"^providers\.[^.]+\.observe(\..+)?$")

@@ -10,6 +10,7 @@ from infra.cli import (  # noqa: F401, E402  (registers the commands)
     diff_commands,
     init_commands,
     model_commands,
+    observe_commands,
 )
 from infra.cli.app import app, main
 

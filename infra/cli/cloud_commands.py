@@ -40,11 +40,15 @@ def simulate(
     output: Output = None,
     fail_on: FailOn = None,
     waivers: WaiversFile = None,
+    traffic_out: Annotated[Path | None, typer.Option(
+        "--traffic-out", help="write demo traffic into the mocked flow logs and save them here (for observe --logs)")
+    ] = None,
 ) -> None:
     """Deploy the model into a mocked cloud, read it back, and prove only the intended paths exist.
 
     Exit 0 when the mocked cloud matches the model, 1 when a finding fails the run (--fail-on).
     """
+    from infra.cli.observe_commands import mocked_snapshot
     from infra.gate import parse_fail_on
     from infra.registry import part
     from infra.shapes import check_snapshot
@@ -56,12 +60,11 @@ def simulate(
         loaded, full = load_checked(file)  # every input problem is reported before anything deploys
         accepted = model_waivers(file, waivers, loaded)
         cloud_plan = _declared_cloud(loaded, full, cloud.value)
-        mock, observe = part(cloud.value, "mock"), part(cloud.value, "observe")
-        with mock.MockedCloud() as mocked:
+        with part(cloud.value, "mock").MockedCloud() as mocked:
             with progress(f"deploying {full.model} into a mocked {cloud.value}"):
                 counts: dict[str, int] = mocked.deploy(cloud_plan)
             with progress(f"reading the mocked {cloud.value} back"):
-                snapshot = observe.collect(mocked.source())
+                snapshot = mocked_snapshot(mocked, cloud.value, loaded.model, traffic_out)
         if snapshot_out is not None:
             write_snapshot(snapshot, snapshot_out)
         check_snapshot(cloud.value, snapshot, loaded.model)

@@ -138,6 +138,16 @@ def _print_cloud_plan(cp, usages) -> None:
     for usage in top.values():
         quotas.add_row(usage.quota, usage.scope, str(usage.used), str(usage.limit))  # type: ignore[attr-defined]
     out.print(quotas)
+    for note in _notes(cp):
+        out.print(note, markup=False, highlight=False)
+
+
+def _notes(cp) -> list[str]:
+    """A provider's own remarks on its plan (GCP: whether every firewall rule logs), if it has any."""
+    from infra.registry import part
+
+    notes = getattr(part(cp.cloud, "build"), "plan_notes", None)
+    return list(notes(cp)) if notes is not None else []
 
 
 @app.command(epilog="Example: bulkhead graph examples/ai-platform.yaml --format mermaid > platform.mmd")

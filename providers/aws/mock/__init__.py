@@ -3,4 +3,4 @@ program under Pulumi's mock runtime into moto in-process; a source observe/colle
 
 from infra.registry import lazy_exports
 
-__getattr__ = lazy_exports(__name__, {"MockedCloud": "cloud"}, extra="aws,mock")
+__getattr__ = lazy_exports(__name__, {"MockedCloud": "cloud", "MockedTraffic": "traffic"}, extra="aws,mock")

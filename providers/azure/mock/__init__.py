@@ -3,4 +3,4 @@ program under Pulumi's mock runtime into a loopback fake of Microsoft.Network; a
 
 from infra.registry import lazy_exports
 
-__getattr__ = lazy_exports(__name__, {"MockedCloud": "cloud"}, extra="azure,mock")
+__getattr__ = lazy_exports(__name__, {"MockedCloud": "cloud", "MockedTraffic": "traffic"}, extra="azure,mock")

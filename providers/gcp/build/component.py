@@ -77,7 +77,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
             destination_ranges=list(rule.destination_ranges) or None,
             source_service_accounts=[self.accounts[s].email for s in rule.source_segments] or None,
             target_service_accounts=[self.accounts[rule.target].email] if rule.target else None,
-            log_config={"metadata": "INCLUDE_ALL_METADATA"},
+            log_config={"metadata": "INCLUDE_ALL_METADATA"} if rule.logged else None,
             description=names.describe(self.plan.model, rule.target, purpose=rule.purpose),
             opts=self._child)
 

@@ -58,6 +58,7 @@ class FirewallRule:
     source_segments: tuple[str, ...] = ()  # matched by their service accounts
     source_ranges: tuple[str, ...] = ()
     destination_ranges: tuple[str, ...] = ()
+    logged: bool = True  # Firewall Rules Logging: `bulkhead observe` reads denied attempts from it
 
 
 @dataclass(frozen=True)
@@ -243,3 +244,16 @@ def quota_usage(plan: CloudPlan) -> list[QuotaUsage]:
                        MAX_ACCOUNTS_PER_RULE),
         ]
     return usages
+
+
+def plan_notes(plan: CloudPlan) -> list[str]:
+    """What `bulkhead plan` says about this cloud besides subnets and paths: whether the firewall
+    rules log, since `observe` sees a denied attempt only through a deny rule that logs it."""
+    rules = rule_plan(plan).firewalls
+    silent = [r.name for r in rules if not r.logged]
+    denies = [r for r in rules if r.action == "deny"]
+    if silent:
+        return [f"warning: {len(silent)} firewall rule(s) do not log ({', '.join(silent)}): `bulkhead observe` "
+                "cannot see the traffic they decide"]
+    return [f"firewall logging: all {len(rules)} rules log ({len(denies)} deny rules), so `bulkhead observe` "
+            "sees denied attempts"]

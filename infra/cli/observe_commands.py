@@ -1,0 +1,187 @@
+"""`bulkhead observe`: hold the traffic the flow logs show against the model.
+
+Also the mocked traffic of `bulkhead simulate --traffic-out` (`mocked_snapshot`), which writes
+flow logs into the mocked cloud, reads them back through the cloud's SDK and saves them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from infra.cli.app import app
+from infra.cli.options import CloudChoice, ModelFile, Project, ReportFormat, Subscription, live_options
+from infra.cli.output import fail, out
+from infra.errors import BulkheadError, ModelError, UsageError
+from infra.load import Loaded, load_model
+from infra.model import Model
+from infra.snapshot import Snapshot
+
+DAY = 86400
+SQL_CLOUD = {"athena": "aws", "bigquery": "gcp"}
+
+
+class SqlDialect(StrEnum):
+    athena = "athena"
+    bigquery = "bigquery"
+
+
+@app.command(epilog="Example: bulkhead observe examples/ai-platform.yaml --cloud aws --snapshot snap/ --logs flows/")
+def observe(
+    file: ModelFile,
+    cloud: Annotated[CloudChoice, typer.Option(help="the cloud whose flow logs to read")],
+    since: Annotated[str | None, typer.Option(help="the window: the last 30m, 24h, 7d (live default: 24h)")] = None,
+    start: Annotated[str | None, typer.Option(help="window start: 2024-05-01T12:00:00Z or Unix seconds")] = None,
+    end: Annotated[str | None, typer.Option(help="window end (default: now, or the last record)")] = None,
+    region: Annotated[str | None, typer.Option(help="read the live account in this region")] = None,
+    project: Project = None,
+    subscription: Subscription = None,
+    logs: Annotated[list[Path] | None, typer.Option(
+        "--logs", help="read flow-log files or folders instead of the cloud (plain or gzip; repeatable)")] = None,
+    snapshot: Annotated[Path | None, typer.Option(
+        help="the cloud's state to map addresses to segments (else a live collect)")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="table, json or sarif")] = ReportFormat.table,
+    learn: Annotated[bool, typer.Option("--learn", help="print the accepted traffic as model YAML to review")] = False,
+    sql: Annotated[SqlDialect | None, typer.Option(
+        help="print the classification as one SQL query over the warehouse's flow-log tables")] = None,
+) -> None:
+    """Classify the traffic in the flow logs against the model: intended, violation, blocked-attempt,
+    broken, unknown; and the intended paths nobody used.
+
+    Exit 0 no violation, 1 a violation (accepted traffic the model forbids), 2 bad input, 3 cloud error.
+    """
+    from infra.flows.records import Tally
+
+    try:
+        loaded = load_model(file)
+        _check_declared(loaded, cloud.value)
+        context = _Context(loaded, cloud.value, region, live_options(project, subscription, loaded.model, cloud.value))
+        window = _window(since, start, end, live=logs is None)
+        snap = context.snapshot(snapshot)
+        if sql is not None:
+            sys.stdout.write(context.sql(sql, snap, window))
+            return
+        tally = Tally()
+        report = context.report(snap, window, tally, logs)
+        learned = _learned(report, loaded) if learn else None
+    except BulkheadError as exc:
+        fail(exc)
+    if learned is not None:
+        sys.stdout.write(learned)
+        return
+    _emit(report, loaded, format)
+
+
+class _Context:
+    """One observe run: the model, the cloud's observe pipeline, and how to reach the live account."""
+
+    def __init__(self, loaded: Loaded, cloud: str, region: str | None, options: dict[str, str]):
+        from infra.registry import part
+
+        self.loaded, self.cloud, self.region, self.options = loaded, cloud, region, options
+        self.pipeline = part(cloud, "observe")
+
+    @property
+    def model(self) -> Model:
+        return self.loaded.model
+
+    def snapshot(self, folder: Path | None) -> Snapshot:
+        from infra.snapshot import read_snapshot
+
+        if folder is not None:
+            return read_snapshot(folder)
+        if self.region is None:
+            raise UsageError("observe maps addresses to segments from the cloud's state: pass --snapshot DIR "
+                             "(from `bulkhead collect` or `simulate --snapshot-out`) or --region to read it live")
+        return self.pipeline.collect(self.pipeline.live_source(region=self.region, **self.options))  # type: ignore[no-any-return]
+
+    def sql(self, dialect: SqlDialect, snap: Snapshot, window: Any) -> str:
+        from infra.flows.intent import Intent
+        from infra.flows.sql import emit
+
+        if SQL_CLOUD[dialect.value] != self.cloud:
+            raise UsageError(f"--sql {dialect.value} queries {SQL_CLOUD[dialect.value]} flow logs; "
+                             f"use --cloud {SQL_CLOUD[dialect.value]}, or --sql "
+                             f"{next((d for d, c in SQL_CLOUD.items() if c == self.cloud), 'with another cloud')}")
+        book = self.pipeline.flow_book(snap, self.model)
+        return emit(dialect.value, self.model.name, self.cloud, book, Intent.of(self.model, self.cloud, book.aliases),
+                    window)
+
+    def report(self, snap: Snapshot, window: Any, tally: Any, logs: list[Path] | None) -> Any:
+        from infra.flows.aggregate import aggregate, build_report
+        from infra.flows.classify import Classifier
+        from infra.flows.intent import Intent
+        from infra.reach import fewer_collections
+
+        book = self.pipeline.flow_book(snap, self.model)
+        intent = Intent.of(self.model, self.cloud, book.aliases)
+        if logs:
+            records = self.pipeline.flow_file_records(logs, snap, self.model, book, tally)
+        else:
+            source = self.pipeline.flow_source(region=self.region, **self.options)
+            records = self.pipeline.flow_records(snap, self.model, book, source, window, tally)
+        with fewer_collections():
+            found = aggregate(records, Classifier(book, intent), window, tally)
+        return build_report(self.model.name, self.cloud, intent, found, window, tally)
+
+
+def _window(since: str | None, start: str | None, end: str | None, live: bool) -> Any:
+    from infra.flows.records import Window, parse_window
+
+    now = int(time.time())
+    window = parse_window(since, start, end, now)
+    if live and window == Window():
+        return Window(now - DAY, now)  # a live read needs bounds: the last day
+    if live and window.end is None:
+        return Window(window.start, now)
+    return window
+
+
+def _learned(report: Any, loaded: Loaded) -> str:
+    from infra.flows.learn import learn
+
+    return learn(report, loaded).text
+
+
+def _emit(report: Any, loaded: Loaded, format: ReportFormat) -> None:
+    from infra.flows import render
+
+    if format is ReportFormat.json:
+        sys.stdout.write(json.dumps(render.observe_json(report), indent=2) + "\n")
+    elif format is ReportFormat.sarif:
+        sys.stdout.write(json.dumps(render.observe_sarif(report, loaded), indent=2) + "\n")
+    else:
+        for renderable in render.observe_tables(report):
+            out.print(renderable)
+    if report.has_violation:
+        raise typer.Exit(1)
+
+
+def _check_declared(loaded: Loaded, cloud: str) -> None:
+    if cloud not in loaded.model.clouds.declared():
+        raise ModelError([loaded.source.diagnostic(("clouds",), f"cloud '{cloud}' is not declared",
+                                                   "declare it under clouds or pick another --cloud")])
+
+
+def mocked_snapshot(mocked: Any, cloud: str, model: Model, traffic_out: Path | None) -> Snapshot:
+    """The mocked cloud's snapshot; with `traffic_out`, first the demo traffic is written into the
+    mocked cloud, then read back through the cloud's SDK and saved there for `observe --logs`."""
+    from infra.flows.records import Window
+    from infra.registry import part
+
+    pipeline = part(cloud, "observe")
+    if traffic_out is None:
+        return pipeline.collect(mocked.source())  # type: ignore[no-any-return]
+    if traffic_out.exists() and any(traffic_out.iterdir()):
+        # observe --logs reads every file of the folder: an older run's files would count twice
+        raise UsageError(f"{traffic_out}: --traffic-out must be a new or empty folder; remove it or pick another")
+    with part(cloud, "mock").MockedTraffic(mocked, model, "demo") as traffic:
+        snapshot: Snapshot = pipeline.collect(mocked.source())
+        pipeline.download_flow_logs(snapshot, model, traffic.source, Window(), traffic_out)
+    return snapshot

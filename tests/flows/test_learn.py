@@ -1,0 +1,73 @@
+"""`observe --learn`: the accepted traffic as the model that would allow it, and what it would deny."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.flows.learn import learn, port_specs
+from infra.load import load_model, parse_model
+from infra.ports import PortSet
+from tests.flows.sample import MODEL, SAMPLE, classify_sample
+
+# One more record: db -> app 22 accepted once, as well as rejected once (line 21).
+ACCEPTED_ONCE = ("2 123456789012 eni-a1 10.40.3.10 10.40.2.10 40100 22 6 3 300 1714568000 1714568059 ACCEPT OK\n")
+
+
+def test_ports_are_merged_into_ranges_and_sorted_tcp_udp_icmp():
+    ports = {"icmp": PortSet.full("icmp"), "udp": PortSet.of([(53, 53), (8125, 8125)]),
+             "tcp": PortSet.of([(443, 443), (8000, 8002), (8003, 8003)])}
+    assert port_specs(ports) == [443, "8000-8003", "udp/53", "udp/8125", "icmp"]
+
+
+def test_the_learned_model_allows_exactly_the_accepted_traffic():
+    learned = learn(classify_sample(), load_model(MODEL))
+    model = parse_model(learned.text).model
+    flows = {(f.from_, f.targets()): list(f.ports) for f in model.flows}
+    assert flows == {("app", ("app",)): [7050], ("edge", ("app",)): [8080], ("edge", ("db",)): [5432],
+                     ("ops", ("app",)): ["udp/8125"], ("ops", ("db",)): ["icmp"]}
+    assert model.segments["edge"].internet.ingress == (443,) and model.segments["edge"].internet.egress == ()
+    assert model.segments["app"].internet.egress == (443,) and model.segments["app"].services == ("object-storage",)
+    assert model.segments["db"].services == () and model.segments["ops"].internet.ingress == ()
+    assert learned.text.startswith("# Learned by `bulkhead observe --learn` from 22 flow-log records on aws.")
+
+
+def test_what_enforcing_it_would_deny_is_listed_in_its_header():
+    learned = learn(classify_sample(), load_model(MODEL))
+    assert "app -> db tcp/5432" in learned.would_deny
+    assert "app -> app tcp/7000-7049,7051-7100" in learned.would_deny
+    assert "ops -> app icmp" in learned.would_deny and "ops -> db udp/8125" in learned.would_deny
+    assert any(line.startswith("unknown -> db tcp/5432: an address no endpoint owns") for line in learned.would_deny)
+    assert "edge -> app tcp/8080" not in learned.would_deny
+    for line in learned.would_deny:
+        assert f"#   {line}" in learned.text
+
+
+def test_bulkhead_validate_accepts_the_learned_model(tmp_path):
+    target = tmp_path / "learned.yaml"
+    target.write_text(learn(classify_sample(), load_model(MODEL)).text)
+    result = CliRunner().invoke(app, ["validate", str(target)])
+    assert result.exit_code == 0, result.output
+
+
+def test_enforcing_the_learned_model_leaves_an_attempt_blocked_only_if_it_was_never_accepted(tmp_path):
+    sample = tmp_path / "sample.log"
+    sample.write_text(SAMPLE.read_text() + ACCEPTED_ONCE)
+    before = classify_sample(path=sample)
+    accepted = {(r.src, r.dst, r.protocol, r.port) for r in before.flows if r.cls in ("intended", "violation")}
+    attempts = [(r.src, r.dst, r.protocol, r.port) for r in before.flows if r.cls == "blocked-attempt"]
+    learned = parse_model(learn(before, load_model(MODEL)).text).model
+    after = {(r.src, r.dst, r.protocol, r.port): r.cls for r in classify_sample(path=sample, model=learned).flows
+             if r.cls in ("blocked-attempt", "broken")}
+    expected = {key: "broken" if key in accepted else "blocked-attempt" for key in attempts}
+    assert {key: after[key] for key in attempts} == expected
+    assert set(expected.values()) == {"broken", "blocked-attempt"}  # both cases occur in the sample
+
+
+def test_flows_of_segments_not_both_in_this_cloud_are_kept(tmp_path):
+    text = MODEL.read_text().replace("  db: {}", "  db: {}\n  lake: {clouds: [gcp]}").replace(
+        "flows:\n", "flows:\n  - {from: app, to: lake, ports: [9000]}\n")
+    path = tmp_path / "two.yaml"
+    path.write_text(text)
+    model = parse_model(learn(classify_sample(), load_model(path)).text).model
+    assert any(f.from_ == "app" and f.targets() == ("lake",) for f in model.flows)
