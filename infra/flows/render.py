@@ -17,7 +17,7 @@ from infra.flows.records import FlowRecord, iso
 from infra.load import Loaded
 from infra.ports import Protocol, format_ports, json_ports
 from infra.reach import INTERNET, SERVICE_PREFIX
-from infra.report import SARIF_SCHEMA
+from infra.sarif import SCHEMA as SARIF_SCHEMA
 
 STYLES = {"violation": "bold red", "blocked-attempt": "yellow", "broken": "bold yellow", "unknown": "magenta",
           "intended": "green"}
