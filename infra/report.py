@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from infra.load import SourceMap
-from infra.ports import PROTOCOLS, format_ports, json_ports
+from infra.ports import ALL_PROTOCOLS, format_ports, json_ports
 from infra.reach import INTERNET, SERVICE_PREFIX, Network, ObservedPath
 from infra.verify import Finding, PathRow, Report
 
@@ -167,7 +167,7 @@ def audit_tables(network: Network, observed: Iterable[ObservedPath]) -> list[Ren
     paths = Table(title=f"{network.cloud}: open paths between subnets, the internet and services")
     for column in ("from", "to", "traffic", "evidence"):
         paths.add_column(column, overflow="fold")
-    order = {p: i for i, p in enumerate(PROTOCOLS)}
+    order = {p: i for i, p in enumerate(ALL_PROTOCOLS)}
     for p in sorted(observed, key=lambda p: (p.src, p.dst, order[p.protocol])):
         paths.add_row(p.src, p.dst, format_ports(p.protocol, p.ports), "\n".join(p.evidence_for(p.ports)))
     return [exposed, paths]
