@@ -9,7 +9,7 @@ overlapping pod selections) are located problems here, reported with every other
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -143,17 +143,19 @@ class Selection:
 
 def selections(model: Model) -> dict[str, Selection]:
     """Segment -> its pods, for every segment placed on the cluster."""
-    placed = {name: model.segments[name] for name in model.segments if KUBERNETES in model.placement(name)}
-    chosen = {name: (seg.kubernetes or PodSelection.model_validate({})) for name, seg in placed.items()}
+    placed = [name for name in model.segments if KUBERNETES in model.placement(name)]
+    own = {name: model.segments[name].kubernetes for name in placed}
+    return resolve({name: (pick.namespace, pick.pods) if pick else (None, {}) for name, pick in own.items()})
+
+
+def resolve(picks: Mapping[str, tuple[str | None, Mapping[str, str]]]) -> dict[str, Selection]:
+    """Segment -> (namespace or None, pod labels) made concrete: the namespace defaults to the
+    segment's name, and bulkhead owns a namespace that holds one segment selecting all its pods."""
     users: dict[str, int] = {}
-    for name, pick in chosen.items():
-        namespace = pick.namespace or name
-        users[namespace] = users.get(namespace, 0) + 1
-    out = {}
-    for name, pick in chosen.items():
-        namespace = pick.namespace or name
-        out[name] = Selection(namespace, dict(pick.pods), owned=users[namespace] == 1 and not pick.pods)
-    return out
+    for name, (namespace, _) in picks.items():
+        users[namespace or name] = users.get(namespace or name, 0) + 1
+    return {name: Selection(namespace or name, dict(pods), owned=users[namespace or name] == 1 and not pods)
+            for name, (namespace, pods) in picks.items()}
 
 
 def kubernetes_problems(model: Model, flow_index: Sequence[int] | None = None) -> list[Problem]:

@@ -77,6 +77,13 @@ def _plan_json(model: str, clouds: list, usages: dict) -> dict:
     } for cp in clouds]}
 
 
+def _settings_text(settings: dict) -> str:
+    """A segment's own settings on a cluster, e.g. `namespace: data, pods: app=redis`."""
+    def show(value: object) -> str:
+        return ",".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+    return ", ".join(f"{key}: {show(value)}" for key, value in settings.items() if value) or "defaults"
+
+
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -95,7 +102,7 @@ def _print_cloud_plan(cp, usages) -> None:
         outs = [f"{p.dst} {format_ports(p.protocol, p.ports)}{' *' if p.dst in cp.implied else ''}"
                 for p in cp.paths if p.src == placed.segment]
         where = ([str(placed.slot), "\n".join(map(str, placed.subnets))] if cp.addressed else
-                 [", ".join(f"{k}: {v}" for k, v in placed.settings.items() if v) or "defaults"])
+                 [_settings_text(placed.settings)])
         table.add_row(placed.segment, *where, "\n".join(ins) or "-", "\n".join(outs) or "-")
     out.print(table)
     quotas = Table(title=f"{cp.cloud} quota usage (highest per quota)")
