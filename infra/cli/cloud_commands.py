@@ -12,7 +12,16 @@ from rich.table import Table
 
 from infra.cli.app import app
 from infra.cli.model_commands import load_checked
-from infra.cli.options import AuditFormat, CloudChoice, ModelFile, Project, ReportFormat, Subscription, live_options
+from infra.cli.options import (
+    AuditFormat,
+    CloudChoice,
+    Context,
+    ModelFile,
+    Project,
+    ReportFormat,
+    Subscription,
+    live_options,
+)
 from infra.cli.output import fail, out
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
@@ -64,33 +73,39 @@ def verify(
     format: Annotated[ReportFormat, typer.Option("--format", help="table, json or sarif")] = ReportFormat.table,
     project: Project = None,
     subscription: Subscription = None,
+    context: Context = None,
 ) -> None:
     """Prove that the cloud has exactly the model's paths. Exit 0 match, 1 differs, 2 bad input, 3 cloud error."""
     try:
         loaded = load_model(file)
         _check_declared(loaded, cloud.value)
-        options = live_options(project, subscription, loaded.model, cloud.value)
+        options = live_options(project, subscription, loaded.model, cloud.value, context)
         report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot, options))
     except BulkheadError as exc:
         fail(exc)
     _emit_report(report, loaded, format)
 
 
-@app.command(epilog="Example: bulkhead collect --cloud aws --region us-east-1 --out snap/")
+@app.command(epilog="Example: bulkhead collect --cloud aws --region us-east-1 --out snap/  "
+             "(kubernetes: --context my-cluster instead of --region)")
 def collect(
     cloud: Annotated[CloudChoice, typer.Option(help="the cloud to read")],
-    region: Annotated[str, typer.Option(help="the region to read")],
     out_dir: Annotated[Path, typer.Option("--out", help="the snapshot folder to write")],
+    region: Annotated[str | None, typer.Option(help="the region to read")] = None,
     project: Project = None,
     subscription: Subscription = None,
+    context: Context = None,
 ) -> None:
     """Read a live account (read-only calls) into a snapshot folder for `verify --snapshot`."""
+    from infra.errors import UsageError
     from infra.registry import part
     from infra.snapshot import write_snapshot
 
     try:
+        if (region is None) == (context is None):
+            raise UsageError("pass --region (a cloud) or --context (a Kubernetes cluster), not both")
         collector = part(cloud.value, "observe")
-        source = collector.live_source(region=region, **live_options(project, subscription))
+        source = collector.live_source(region=region, **live_options(project, subscription, context=context))
         written = write_snapshot(collector.collect(source), out_dir)
     except BulkheadError as exc:
         fail(exc)
@@ -105,6 +120,7 @@ def audit(
     format: Annotated[AuditFormat, typer.Option("--format", help="table or json")] = AuditFormat.table,
     project: Project = None,
     subscription: Subscription = None,
+    context: Context = None,
 ) -> None:
     """Without a model: what an existing network exposes to the internet and which subnets reach which."""
     from infra import report as reports
@@ -112,7 +128,7 @@ def audit(
     from infra.registry import part
 
     try:
-        raw = _read_cloud(cloud.value, region, snapshot, live_options(project, subscription))
+        raw = _read_cloud(cloud.value, region, snapshot, live_options(project, subscription, context=context))
         with fewer_collections():
             network = part(cloud.value, "observe").normalize(raw, None)
             observed = evaluate(network)
@@ -130,11 +146,13 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
     from infra.registry import part
     from infra.snapshot import read_snapshot
 
-    if (region is None) == (snapshot is None):
-        raise UsageError("pass exactly one of --region (read the live account) or --snapshot DIR (a saved snapshot)")
-    if snapshot is not None:
-        return read_snapshot(snapshot)
+    live = region is not None or "context" in options
+    if live == (snapshot is not None):
+        raise UsageError("pass exactly one of --region (read the live account; --context for a Kubernetes "
+                         "cluster) or --snapshot DIR (a saved snapshot)")
     collector = part(cloud, "observe")
+    if snapshot is not None:  # a provider may read its own formats (Kubernetes: any manifest folder)
+        return getattr(collector, "read_snapshot", read_snapshot)(snapshot)
     return collector.collect(collector.live_source(region=region, **options))
 
 
