@@ -50,6 +50,11 @@ def _metadata(body: dict[str, Any], path: Path = ()) -> Iterator[ShapeProblem]:
         yield ShapeProblem(path + ("metadata",), "metadata.name is missing", "name the object")
     if "namespace" in meta and not isinstance(meta["namespace"], str):
         yield ShapeProblem(path + ("metadata", "namespace"), "namespace is not text", "write the namespace's name")
+    owners = meta.get("ownerReferences") or []
+    for i, ref in enumerate(owners if isinstance(owners, list) else [None]):
+        if not (isinstance(ref, dict) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str)):
+            yield ShapeProblem(path + ("metadata", "ownerReferences", i), "an owner reference needs kind and name",
+                               "give kind and name (the API requires them), or remove the reference")
     yield from _labels(meta.get("labels"), path + ("metadata", "labels"))
 
 

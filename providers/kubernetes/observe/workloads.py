@@ -69,8 +69,9 @@ def workloads(objs: Iterable[Obj]) -> list[Workload]:
 
 
 def _owner(obj: Obj) -> tuple[str, str] | None:
+    """The controlling owner that is a workload controller (a static pod's owner is its Node: not one)."""
     for ref in (obj.body.get("metadata") or {}).get("ownerReferences") or []:
-        if isinstance(ref, dict) and ref.get("controller") and ref.get("kind") and ref.get("name"):
+        if isinstance(ref, dict) and ref.get("controller") and ref.get("kind") in TEMPLATES and ref.get("name"):
             return str(ref["kind"]), str(ref["name"])
     return None
 
