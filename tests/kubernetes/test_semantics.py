@@ -20,6 +20,7 @@ A, B, C = "app/a[Pod]", "app/b[Pod]", "other/c[Pod]"
 BASE = (namespace("app"), namespace("other", team="x"), pod("app", "a", {"role": "a"}),
         pod("app", "b", {"role": "b"}), pod("other", "c", {"role": "c"}))
 DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+B_PODS = {"matchLabels": {"role": "b"}}
 
 
 def only_ingress_from(peers: list, ports_: list | None = None, selects: dict | None = None) -> dict:
@@ -32,13 +33,13 @@ def only_ingress_from(peers: list, ports_: list | None = None, selects: dict | N
 # --- isolation is per direction ------------------------------------------------------------
 
 def test_a_pod_selected_only_for_ingress_still_sends_everywhere():
-    found = paths(*BASE, netpol("app", "in", {"podSelector": {"matchLabels": {"role": "b"}}, "policyTypes": ["Ingress"]}))
+    found = paths(*BASE, netpol("app", "in", {"podSelector": B_PODS, "policyTypes": ["Ingress"]}))
     assert ports(found, B, A) == ALL and ports(found, B, "internet") == ALL
     assert ports(found, A, B) == PortSet()
 
 
 def test_a_pod_selected_for_egress_sends_nothing_not_allowed():
-    found = paths(*BASE, netpol("app", "out", {"podSelector": {"matchLabels": {"role": "b"}}, "policyTypes": ["Egress"]}))
+    found = paths(*BASE, netpol("app", "out", {"podSelector": B_PODS, "policyTypes": ["Egress"]}))
     assert ports(found, B, A) == PortSet() and ports(found, B, "internet") == PortSet()
     assert ports(found, A, B) == ALL
 
@@ -133,7 +134,7 @@ def test_an_empty_namespace_selector_means_every_namespace_but_not_outside_the_c
 
 
 def test_a_rule_without_from_admits_everyone_including_outside_the_cluster():
-    spec = {"podSelector": {"matchLabels": {"role": "b"}}, "policyTypes": ["Ingress"], "ingress": [{"ports": [tcp(80)]}]}
+    spec = {"podSelector": B_PODS, "policyTypes": ["Ingress"], "ingress": [{"ports": [tcp(80)]}]}
     found = paths(*BASE, netpol("app", "p", spec))
     assert ports(found, C, B) == PortSet.single(80) and ports(found, "internet", B) == PortSet.single(80)
 
