@@ -115,8 +115,9 @@ spec:
 
 
 def test_a_missing_pod_selector_and_label_values_that_are_not_text_are_refused(tmp_path):
-    bad = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {policyTypes: [Ingress]}\n"
-           "---\napiVersion: v1\nkind: Pod\nmetadata: {name: x, labels: {tier: 1}}\nspec: {containers: []}\n")
+    bad = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n"
+           "spec: {policyTypes: [Ingress]}\n---\napiVersion: v1\nkind: Pod\n"
+           "metadata: {name: x, labels: {tier: 1}}\nspec: {containers: []}\n")
     lines = problems(write(tmp_path, {"two.yaml": bad}))
     assert len(lines) == 2
     assert ":4:" in lines[0] and "spec.podSelector is missing" in lines[0]

@@ -44,7 +44,8 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
     "reserved-namespace.yaml": [
         (7, 29, "segments.web.kubernetes.namespace", "'kube-system' belongs to the cluster itself", "own namespace")],
     "not-on-the-cluster.yaml": [
-        (7, 5, "segments.web.kubernetes", "sets kubernetes: but is not placed on kubernetes", "declare clouds.kubernetes")],
+        (7, 5, "segments.web.kubernetes", "sets kubernetes: but is not placed on kubernetes",
+         "declare clouds.kubernetes")],
 }
 
 
