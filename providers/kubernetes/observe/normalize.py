@@ -28,7 +28,7 @@ from providers.kubernetes.observe.addresses import EVERYTHING, Addresses, PodAdd
 from providers.kubernetes.observe.chains import Place, build_chains
 from providers.kubernetes.observe.exposures import exposures
 from providers.kubernetes.observe.filters import Cluster, Outside
-from providers.kubernetes.observe.objects import Obj, objects
+from providers.kubernetes.observe.objects import CheckedSnapshot, Obj, objects
 from providers.kubernetes.observe.policies import policy
 from providers.kubernetes.observe.workloads import NOTIONAL, Workload, workload_name, workloads
 from providers.kubernetes.services import DNS_ENDPOINT
@@ -48,7 +48,8 @@ class Intent:
 
 def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     objs = list(objects(snapshot))
-    check(objs)
+    if not isinstance(snapshot, CheckedSnapshot):  # the manifest reader checked (and located) them already
+        check(objs)
     found = workloads(objs)
     namespaces = {o.name: dict((o.body.get("metadata") or {}).get("labels") or {}) for o in objs
                   if o.kind == "Namespace"}
