@@ -42,7 +42,7 @@ EXTERNAL = re.compile(r"^[0-9a-f.:]+-[0-9a-f.:]+\[External\]$|^[0-9a-f.:/]+\[Ext
 # Markers of what bulkhead does not evaluate, in the expected output or the manifests.
 UNSUPPORTED_OUTPUT = ("[UDN]", "[CUDN]", "[NAD]", "[VirtualMachine]", "Network:",
                       "Permitted connectivity", "WorkloadNtoN", "not allowed for the workloads")
-UNSUPPORTED_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "UserDefinedNetwork",
+UNSUPPORTED_KINDS = ("AdminNetworkPolicy", "UserDefinedNetwork",
                      "ClusterUserDefinedNetwork", "NetworkAttachmentDefinition", "VirtualMachine")
 INGRESS_CONTROLLER = "{ingress-controller}"  # their model of Ingress/Route objects; bulkhead has none
 
@@ -146,7 +146,7 @@ def compare(checkout: Path, verbose: bool) -> int:
     print(f"cases with an expected connlist: {len(agreed) + len(differed) + len(skipped) + len(refused)}")
     print(f"  compared: {len(agreed) + len(differed)}  identical: {len(agreed)}  different: {len(differed)}")
     print(f"  different with hostNetwork pods governed by policies (the reference's view): {len(differ_as_pods)}")
-    print(f"  skipped (AdminNetworkPolicy/BaselineAdminNetworkPolicy, UDN, NAD, VMs): {len(skipped)}")
+    print(f"  skipped (AdminNetworkPolicy, UDN, NAD, VMs): {len(skipped)}")
     print(f"  refused by bulkhead's reader: {len(refused)}")
     for case, reason in refused:
         print(f"    {case}: {reason}")

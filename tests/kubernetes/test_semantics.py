@@ -290,3 +290,53 @@ def test_replicas_of_one_workload_reach_each_other_but_a_bare_pod_does_not_reach
     found = paths(*objs)
     assert ports(found, "app/db[Deployment]", "app/db[Deployment]") == ALL
     assert ports(found, "app/solo[Pod]", "app/solo[Pod]") == PortSet()
+
+
+# --- BaselineAdminNetworkPolicy: the lowest tier ---------------------------------------------
+
+def banp(subject: dict, ingress: list | None = None, egress: list | None = None) -> dict:
+    spec: dict = {"subject": subject}
+    if ingress is not None:
+        spec["ingress"] = ingress
+    if egress is not None:
+        spec["egress"] = egress
+    return {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "BaselineAdminNetworkPolicy",
+            "metadata": {"name": "default"}, "spec": spec}
+
+
+APP_NS = {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "app"}}}
+FROM_OTHER = [{"namespaces": {"matchLabels": {"team": "x"}}}]
+
+
+def test_a_baseline_deny_closes_what_no_network_policy_isolates():
+    found = paths(*BASE, banp(APP_NS, ingress=[{"name": "d", "action": "Deny", "from": FROM_OTHER}]))
+    assert ports(found, C, B) == PortSet() and ports(found, A, B) == ALL  # a is not in namespace other
+
+
+def test_a_pod_isolated_by_a_network_policy_is_decided_by_it_not_by_the_baseline():
+    allow = netpol("app", "p", only_ingress_from([{"namespaceSelector": {}}], [tcp(80)]))
+    found = paths(*BASE, allow, banp(APP_NS, ingress=[{"name": "d", "action": "Deny", "from": FROM_OTHER},
+                                                      {"name": "a", "action": "Allow", "from": FROM_OTHER}]))
+    assert ports(found, C, B) == PortSet.single(80)  # the NetworkPolicy's allow; its implicit deny for the rest
+
+
+def test_baseline_rules_are_first_match_in_order():
+    deny_80 = {"name": "d", "action": "Deny", "from": FROM_OTHER, "ports": [{"portNumber": {"protocol": "TCP",
+                                                                                           "port": 80}}]}
+    allow_80 = {**deny_80, "name": "a", "action": "Allow"}
+    deny_all = {"name": "rest", "action": "Deny", "from": FROM_OTHER}
+    assert ports(paths(*BASE, banp(APP_NS, ingress=[allow_80, deny_all])), C, B) == PortSet.single(80)
+    assert ports(paths(*BASE, banp(APP_NS, ingress=[deny_80, allow_80])), C, B) == PortSet.of([(0, 79), (81, 65535)])
+
+
+def test_a_pod_outside_the_baseline_subject_is_not_affected():
+    subject = {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"role": "a"}}}}
+    found = paths(*BASE, banp(subject, ingress=[{"name": "d", "action": "Deny", "from": FROM_OTHER}]))
+    assert ports(found, C, B) == ALL and ports(found, C, A) == PortSet()
+
+
+def test_a_baseline_network_deny_closes_the_internet_only_when_it_covers_all_of_it():
+    whole = {"name": "d", "action": "Deny", "to": [{"networks": ["0.0.0.0/0", "::/0"]}]}
+    part = {"name": "d", "action": "Deny", "to": [{"networks": ["0.0.0.0/1"]}]}
+    assert ports(paths(*BASE, banp(APP_NS, egress=[whole])), B, "internet") == PortSet()
+    assert ports(paths(*BASE, banp(APP_NS, egress=[part])), B, "internet") == ALL

@@ -212,3 +212,23 @@ def test_another_workload_in_a_namespace_bulkhead_owns_is_held_by_the_segments_p
                     "metadata": {"labels": {"app": "canary"}},
                     "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
     assert tamper.report().findings == ()
+
+
+def test_with_the_baseline_guardrail_a_missing_default_deny_stays_closed_to_pods(tmp_path):
+    from infra.load import parse_model
+    from infra.plan import make_plan
+    from infra.verify import verify
+    from providers.kubernetes.mock.cloud import MockedCloud
+    from providers.kubernetes.observe import collect, normalize
+    from tests.kubernetes.conftest import EXAMPLE
+
+    text = EXAMPLE.read_text().replace("    cluster: ml-prod", "    cluster: ml-prod\n    baseline_deny: true")
+    model = parse_model(text).model
+    with MockedCloud() as cloud:
+        cloud.deploy(make_plan(model).cloud("kubernetes"))
+        assert verify(model, normalize(collect(cloud.source()), model)).findings == ()  # evaluated, not reported
+        cloud.cluster.delete("NetworkPolicy", "monitoring", f"{M}-monitoring-default-deny")
+        report = verify(model, normalize(collect(cloud.source()), model))
+    # The baseline denies pods of every namespace; a v1alpha1 baseline has no ingress rule for
+    # addresses outside the cluster, so the internet still gets in.
+    assert kinds(report) == {("unintended-path", "internet", "monitoring", p) for p in EVERY}

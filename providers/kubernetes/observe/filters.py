@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from infra.ports import PortSet
 from infra.reach import INTERNET, Filter, Rule
 from providers.kubernetes.observe.addresses import EVERYTHING, Addresses
+from providers.kubernetes.observe.baseline import Action, Baseline, BaselineRule
 from providers.kubernetes.observe.policies import Direction, Peer, Policy, PolicyRule, PortMatch
 from providers.kubernetes.observe.selectors import LabelIndex, Selector
 from providers.kubernetes.observe.workloads import Workload
@@ -42,6 +43,11 @@ class Outside:
         names = {INTERNET} if block & self.internet else set()
         return frozenset(names | {s for s, a in self.services.items() if block & a})
 
+    def covered_by(self, block: Addresses) -> frozenset[str]:
+        """What a deny of `block` closes completely (a partial deny leaves the rest open)."""
+        names = {INTERNET} if self.internet and not self.internet - block else set()
+        return frozenset(names | {s for s, a in self.services.items() if a and not a - block})
+
 
 @dataclass(frozen=True)
 class WorkloadFilters:
@@ -55,9 +61,10 @@ class Cluster:
     """Namespaces, workloads and policies, with the indexes that resolve selectors."""
 
     def __init__(self, namespaces: Mapping[str, Mapping[str, str]], workloads: Iterable[Workload],
-                 policies: Iterable[Policy], outside: Outside):
+                 policies: Iterable[Policy], outside: Outside, baselines: Iterable[Baseline] = ()):
         self.workloads = list(workloads)
         self.policies = list(policies)
+        self.baselines = list(baselines)
         self.outside = outside
         labels = {n: {**ls, NAME_LABEL: n} for n, ls in namespaces.items()}
         for w in self.workloads:  # a namespace only named by its workloads still has its name label
@@ -132,28 +139,48 @@ class Cluster:
             found = self._ingress[rule.id] = tuple(self._rules(rule, self.rule_peers(namespace, rule), receiver))
         return found
 
-    def _rules(self, rule: PolicyRule, peers: frozenset[str] | None, receiver: Workload | None) -> Iterable[Rule]:
+    def _rules(self, rule: PolicyRule | BaselineRule, peers: frozenset[str] | None, receiver: Workload | None,
+               action: Action = "allow") -> Iterable[Rule]:
         if rule.ports is None:
-            yield Rule(rule.id, "allow", peers)
+            yield Rule(rule.id, action, peers)
             return
         for match in rule.ports:
             if match.name is None:
-                yield Rule(rule.id, "allow", peers, match.protocol, match.ports)
+                yield Rule(rule.id, action, peers, match.protocol, match.ports)
             elif receiver is not None:
                 numbers = receiver.resolve(match.name, match.protocol)
                 if numbers:
-                    yield Rule(rule.id, "allow", peers, match.protocol, _ports(numbers))
+                    yield Rule(rule.id, action, peers, match.protocol, _ports(numbers))
             else:
-                yield from self._named_egress(rule, match, peers)
+                yield from self._named_egress(rule.id, match, peers, action)
 
-    def _named_egress(self, rule: PolicyRule, match: PortMatch, peers: frozenset[str] | None) -> Iterable[Rule]:
+    def _named_egress(self, rule_id: str, match: PortMatch, peers: frozenset[str] | None,
+                      action: Action) -> Iterable[Rule]:
         assert match.name is not None
         groups: dict[tuple[int, ...], set[str]] = {}
         for workload, numbers in self.resolved(match.name, match.protocol).items():
             if peers is None or workload in peers:
                 groups.setdefault(numbers, set()).add(workload)
         for numbers, names in sorted(groups.items()):
-            yield Rule(rule.id, "allow", frozenset(names), match.protocol, _ports(numbers))
+            yield Rule(rule_id, action, frozenset(names), match.protocol, _ports(numbers))
+
+    def baseline_rules(self, w: Workload, direction: Direction) -> list[Rule]:
+        """The BaselineAdminNetworkPolicy rules that decide for `w` when no NetworkPolicy isolates it."""
+        rules: list[Rule] = []
+        labels = self.namespace_labels.get(w.namespace, {})
+        for banp in self.baselines:
+            if not banp.selects(labels, w.labels):
+                continue
+            for rule in banp.rules(direction):
+                names: set[str] = set()
+                for peer in rule.peers:
+                    if peer.block is not None and rule.action == "deny":
+                        names |= self.outside.covered_by(peer.block)
+                    else:
+                        names |= self.peer_names("", peer)
+                receiver = w if direction == "ingress" else None
+                rules += self._rules(rule, frozenset(names), receiver, rule.action)
+        return rules
 
     # --- per workload --------------------------------------------------------------------
 
@@ -180,7 +207,9 @@ class Cluster:
             return Filter(fid, "union", (Rule(f"k8s:host-network/{w.name}#{direction}", "allow", None),))
         applying = [p for p in selected if p.rules(direction) is not None]
         if not applying:
-            return Filter(fid, "union", (Rule(f"k8s:not-isolated/{w.name}#{direction}", "allow", None),))
+            rest = Rule(f"k8s:not-isolated/{w.name}#{direction}", "allow", None)
+            baseline = self.baseline_rules(w, direction)
+            return Filter(fid, "ordered", (*baseline, rest)) if baseline else Filter(fid, "union", (rest,))
         rules: list[Rule] = []
         for pol in applying:
             for rule in pol.rules(direction) or ():

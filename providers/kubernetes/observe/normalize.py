@@ -25,6 +25,7 @@ from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network
 from infra.snapshot import Snapshot
 from providers.kubernetes.observe import posture, shapes
 from providers.kubernetes.observe.addresses import EVERYTHING, Addresses, PodAddresses
+from providers.kubernetes.observe.baseline import baseline, is_baseline
 from providers.kubernetes.observe.chains import Place, build_chains
 from providers.kubernetes.observe.exposures import exposures
 from providers.kubernetes.observe.filters import Cluster, Outside
@@ -58,7 +59,8 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     intent = _intent(model)
     if intent is not None:
         found += _notional(intent, found)
-    cluster = Cluster(namespaces, found, policies, _outside(intent))
+    baselines = [baseline(o) for o in objs if is_baseline(o)]
+    cluster = Cluster(namespaces, found, policies, _outside(intent), baselines)
     places = [Place(f, *_endpoint(f.workload, intent)) for f in cluster.filters()]
     outside = [INTERNET, *cluster.outside.services]
     chains = build_chains(places, outside, focused=intent is not None, wanted=_wanted(model))

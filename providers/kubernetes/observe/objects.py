@@ -25,12 +25,12 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 CORE = {"Namespace", "Pod", "Service"}  # core/v1 kinds read besides the templates
+BASELINE = ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy")  # evaluated (baseline.py)
 NETWORK_POLICY_GROUPS = ("networking.k8s.io", "extensions")
 # Policy kinds other engines enforce next to (or before) NetworkPolicies; bulkhead does not
 # evaluate them, and reports each one found.
 NOT_EVALUATED: dict[tuple[str, str], str] = {
     ("policy.networking.k8s.io", "AdminNetworkPolicy"): "evaluated before NetworkPolicies; can allow what they deny",
-    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): "applies to pods no NetworkPolicy isolates",
     ("cilium.io", "CiliumNetworkPolicy"): "Cilium enforces it in addition to NetworkPolicies",
     ("cilium.io", "CiliumClusterwideNetworkPolicy"): "Cilium enforces it cluster-wide",
     ("crd.projectcalico.org", "NetworkPolicy"): "Calico orders it with NetworkPolicies; it can allow or deny",
@@ -91,7 +91,7 @@ def group_of(api_version: object) -> str:
 
 def is_read(kind: str, group: str) -> bool:
     """Whether bulkhead reads this kind (workloads, namespaces, services, policies)."""
-    if (group, kind) in NOT_EVALUATED:
+    if (group, kind) in NOT_EVALUATED or (group, kind) == BASELINE:
         return True
     if kind == "NetworkPolicy":
         return group in NETWORK_POLICY_GROUPS

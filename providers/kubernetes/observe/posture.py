@@ -60,7 +60,8 @@ def not_isolated(places: Iterable[Place]) -> list[Posture]:
         if not p.in_focus or p.filters.workload.host_network:
             continue
         for direction, flt in (("ingress", p.filters.ingress), ("egress", p.filters.egress)):
-            if any(r.id.startswith("k8s:not-isolated/") for r in flt.rules):
+            # an ordered filter is a BaselineAdminNetworkPolicy deciding in their place: guarded
+            if flt.kind == "union" and any(r.id.startswith("k8s:not-isolated/") for r in flt.rules):
                 open_sides.setdefault((p.endpoint, direction), []).append(p.token)
     return [checks.NOT_ISOLATED.posture(
         f"k8s:segment/{segment}#{direction}", f"{segment}'s pods are not isolated for {direction} "
