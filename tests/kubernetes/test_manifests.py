@@ -151,3 +151,14 @@ def test_the_normalizer_refuses_malformed_objects_it_is_handed_directly():
                            "metadata": {"name": "p", "namespace": "a"}, "spec": {"podSelector": "web"}}}
     with pytest.raises(UsageError, match=r"x.json: NetworkPolicy a/p: spec.podSelector: a label selector must be"):
         normalize(snapshot, None)
+
+
+def test_a_malformed_baseline_admin_network_policy_is_refused_not_evaluated(tmp_path):
+    bad = "\n".join([
+        "apiVersion: policy.networking.k8s.io/v1alpha1", "kind: BaselineAdminNetworkPolicy",
+        "metadata: {name: default}", "spec:", "  subject: {namespaces: {}}", "  ingress:",
+        "    - {name: x, action: Pass, from: [{namespaces: {}}]}",
+        "    - {name: y, action: Deny, from: [{namespaces: {}}], ports: [{portNumber: {port: 0}}]}", ""])
+    lines = problems(write(tmp_path, {"banp.yaml": bad}))
+    assert [line.split(":")[1] for line in lines] == ["7", "8"]
+    assert "action Allow or Deny" in lines[0] and "portNumber" in lines[1]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ipaddress import ip_network
 from typing import Any
 
-from providers.kubernetes.observe.objects import NETWORK_POLICY_GROUPS, TEMPLATES, Obj, template_of
+from providers.kubernetes.observe.objects import BASELINE, NETWORK_POLICY_GROUPS, TEMPLATES, Obj, template_of
 from providers.kubernetes.observe.selectors import OPERATORS
 
 Path = tuple[str | int, ...]
@@ -33,6 +33,8 @@ def problems(obj: Obj) -> list[ShapeProblem]:
     """Everything wrong with one object of a kind bulkhead evaluates ([] for the others)."""
     if obj.kind in TEMPLATES:
         return list(_controller(obj))
+    if (obj.group, obj.kind) == BASELINE:
+        return list(_baseline(obj.body))
     checks = {"NetworkPolicy": _policy, "Pod": _pod, "Namespace": _metadata, "Service": _service}
     check = checks.get(obj.kind)
     if check is None or (obj.kind == "NetworkPolicy" and obj.group not in NETWORK_POLICY_GROUPS):
@@ -265,3 +267,45 @@ def _service(body: dict[str, Any]) -> Iterator[ShapeProblem]:
     if isinstance(spec, dict):
         yield from _labels(spec.get("selector"), ("spec", "selector"))
 
+
+
+def _baseline(body: dict[str, Any]) -> Iterator[ShapeProblem]:
+    """BaselineAdminNetworkPolicy v1alpha1: a subject, and ordered Allow/Deny rules."""
+    yield from _metadata(body)
+    spec = body.get("spec")
+    subject = spec.get("subject") if isinstance(spec, dict) else None
+    if not isinstance(subject, dict) or not ({"namespaces", "pods"} & set(subject)):
+        yield ShapeProblem(("spec",), "a BaselineAdminNetworkPolicy needs spec.subject (namespaces or pods)",
+                           "write subject: {namespaces: {...}}")
+        return
+    if "namespaces" in subject:
+        yield from _selector(subject["namespaces"], ("spec", "subject", "namespaces"))
+    for direction, side in (("ingress", "from"), ("egress", "to")):
+        rules = spec.get(direction) or []  # type: ignore[union-attr]
+        for i, rule in enumerate(rules if isinstance(rules, list) else [None]):
+            path = ("spec", direction, i)
+            if not isinstance(rule, dict) or rule.get("action") not in ("Allow", "Deny"):
+                yield ShapeProblem(path, "a baseline rule needs action Allow or Deny", "write action: Deny")
+                continue
+            for j, peer in enumerate(rule.get(side) or []):
+                if not isinstance(peer, dict) or not ({"namespaces", "pods", "networks", "nodes"} & set(peer)):
+                    yield ShapeProblem(path + (side, j), "a peer needs namespaces, pods, networks or nodes",
+                                       "write {namespaces: {...}}")
+                elif "networks" in peer and not all(_cidr(n) is not None for n in peer["networks"] or []):
+                    yield ShapeProblem(path + (side, j, "networks"), "networks must be CIDRs", "write 10.0.0.0/8")
+            for j, port in enumerate(rule.get("ports") or []):
+                if not _baseline_port(port):
+                    yield ShapeProblem(path + ("ports", j), "a port needs portNumber {protocol, port}, "
+                                       "portRange {protocol, start, end} or namedPort", "write portNumber: {port: 80}")
+
+
+def _baseline_port(port: Any) -> bool:
+    if not isinstance(port, dict):
+        return False
+    number, span = port.get("portNumber"), port.get("portRange")
+    if isinstance(number, dict):
+        return _in_range(number.get("port")) and number.get("protocol", "TCP") in PROTOCOLS
+    if isinstance(span, dict):
+        return (_in_range(span.get("start")) and _in_range(span.get("end")) and span["end"] >= span["start"]
+                and span.get("protocol", "TCP") in PROTOCOLS)
+    return isinstance(port.get("namedPort"), str)
