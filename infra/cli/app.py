@@ -12,8 +12,8 @@ from infra.cli.output import fail
 from infra.errors import BulkheadError
 
 app = typer.Typer(
-    help="bulkhead: one zero-trust segmentation model -> AWS, GCP and Azure networks, then proof "
-    "that only the intended paths exist.",
+    help="bulkhead: one zero-trust segmentation model -> AWS, GCP and Azure networks and Kubernetes "
+    "NetworkPolicies, then proof that only the intended paths exist.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

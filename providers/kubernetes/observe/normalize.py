@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from infra.errors import UsageError
 from infra.model import Model
 from infra.model_kubernetes import KubernetesCloud, Selection, selections
-from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network
+from infra.ports import ALL_PROTOCOLS
+from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, Posture
 from infra.snapshot import Snapshot
 from providers.kubernetes.observe import posture, shapes
 from providers.kubernetes.observe.addresses import EVERYTHING, Addresses, PodAddresses
@@ -34,7 +35,6 @@ from providers.kubernetes.observe.policies import policy
 from providers.kubernetes.observe.workloads import NOTIONAL, Workload, workload_name, workloads
 from providers.kubernetes.services import DNS_ENDPOINT
 
-PROTOCOLS = ("tcp", "udp", "icmp", "sctp")
 MAX_SHOWN = 20
 
 
@@ -65,7 +65,7 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     outside = [INTERNET, *cluster.outside.services]
     chains = build_chains(places, outside, focused=intent is not None, wanted=_wanted(model))
     network = Network(cloud="kubernetes", endpoints=_endpoints(places, intent, model), chains=chains,
-                      posture=tuple(_posture(objs, cluster, places, intent)), protocols=PROTOCOLS)  # type: ignore[arg-type]
+                      posture=tuple(_posture(objs, cluster, places, intent)), protocols=ALL_PROTOCOLS)
     if intent is None:
         network = Network(network.cloud, network.endpoints, chains, network.posture,
                           tuple(exposures(Engine(network), places, objs)), protocols=network.protocols)
@@ -150,7 +150,7 @@ def _endpoints(places: list[Place], intent: Intent | None, model: Model | None) 
     return (*intent.picks, INTERNET, DNS_ENDPOINT, *(SERVICE_PREFIX + s for s in intent.cloud.services))
 
 
-def _posture(objs: list[Obj], cluster: Cluster, places: list[Place], intent: Intent | None) -> list:
+def _posture(objs: list[Obj], cluster: Cluster, places: list[Place], intent: Intent | None) -> list[Posture]:
     out = posture.not_evaluated(objs)
     if intent is None:
         return out
