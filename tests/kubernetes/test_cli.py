@@ -125,3 +125,19 @@ def test_a_malformed_manifest_folder_is_exit_2_with_located_lines(tmp_path: Path
     assert result.exit_code == 2
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"{tmp_path / 'p.yaml'}:4:") and "policyTypes" in first
+
+
+def test_plan_shows_the_cluster_dns_as_implied_infrastructure_and_no_addresses():
+    result = invoke("plan", str(EXAMPLE), "--format", "json")
+    assert result.exit_code == 0, result.output
+    [cluster] = json.loads(result.stdout)["clouds"]
+    assert (cluster["cloud"], cluster["region"], cluster["cidr"]) == ("kubernetes", "ml-prod", None)
+    implied = {(p["src"], p["protocol"]) for p in cluster["paths"] if p.get("implied")}
+    assert implied == {(s, proto) for s in ("edge", "serving", "training", "feature-store", "vector-db",
+                                            "model-registry", "notebooks", "monitoring") for proto in ("tcp", "udp")}
+    assert all(p["dst"] == "service:cluster-dns" for p in cluster["paths"] if p.get("implied"))
+    table = invoke("plan", str(EXAMPLE))
+    assert "paths marked * are implied infrastructure" in table.stdout
+    assert table.stdout.count("udp/53 *") == 8 and "tcp/8080 *" not in table.stdout
+    store = next(s for s in cluster["segments"] if s["segment"] == "feature-store")
+    assert store["settings"] == {"namespace": "data", "pods": {"app.kubernetes.io/name": "feature-store"}}
