@@ -29,13 +29,17 @@ from infra.model import (
     Model,
     Segment,
 )
+from infra.model_kubernetes import ClusterDns, KubernetesCloud, PodSelection
 
 Loc = tuple[str | int, ...]
 ItemT = TypeVar("ItemT", Flow, Guardrail)
 
-_CLOUD_TYPES: dict[str, type[BaseModel]] = {"aws": AwsCloud, "gcp": GcpCloud, "azure": AzureCloud}
+_CLOUD_TYPES: dict[str, type[BaseModel]] = {"aws": AwsCloud, "gcp": GcpCloud, "azure": AzureCloud,
+                                             "kubernetes": KubernetesCloud}
 _SHAPES: list[tuple[Loc, type[BaseModel]]] = [
     (("clouds", "aws"), AwsCloud), (("clouds", "gcp"), GcpCloud), (("clouds", "azure"), AzureCloud),
+    (("clouds", "kubernetes"), KubernetesCloud), (("clouds", "kubernetes", "dns"), ClusterDns),
+    (("segments", "*", "kubernetes"), PodSelection),
     (("clouds",), Clouds), (("segments", "*", "internet"), Internet), (("segments", "*"), Segment),
     (("flows", "*"), Flow), (("never", "*"), Guardrail), ((), Model),
 ]
@@ -63,9 +67,13 @@ def explain(err: Mapping[str, Any], data: Any) -> Problem:
     loc: Loc = tuple(err["loc"])
     kind = err["type"]
     cause = (err.get("ctx") or {}).get("error")
-    if loc and loc[-1] == "[key]":  # a segment name (a mapping key) failed
+    if loc and loc[-1] == "[key]":  # a mapping key failed: a segment name, or a label or service name
         what, fix = _split(cause, err["msg"])
-        return Problem(loc[:-1], f"segment name {what}", fix or "rename the segment", key=True)
+        if len(loc) == 3 and loc[0] == "segments":
+            return Problem(loc[:-1], f"segment name {what}", fix or "rename the segment", key=True)
+        if kind == "literal_error":
+            return _unknown_word(loc[:-1], loc[-2])
+        return Problem(loc[:-1], what, fix or "rename the key", key=True)
     if kind == "extra_forbidden":
         allowed = allowed_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.model import Model
-from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Plan
+from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, Plan, SegmentPlacement
 from infra.ports import format_ports
 
 
@@ -17,6 +17,15 @@ def _services(cp: CloudPlan) -> list[tuple[str, str]]:
     """(node id, service name) of every service some segment of this cloud uses."""
     used = sorted({p.dst for p in cp.paths if p.dst.startswith(SERVICE_PREFIX)})
     return [(_node(cp.cloud, s), s.removeprefix(SERVICE_PREFIX)) for s in used]
+
+
+def _title(cp: CloudPlan) -> str:
+    return f"{cp.cloud} {cp.region} {cp.cidr}" if cp.addressed else f"{cp.cloud} cluster {cp.region}"
+
+
+def _where(cp: CloudPlan, placed: SegmentPlacement) -> str:
+    """A segment's address block, or on a cluster its namespace (the segment's name unless set)."""
+    return str(placed.block) if cp.addressed else f"ns {placed.settings.get('namespace') or placed.segment}"
 
 
 def _edges(plan: Plan) -> list[tuple[str, str, str]]:
@@ -33,9 +42,9 @@ def _edges(plan: Plan) -> list[tuple[str, str, str]]:
 def mermaid(model: Model, plan: Plan) -> str:
     lines = ["flowchart LR", f"  {INTERNET}((internet))"]
     for cp in plan.clouds:
-        lines.append(f"  subgraph {cp.cloud}[\"{cp.cloud} {cp.region} {cp.cidr}\"]")
+        lines.append(f"  subgraph {cp.cloud}[\"{_title(cp)}\"]")
         for placed in cp.segments:
-            lines.append(f"    {_node(cp.cloud, placed.segment)}[\"{placed.segment}<br/>{placed.block}\"]")
+            lines.append(f"    {_node(cp.cloud, placed.segment)}[\"{placed.segment}<br/>{_where(cp, placed)}\"]")
         lines += [f"    {node}[/\"{name}\"/]" for node, name in _services(cp)]
         lines.append("  end")
     lines += [f"  {src} -->|\"{label}\"| {dst}" for src, dst, label in _edges(plan)]
@@ -45,9 +54,9 @@ def mermaid(model: Model, plan: Plan) -> str:
 def dot(model: Model, plan: Plan) -> str:
     lines = [f"digraph \"{model.name}\" {{", "  rankdir=LR;", f"  {INTERNET} [shape=doublecircle];"]
     for cp in plan.clouds:
-        lines.append(f"  subgraph cluster_{cp.cloud} {{ label=\"{cp.cloud} {cp.region} {cp.cidr}\";")
+        lines.append(f"  subgraph cluster_{cp.cloud} {{ label=\"{_title(cp)}\";")
         for placed in cp.segments:
-            lines.append(f"    {_node(cp.cloud, placed.segment)} [label=\"{placed.segment}\\n{placed.block}\"];")
+            lines.append(f"    {_node(cp.cloud, placed.segment)} [label=\"{placed.segment}\\n{_where(cp, placed)}\"];")
         lines += [f"    {node} [shape=component,label=\"{name}\"];" for node, name in _services(cp)]
         lines.append("  }")
     lines += [f"  {src} -> {dst} [label=\"{label}\"];" for src, dst, label in _edges(plan)]

@@ -16,9 +16,10 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from infra.errors import FixableValueError, Problem
+from infra.model_kubernetes import KubernetesCloud, PodSelection, kubernetes_problems
 from infra.ports import parse_port_spec
 
-CloudName = Literal["aws", "gcp", "azure"]
+CloudName = Literal["aws", "gcp", "azure", "kubernetes"]
 CLOUDS: tuple[CloudName, ...] = get_args(CloudName)
 ServiceName = Literal[
     "object-storage", "container-registry", "key-management", "logging", "ml-api"
@@ -130,6 +131,7 @@ class Clouds(_Frozen):
     aws: AwsCloud | None = None
     gcp: GcpCloud | None = None
     azure: AzureCloud | None = None
+    kubernetes: KubernetesCloud | None = None
 
     def declared(self) -> tuple[CloudName, ...]:
         return tuple(c for c in CLOUDS if getattr(self, c) is not None)
@@ -146,6 +148,7 @@ class Segment(_Frozen):
     internet: Internet = Internet()
     services: tuple[ServiceName, ...] = ()
     slot: int | None = Field(None, json_schema_extra={"minimum": 1})
+    kubernetes: PodSelection | None = None  # its namespace and pod labels on a cluster
 
     @field_validator("clouds", mode="before")
     @classmethod
@@ -241,6 +244,10 @@ class Model(_Frozen):
         chosen = self.segments[segment].clouds
         return chosen if chosen is not None else self.clouds.declared()
 
+    def implied_egress(self, cloud: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Paths every segment placed on `cloud` has from the platform itself (a cluster's DNS)."""
+        return tuple(getattr(getattr(self.clouds, cloud, None), "implied_egress", ()))
+
 
 # Endpoint names the reports use besides segments (`service:<name>` cannot be a DNS label).
 RESERVED_ENDPOINTS = frozenset({"internet"})
@@ -257,7 +264,7 @@ def reference_problems(model: Model, flow_index: Sequence[int] | None = None) ->
     declared = model.clouds.declared()
     if not declared:
         problems.append(Problem(("clouds",), "no cloud is declared",
-                                "add at least one of aws, gcp or azure under clouds"))
+                                "add at least one of aws, gcp, azure or kubernetes under clouds"))
     for segment in model.segments:
         if segment in RESERVED_ENDPOINTS:
             problems.append(Problem(
@@ -281,6 +288,7 @@ def reference_problems(model: Model, flow_index: Sequence[int] | None = None) ->
                     f"declare {cloud} under clouds or remove it from this segment"))
     problems += _flow_problems(model, flow_index)
     problems += _overlap_problems(model)
+    problems += kubernetes_problems(model, flow_index)
     return problems
 
 

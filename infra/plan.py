@@ -1,7 +1,9 @@
 """The neutral plan: stable addresses, the canonical allowed paths, quota usage.
 
 Pure and deterministic: the same model always gives the same plan (everything is ordered
-by model declaration order or sorted). Addressing: each cloud CIDR is cut into /24
+by model declaration order or sorted). A cluster (Kubernetes) has no address plan: its
+segments are pods chosen by labels, so its plan has no CIDR, slots or subnets, and its
+segments' own settings (namespace, labels) ride along. Addressing: each cloud CIDR is cut into /24
 "slots"; slot 0 is reserved for shared infrastructure (endpoints, NAT), and each segment
 owns one slot in every cloud it is placed in, the same number everywhere. Pinned slots
 are taken first, then free slots in declaration order, so a pinned segment's subnets never
@@ -10,6 +12,7 @@ move when others are added, removed or reordered (`bulkhead pin` pins them all).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from ipaddress import IPv4Network
@@ -40,9 +43,16 @@ class Path:
 class SegmentPlacement:
     segment: str
     cloud: CloudName
-    slot: int
-    block: IPv4Network  # the whole /24 slot
-    subnets: tuple[IPv4Network, ...]  # one per zone (a single one where zones == 1)
+    slot: int | None  # None on a cluster, which has no address plan
+    address_block: IPv4Network | None  # the whole /24 slot
+    subnets: tuple[IPv4Network, ...]  # one per zone (a single one where zones == 1); none on a cluster
+    settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # segments.<s>.<cloud>
+
+    @property
+    def block(self) -> IPv4Network:
+        if self.address_block is None:
+            raise ValueError(f"{self.cloud} has no address plan: segment {self.segment} has no block")
+        return self.address_block
 
 
 @dataclass(frozen=True)
@@ -62,13 +72,31 @@ class QuotaUsage:
 class CloudPlan:
     cloud: CloudName
     model: str
-    region: str
-    cidr: IPv4Network
+    region: str  # the region, or a cluster's name
+    network: IPv4Network | None  # the cloud CIDR; None on a cluster
     zones: int
-    reserved: IPv4Network  # slot 0: endpoints, NAT and other shared infrastructure
+    reserved_block: IPv4Network | None  # slot 0: endpoints, NAT and other shared infrastructure
     segments: tuple[SegmentPlacement, ...]
     paths: tuple[Path, ...]
     settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # Endpoints the platform implies for every segment (a cluster's DNS): shown as infrastructure.
+    implied: tuple[str, ...] = ()
+
+    @property
+    def addressed(self) -> bool:
+        return self.network is not None
+
+    @property
+    def cidr(self) -> IPv4Network:
+        if self.network is None:
+            raise ValueError(f"{self.cloud} has no address plan (no cidr)")
+        return self.network
+
+    @property
+    def reserved(self) -> IPv4Network:
+        if self.reserved_block is None:
+            raise ValueError(f"{self.cloud} has no address plan (no reserved slot)")
+        return self.reserved_block
 
     def placement(self, segment: str) -> SegmentPlacement:
         return self._by_segment[segment]  # KeyError for a segment not placed in this cloud
@@ -162,7 +190,9 @@ def address_problems(model: Model, slots: dict[str, int]) -> list[Problem]:
                 "give every segment its own slot, or remove the slot and let bulkhead pick"))
         owners.setdefault(segment.slot, name)
     for cloud in model.clouds.declared():
-        cidr = getattr(model.clouds, cloud).cidr
+        cidr = getattr(getattr(model.clouds, cloud), "cidr", None)
+        if cidr is None:  # a cluster: no slots to fit
+            continue
         count = slot_count(cidr)
         if count < 2:
             problems.append(Problem(
@@ -222,19 +252,42 @@ def make_plan(model: Model) -> Plan:
 
 def _cloud_plan(model: Model, cloud: CloudName, slots: dict[str, int]) -> CloudPlan:
     config = getattr(model.clouds, cloud)
+    if getattr(config, "cidr", None) is None:
+        return _cluster_plan(model, cloud)
     zones = getattr(config, "zones", 1)
     blocks = {name: slot_block(config.cidr, slots[name]) for name in model.segments if cloud in model.placement(name)}
-    placed = tuple(SegmentPlacement(segment=name, cloud=cloud, slot=slots[name], block=block,
+    placed = tuple(SegmentPlacement(segment=name, cloud=cloud, slot=slots[name], address_block=block,
                                     subnets=zone_subnets(block, zones)) for name, block in blocks.items())
     names = {p.segment for p in placed}
     return CloudPlan(
-        cloud=cloud, model=model.name, region=config.region, cidr=config.cidr, zones=zones,
-        reserved=slot_block(config.cidr, RESERVED_SLOT), segments=placed,
+        cloud=cloud, model=model.name, region=config.region, network=config.cidr, zones=zones,
+        reserved_block=slot_block(config.cidr, RESERVED_SLOT), segments=placed,
         paths=allowed_paths(model, names),
         settings=config.model_dump(exclude={"region", "cidr", "zones"}))
 
 
-def allowed_paths(model: Model, placed: set[str]) -> tuple[Path, ...]:
+def _cluster_plan(model: Model, cloud: CloudName) -> CloudPlan:
+    """A cloud without addresses (a cluster): segments keep their own settings, paths gain the implied ones."""
+    config = getattr(model.clouds, cloud)
+    placed = tuple(
+        SegmentPlacement(segment=name, cloud=cloud, slot=None, address_block=None, subnets=(),
+                         settings=_own_settings(model, name, cloud))
+        for name in model.segments if cloud in model.placement(name))
+    implied = model.implied_egress(cloud)
+    return CloudPlan(
+        cloud=cloud, model=model.name, region=str(getattr(config, "cluster", "")), network=None, zones=1,
+        reserved_block=None, segments=placed,
+        paths=allowed_paths(model, {p.segment for p in placed}, implied),
+        settings=config.model_dump(mode="json"), implied=tuple(endpoint for endpoint, _ in implied))
+
+
+def _own_settings(model: Model, segment: str, cloud: CloudName) -> dict[str, Any]:
+    own = getattr(model.segments[segment], cloud, None)
+    return own.model_dump(mode="json") if own is not None else {}
+
+
+def allowed_paths(model: Model, placed: set[str],
+                  implied: Iterable[tuple[str, tuple[str, ...]]] = ()) -> tuple[Path, ...]:
     """The canonical allowed paths among the segments placed in one cloud, merged per protocol."""
     merged: dict[tuple[str, str, Protocol], PortSet] = {}
 
@@ -256,6 +309,8 @@ def allowed_paths(model: Model, placed: set[str]) -> tuple[Path, ...]:
         add(name, INTERNET, tuple(segment.internet.egress))
         for service in segment.services:
             add(name, SERVICE_PREFIX + service, (443,))
+        for endpoint, specs in implied:
+            add(name, endpoint, specs)
     order = {p: i for i, p in enumerate(PROTOCOLS)}
     return tuple(sorted(
         (Path(src, dst, proto, ports) for (src, dst, proto), ports in merged.items() if ports),

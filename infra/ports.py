@@ -15,9 +15,13 @@ from typing import Literal, cast
 
 from infra.errors import FixableValueError
 
-Protocol = Literal["tcp", "udp", "icmp"]
+Protocol = Literal["tcp", "udp", "icmp", "sctp"]
+# What the model can declare and what a cloud network is evaluated for. SCTP exists only where
+# a target can express it (Kubernetes NetworkPolicies): such a network asks for it itself
+# (`infra.reach.Network.protocols`), so the other clouds' reports gain no sctp rows.
 PROTOCOLS: tuple[Protocol, ...] = ("tcp", "udp", "icmp")
-IANA_NUMBER: dict[Protocol, int] = {"tcp": 6, "udp": 17, "icmp": 1}
+ALL_PROTOCOLS: tuple[Protocol, ...] = ("tcp", "udp", "icmp", "sctp")  # every protocol, in report order
+IANA_NUMBER: dict[Protocol, int] = {"tcp": 6, "udp": 17, "icmp": 1, "sctp": 132}
 MAX_PORT = 65535
 MAX_ICMP_TYPE = 255
 EPHEMERAL = (1024, 65535)  # replies to NAT gateways, ELB, Lambda, Linux and Windows clients

@@ -134,6 +134,8 @@ class Network:
     # (sender's place, receiver's place) of each spelled-out chain, index for index with
     # `chains[pair]` ("" where there is none): lets the verifier judge one subnet at a time.
     chain_places: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # The protocols the engine evaluates: a target that can open SCTP (Kubernetes) adds it.
+    protocols: tuple[Protocol, ...] = PROTOCOLS
 
 
 Places = tuple[str | None, str | None]  # (sender's place, receiver's place); None = any
@@ -159,7 +161,7 @@ class ObservedPath:
 
 
 def evaluate(network: Network) -> tuple[ObservedPath, ...]:
-    """Every open path of the network: each ordered pair of endpoints x tcp, udp, icmp."""
+    """Every open path of the network: each ordered pair of endpoints x its protocols (tcp, udp, icmp[, sctp])."""
     return Engine(network).observed()
 
 
@@ -333,7 +335,7 @@ class Engine:
     def observed(self) -> tuple[ObservedPath, ...]:
         out: list[ObservedPath] = []
         for src, dst in sorted(self.pairs()):
-            for protocol in PROTOCOLS:
+            for protocol in self.network.protocols:
                 passed = self.traffic(src, dst, protocol)
                 if passed:
                     out.append(ObservedPath(src, dst, protocol, passed.ports(), passed.evidence()))
@@ -384,12 +386,13 @@ def side_chain(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...] | None:
 
 
 def needs_replies(protocol: Protocol) -> bool:
-    """Only a TCP path needs its answers: no connection opens without the SYN-ACK. A UDP
+    """Only a TCP (or SCTP) path needs its answers: no connection opens without the SYN-ACK
+    (INIT-ACK). A UDP
     datagram or an ICMP message is delivered one way whatever the replies meet, which is
     enough to exfiltrate or to hit a statsd-style listener, so a stateless filter that drops
     the replies does not close such a path (it may still break a request/response protocol
     such as DNS, which the builder's reply entries are there for)."""
-    return protocol == "tcp"
+    return protocol in ("tcp", "sctp")
 
 
 def reply_ports(protocol: Protocol) -> PortSet:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from infra.load import SourceMap
-from infra.ports import PROTOCOLS, format_ports, json_ports
+from infra.ports import ALL_PROTOCOLS, format_ports, json_ports
 from infra.reach import INTERNET, SERVICE_PREFIX, Network, ObservedPath
 from infra.verify import Finding, PathRow, Report
 
@@ -187,7 +187,7 @@ def audit_tables(network: Network, observed: Iterable[ObservedPath]) -> list[Ren
     for column in ("from", "to", "traffic"):
         paths.add_column(column, overflow="fold")
     _evidence_column(paths, (i for p in observed for i in p.evidence_for(p.ports)))
-    order = {p: i for i, p in enumerate(PROTOCOLS)}
+    order = {p: i for i, p in enumerate(ALL_PROTOCOLS)}
     for p in sorted(observed, key=lambda p: (p.src, p.dst, order[p.protocol])):
         paths.add_row(p.src, p.dst, format_ports(p.protocol, p.ports), "\n".join(p.evidence_for(p.ports)))
     return [exposed, paths]

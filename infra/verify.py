@@ -18,7 +18,7 @@ from typing import Literal
 from infra.guardrails import GuardrailIndex
 from infra.model import Model
 from infra.placewise import PlaceGap, place_gaps, sending_places
-from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, parse_port_specs
+from infra.ports import ALL_PROTOCOLS, PortSet, Protocol, format_ports, parse_port_specs
 from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, ObservedPath, Posture
 
 Kind = Literal["guardrail", "unintended-path", "missing-path", "posture"]
@@ -85,6 +85,8 @@ def intended_paths(model: Model, cloud: str) -> dict[Key, PortSet]:
         add(name, INTERNET, segment.internet.egress)
         for service in segment.services:
             add(name, SERVICE_PREFIX + service, SERVICE_PORTS)
+        for endpoint, specs in model.implied_egress(cloud):  # a cluster's DNS: verified like any path
+            add(name, endpoint, specs)
     return {key: ports for key, ports in merged.items() if ports}
 
 
@@ -108,7 +110,7 @@ def verify(model: Model, network: Network) -> Report:
 
 
 def _order(key: Key) -> tuple[str, str, int]:
-    return (key[0], key[1], PROTOCOLS.index(key[2]))
+    return (key[0], key[1], ALL_PROTOCOLS.index(key[2]))
 
 
 def _rows(key: Key, want: PortSet, seen: ObservedPath | None) -> list[PathRow]:

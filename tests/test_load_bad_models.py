@@ -83,7 +83,8 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (7, 11, "segments.web.slot", "needs slot 300 but aws's 10.0.0.0/16 has only slots 1-255",
          "pin a slot below 256")],
     "slot-zero.yaml": [(6, 15, "segments.web.slot", "slot 0 is reserved", "pin a slot of 1 or more")],
-    "clouds-empty.yaml": [(3, 9, "clouds", "no cloud is declared", "add at least one of aws, gcp or azure")],
+    "clouds-empty.yaml": [
+        (3, 9, "clouds", "no cloud is declared", "add at least one of aws, gcp, azure or kubernetes")],
     "clouds-a-list.yaml": [(3, 1, "clouds", "clouds must be a mapping, not a list", "key: value")],
     "segments-empty.yaml": [(5, 11, "segments", "no segment is declared", "declare at least one segment")],
     "missing-name.yaml": [(2, 1, "", "missing required key 'name'", "add name: under the top level")],
@@ -231,7 +232,7 @@ def test_an_unknown_key_with_nothing_close_lists_the_allowed_keys():
         parse_model(text)
     [diagnostic] = caught.value.diagnostics
     assert diagnostic.message == "unknown key 'color'"
-    assert diagnostic.fix == "allowed keys here: description, clouds, internet, services, slot"
+    assert diagnostic.fix == "allowed keys here: description, clouds, internet, services, slot, kubernetes"
 
 
 def test_a_segment_without_a_body_and_flows_without_entries_are_allowed():

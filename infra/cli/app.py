@@ -69,8 +69,8 @@ class _App(typer.Typer):
 
 
 app = _App(
-    help="bulkhead: one zero-trust segmentation model -> AWS, GCP and Azure networks, then proof "
-    "that only the intended paths exist.",
+    help="bulkhead: one zero-trust segmentation model -> AWS, GCP and Azure networks and Kubernetes "
+    "NetworkPolicies, then proof that only the intended paths exist.",
     no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -14,6 +14,7 @@ from infra.cli.model_commands import load_checked
 from infra.cli.options import (
     AuditFormat,
     CloudChoice,
+    Context,
     FailOn,
     ModelFile,
     Output,
@@ -96,6 +97,7 @@ def verify(
     output: Output = None,
     fail_on: FailOn = None,
     waivers: WaiversFile = None,
+    context: Context = None,
 ) -> None:
     """Prove that the cloud has exactly the model's paths.
 
@@ -110,29 +112,34 @@ def verify(
         loaded = load_model(file)
         accepted = model_waivers(file, waivers, loaded)
         _check_declared(loaded, cloud.value)
-        options = live_options(project, subscription, loaded.model, cloud.value)
+        options = live_options(project, subscription, loaded.model, cloud.value, context)
         report = _verify(loaded, cloud.value, _read_cloud(cloud.value, region, snapshot, options, loaded.model))
         emit(report, loaded, format, output, gates, accepted, run)
     except BulkheadError as exc:
         fail_leaving_sarif(exc, run, output, root)
 
 
-@app.command(epilog="Example: bulkhead collect --cloud aws --region us-east-1 --out snap/")
+@app.command(epilog="Example: bulkhead collect --cloud aws --region us-east-1 --out snap/  "
+             "(kubernetes: --context my-cluster instead of --region)")
 def collect(
     cloud: Annotated[CloudChoice, typer.Option(help="the cloud to read")],
-    region: Annotated[str, typer.Option(help="the region to read")],
     out_dir: Annotated[Path, typer.Option("--out", help="the snapshot folder to write")],
+    region: Annotated[str | None, typer.Option(help="the region to read")] = None,
     project: Project = None,
     subscription: Subscription = None,
+    context: Context = None,
 ) -> None:
     """Read a live account (read-only calls) into a snapshot folder for `verify --snapshot`."""
+    from infra.errors import UsageError
     from infra.registry import part
     from infra.snapshot import write_snapshot
 
     try:
+        if (region is None) == (context is None):
+            raise UsageError("pass --region (a cloud) or --context (a Kubernetes cluster), not both")
         collector = part(cloud.value, "observe")
-        source = collector.live_source(region=region, **live_options(project, subscription))
-        with progress(f"reading {cloud.value} {region}"):
+        source = collector.live_source(region=region, **live_options(project, subscription, context=context))
+        with progress(f"reading {cloud.value} {region or context}"):
             raw = collector.collect(source)
         written = write_snapshot(raw, out_dir)
     except BulkheadError as exc:
@@ -149,6 +156,7 @@ def audit(
     project: Project = None,
     subscription: Subscription = None,
     output: Output = None,
+    context: Context = None,
 ) -> None:
     """Without a model: what an existing network exposes to the internet and which subnets reach which.
 
@@ -159,7 +167,7 @@ def audit(
     from infra.registry import part
 
     try:
-        raw = _read_cloud(cloud.value, region, snapshot, live_options(project, subscription))
+        raw = _read_cloud(cloud.value, region, snapshot, live_options(project, subscription, context=context))
         with fewer_collections():
             network = part(cloud.value, "observe").normalize(raw, None)
             observed = evaluate(network)
@@ -182,14 +190,16 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
     from infra.shapes import check_snapshot
     from infra.snapshot import read_snapshot
 
-    if (region is None) == (snapshot is None):
-        raise UsageError("pass exactly one of --region (read the live account) or --snapshot DIR (a saved snapshot)")
-    if snapshot is not None:
-        raw = read_snapshot(snapshot)
+    live = region is not None or "context" in options
+    if live == (snapshot is not None):
+        raise UsageError("pass exactly one of --region (read the live account; --context for a Kubernetes "
+                         "cluster) or --snapshot DIR (a saved snapshot)")
+    collector = part(cloud, "observe")
+    if snapshot is not None:  # a provider may read its own formats (Kubernetes: any manifest folder)
+        raw = getattr(collector, "read_snapshot", read_snapshot)(snapshot)
     else:
-        collector = part(cloud, "observe")
         source = collector.live_source(region=region, **options)
-        with progress(f"reading {cloud} {region}"):
+        with progress(f"reading {cloud} {region or options.get('context')}"):
             raw = collector.collect(source)
     check_snapshot(cloud, raw, model, str(snapshot) if snapshot is not None else None)
     return raw

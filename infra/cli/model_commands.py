@@ -108,25 +108,44 @@ def plan(
 
 def _plan_json(model: str, clouds: list, usages: dict) -> dict:
     return {"model": model, "clouds": [{
-        "cloud": cp.cloud, "region": cp.region, "cidr": str(cp.cidr), "reserved": str(cp.reserved),
-        "segments": [{"segment": p.segment, "slot": p.slot, "block": str(p.block),
-                      "subnets": [str(s) for s in p.subnets]} for p in cp.segments],
-        "paths": [{"src": p.src, "dst": p.dst, "protocol": p.protocol, "ports": p.ports.as_lists()}
-                  for p in cp.paths],
+        "cloud": cp.cloud, "region": cp.region, "cidr": _text(cp.network), "reserved": _text(cp.reserved_block),
+        "segments": [{"segment": p.segment, "slot": p.slot, "block": _text(p.address_block),
+                      "subnets": [str(s) for s in p.subnets],
+                      **({} if cp.addressed else {"settings": p.settings})} for p in cp.segments],
+        "paths": [{"src": p.src, "dst": p.dst, "protocol": p.protocol, "ports": p.ports.as_lists(),
+                   **({"implied": True} if p.dst in cp.implied else {})} for p in cp.paths],
         "quotas": [{"scope": u.scope, "quota": u.quota, "used": u.used, "limit": u.limit}
                    for u in usages[cp.cloud]],
     } for cp in clouds]}
 
 
+def _settings_text(settings: dict) -> str:
+    """A segment's own settings on a cluster, e.g. `namespace: data, pods: app=redis`."""
+    def show(value: object) -> str:
+        return ",".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+    return ", ".join(f"{key}: {show(value)}" for key, value in settings.items() if value) or "defaults"
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _print_cloud_plan(cp, usages) -> None:
-    table = Table(title=f"{cp.cloud} {cp.region} {cp.cidr} (reserved {cp.reserved} for endpoints/NAT)")
-    for column in ("segment", "slot", "subnets", "allowed in", "allowed out"):
+    if cp.addressed:
+        table = Table(title=f"{cp.cloud} {cp.region} {cp.cidr} (reserved {cp.reserved} for endpoints/NAT)")
+        columns: tuple[str, ...] = ("segment", "slot", "subnets", "allowed in", "allowed out")
+    else:  # a cluster: segments are pods chosen by namespace and labels
+        table = Table(title=f"{cp.cloud} cluster {cp.region} (paths marked * are implied infrastructure)")
+        columns = ("segment", "placement", "allowed in", "allowed out")
+    for column in columns:
         table.add_column(column)
     for placed in cp.segments:
         ins = [f"{p.src} {format_ports(p.protocol, p.ports)}" for p in cp.paths if p.dst == placed.segment]
-        outs = [f"{p.dst} {format_ports(p.protocol, p.ports)}" for p in cp.paths if p.src == placed.segment]
-        table.add_row(placed.segment, str(placed.slot), "\n".join(map(str, placed.subnets)),
-                      "\n".join(ins) or "-", "\n".join(outs) or "-")
+        outs = [f"{p.dst} {format_ports(p.protocol, p.ports)}{' *' if p.dst in cp.implied else ''}"
+                for p in cp.paths if p.src == placed.segment]
+        where = ([str(placed.slot), "\n".join(map(str, placed.subnets))] if cp.addressed else
+                 [_settings_text(placed.settings)])
+        table.add_row(placed.segment, *where, "\n".join(ins) or "-", "\n".join(outs) or "-")
     out.print(table)
     quotas = Table(title=f"{cp.cloud} quota usage (highest per quota)")
     for column in ("quota", "segment", "used", "limit"):

@@ -29,13 +29,15 @@ class GraphFormat(StrEnum):
 
 Project = Annotated[str | None, typer.Option(help="GCP project to read (verify defaults to the model's)")]
 Subscription = Annotated[str | None, typer.Option(help="Azure subscription id to read (else AZURE_SUBSCRIPTION_ID)")]
+Context = Annotated[str | None, typer.Option(
+    help="Kubernetes: the kubeconfig context to read ('in-cluster': the pod's service account)")]
 
 
 def live_options(project: str | None, subscription: str | None, model: Model | None = None,
-                 cloud: str | None = None) -> dict[str, str]:
+                 cloud: str | None = None, context: str | None = None) -> dict[str, str]:
     """Account selectors for a live read; the model's own cloud settings fill what is not given."""
     settings = getattr(model.clouds, cloud).model_dump() if model is not None and cloud else {}
-    options = {"project": project or settings.get("project"), "subscription": subscription}
+    options = {"project": project or settings.get("project"), "subscription": subscription, "context": context}
     return {k: v for k, v in options.items() if v}
 
 

@@ -1,0 +1,9 @@
+"""Kubernetes build pipeline: a model's CloudPlan enters; the pure policy plan (plan.py) and the
+Pulumi resources wired from it (component.py, the SegmentedCluster ComponentResource) leave."""
+
+from infra.registry import lazy_exports
+
+# Lazy, so the quota check behind `bulkhead validate` loads plan.py without importing Pulumi.
+__getattr__ = lazy_exports(__name__, {
+    "rule_plan": "plan", "quota_usage": "plan", "program": "component", "SegmentedNetwork": "component",
+}, extra="kubernetes")

@@ -1,0 +1,11 @@
+"""Kubernetes observe pipeline: a live cluster (read-only list calls in collect.py), a saved
+snapshot or a folder of manifests (manifests.py) enters; the neutral Network of per-workload
+NetworkPolicy filters (normalize.py) leaves."""
+
+# Imported eagerly: collect.py loads the kubernetes client only when it reads a live cluster,
+# so normalizing a snapshot or a manifest folder needs no client.
+from providers.kubernetes.observe.collect import collect, live_source
+from providers.kubernetes.observe.manifests import read_snapshot
+from providers.kubernetes.observe.normalize import normalize
+
+__all__ = ["collect", "live_source", "normalize", "read_snapshot"]
