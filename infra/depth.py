@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from infra.ports import PROTOCOLS, PortSet, Protocol
-from infra.reach import Engine, Network, Side
+from infra.reach import Engine, Filter, Network, Side
 from infra.traffic import Traffic
 
 Key = tuple[str, str, Protocol]
@@ -47,18 +47,23 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     sides = {name: found for name, found in layer_sides.items() if name in wanted}
     layer = Engine(Network(network.cloud, tuple(sides), sides=sides))
     full = Engine(network)
+    firsts = {name: _first_filters(found) for name, found in sides.items()}
     out = []
+    opening = {name: _protocols(layer, first) for name, first in firsts.items()}
     for src, dst in sorted(layer.pairs()):
-        for protocol in PROTOCOLS:
-            allowed = intended.get((src, dst, protocol), PortSet())
+        for protocol in opening[src]:
+            # What the sender's first filter lets out bounds the chain: most pairs stop here.
+            first = _first_hop(layer, firsts[src], dst, protocol)
+            if not first:
+                continue
+            allowed = intended.get((src, dst, protocol), _NONE)
             if excused is not None:
                 allowed = allowed | excused(src, dst, protocol)
-            # What the sender's first filter lets out bounds the chain: most pairs stop here.
-            if not _first_hop(layer, sides[src], dst, protocol) - allowed:
+            if not first - allowed:
                 continue
             passed = layer.traffic(src, dst, protocol)
             excess = passed.ports() - allowed
-            stopped = excess - full.traffic(src, dst, protocol).ports() if excess else PortSet()
+            stopped = excess - full.passing_ports(src, dst, protocol) if excess else _NONE
             if stopped:
                 opened_by = Traffic.restrict(passed, stopped).ids()
                 out.append(LoneOpening(src, dst, protocol, stopped, opened_by,
@@ -66,12 +71,32 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     return out
 
 
-def _first_hop(engine: Engine, senders: tuple[Side, ...], dst: str, protocol: Protocol) -> PortSet:
-    """The ports any of the sender's sides lets out toward dst through its first filter."""
-    found = PortSet()
+_NONE = PortSet()
+
+
+def _first_filters(senders: tuple[Side, ...]) -> tuple[Filter, ...] | None:
+    """The distinct first filters of an endpoint's sides; None when one side passes everything there."""
+    found: dict[int, Filter] = {}  # sides launched alike share their filters
     for side in senders:
         first = (side.egress or side.boundary_out or (None,))[0]
         if first is None or (not side.egress and side.place):  # (boundary filters skip shared places)
-            return PortSet.full(protocol)
-        found = found | engine.decide(first, dst, protocol)[0].ports()
+            return None
+        found.setdefault(id(first), first)
+    return tuple(found.values())
+
+
+def _protocols(engine: Engine, firsts: tuple[Filter, ...] | None) -> tuple[Protocol, ...]:
+    """The protocols some first filter has a rule for (the others pass nothing there), in order."""
+    if firsts is None:
+        return PROTOCOLS
+    return tuple(p for p in PROTOCOLS if any(engine.index(f).decides(p) for f in firsts))
+
+
+def _first_hop(engine: Engine, firsts: tuple[Filter, ...] | None, dst: str, protocol: Protocol) -> PortSet:
+    """The ports any of the sender's sides lets out toward dst through its first filter."""
+    if firsts is None:
+        return PortSet.full(protocol)
+    found = _NONE
+    for first in firsts:
+        found = found | engine.allowed_ports(first, dst, protocol)
     return found

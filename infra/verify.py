@@ -98,7 +98,7 @@ def verify(model: Model, network: Network) -> Report:
     guardrails = GuardrailIndex.of(model)
     rows: list[PathRow] = []
     findings: list[Finding] = []
-    segments = [name for name in model.segments if network.cloud in model.placement(name)]
+    segments = {name for name in model.segments if network.cloud in model.placement(name)}
     for key in sorted(set(observed) | set(intended), key=_order):
         seen = observed.get(key)
         want = intended.get(key, PortSet())
@@ -125,7 +125,7 @@ def _rows(key: Key, want: PortSet, seen: ObservedPath | None) -> list[PathRow]:
 
 
 def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: ObservedPath | None,
-                 segments: list[str], guardrails: GuardrailIndex) -> list[Finding]:
+                 segments: set[str], guardrails: GuardrailIndex) -> list[Finding]:
     src, dst, protocol = key
     got = seen.ports if seen else PortSet()
     out = []
