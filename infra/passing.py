@@ -146,6 +146,8 @@ def decide(kind: str, rules: Sequence[Rule], protocol: Protocol) -> tuple[Ranges
     the rules before it left undecided.
     """
     low, high = universe(protocol)
+    if len(rules) == 1:  # the common case: one rule names the peer
+        return _one_rule(kind, rules[0], protocol, low, high)
     allowed: list[Range] = []
     if kind == "union":
         for rule in rules:
@@ -176,6 +178,18 @@ def decide(kind: str, rules: Sequence[Rule], protocol: Protocol) -> tuple[Ranges
             break
     # What each rule took was carved out of what was left: the pieces never overlap.
     return merged(sorted(allowed, key=_low)), merged(sorted(denied, key=_low))
+
+
+def _one_rule(kind: str, rule: Rule, protocol: Protocol, low: int, high: int) -> tuple[Ranges, Ranges]:
+    """`decide` for a single rule: it takes its own ports (a union filter ignores a deny)."""
+    if (rule.protocol is not None and rule.protocol != protocol) or (kind == "union" and rule.action != "allow"):
+        return (), ()
+    ids = (rule.id,)
+    if rule.ports is None:
+        taken: Ranges = ((low, high, ids),)
+    else:  # a PortSet's intervals are sorted and never adjacent: nothing to merge
+        taken = tuple((max(lo, low), min(hi, high), ids) for lo, hi in rule.ports.intervals if lo <= high and hi >= low)
+    return (taken, ()) if rule.action == "allow" else ((), taken)
 
 
 def _split(undecided: list[Interval], ports: tuple[Interval, ...]) -> tuple[list[Interval], list[Interval]]:

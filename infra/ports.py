@@ -74,7 +74,11 @@ class PortSet:
         a, b = self.intervals, other.intervals
         if len(a) == 1 and len(b) == 1:  # the common case: one range each
             lo, hi = max(a[0][0], b[0][0]), min(a[0][1], b[0][1])
-            return PortSet(((lo, hi),)) if lo <= hi else _EMPTY
+            if lo > hi:
+                return _EMPTY
+            if (lo, hi) == a[0]:  # (a set is immutable: an equal one may be shared)
+                return self
+            return other if (lo, hi) == b[0] else PortSet(((lo, hi),))
         out: list[tuple[int, int]] = []
         i = j = 0
         while i < len(a) and j < len(b):
@@ -103,7 +107,8 @@ class PortSet:
                     break
             if cur <= hi:
                 out.append((cur, hi))
-        return PortSet(tuple(out))
+        intervals = tuple(out)
+        return self if intervals == self.intervals else PortSet(intervals)
 
     def __contains__(self, port: object) -> bool:
         return isinstance(port, int) and any(lo <= port <= hi for lo, hi in self.intervals)

@@ -369,6 +369,8 @@ class Engine:
             index = flt.__dict__.get(_INDEX)
             step: Ranges | None = None
             if index is not None:
+                if not reply and protocol not in index.protocols and None not in index.protocols:
+                    return ()  # no rule of the filter is about this protocol: nothing passes
                 key = (peer if peer in index.named else None, protocol)
                 if reply:
                     step = index.replied.get(key)

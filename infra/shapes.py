@@ -166,17 +166,20 @@ def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
 # ---- the check ----
 
 
-def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, where: str | None = None) -> None:
+def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, where: str | None = None,
+                   nesting_checked: bool = False) -> None:
     """Raise SnapshotError (every problem) or WrongPlace; return when the snapshot may be read.
 
     `where` is the snapshot folder, prefixed to file names; None for a live read.
+    `nesting_checked`: `infra.snapshot.read_snapshot` read it, which refuses documents nested
+    too deeply already (the check walks every value, so it is not done twice).
     """
     from infra.registry import part
 
     observe = part(cloud, "observe")
     layout: Layout | None = getattr(observe, "SNAPSHOT_LAYOUT", None)
     if layout is not None:
-        problems = layout_problems(layout, snapshot)
+        problems = layout_problems(layout, snapshot, nesting_checked)
         if problems:
             raise SnapshotError([_within(p, where) for p in problems])
     placement: Callable[[Snapshot, Model], None] | None = getattr(observe, "check_placement", None)
@@ -192,13 +195,13 @@ def _within(problem: SnapshotProblem, where: str | None) -> SnapshotProblem:
     return replace(problem, file=f"{root}/{problem.file}" if root else problem.file)
 
 
-def layout_problems(layout: Layout, snapshot: Snapshot) -> list[SnapshotProblem]:
+def layout_problems(layout: Layout, snapshot: Snapshot, nesting_checked: bool = False) -> list[SnapshotProblem]:
     mine = layout.recognized(snapshot)
     if not mine:
         return [_not_this_cloud(layout, snapshot)]
     problems = _missing_files(layout, mine)
     for name in mine:
-        problems += document_problems(name, snapshot[name], layout)
+        problems += document_problems(name, snapshot[name], layout, nesting_checked)
     return problems
 
 
@@ -252,12 +255,12 @@ def _other_layouts(cloud: str, snapshot: Snapshot) -> Iterator[tuple[str, list[s
             yield other, [n for f in layout.files for n in sorted(found) if f.matches(n)]
 
 
-def document_problems(name: str, document: Any, layout: Layout) -> list[SnapshotProblem]:
+def document_problems(name: str, document: Any, layout: Layout, nesting_checked: bool = False) -> list[SnapshotProblem]:
     """Every problem of one file against its shape (at most MAX_PER_FILE, then a count)."""
     shape = layout.shape_of(name)
     if shape is None:
         return []
-    if too_deep(document):
+    if not nesting_checked and too_deep(document):
         return [SnapshotProblem(name, "", f"the JSON nests deeper than {MAX_DEPTH} levels",
                                 f"no {layout.cloud} API response does; {layout.fix}")]
     try:

@@ -79,13 +79,16 @@ def intended_paths(model: Model, cloud: str) -> dict[Key, PortSet]:
         for dst in flow.targets():
             if flow.from_ in placed and dst in placed:  # src == dst only when named both sides
                 add(flow.from_, dst, parsed)
+    implied = model.implied_egress(cloud)  # a cluster's DNS: verified like any path
     for name in placed:
         segment = model.segments[name]
-        add(INTERNET, name, segment.internet.ingress)
-        add(name, INTERNET, segment.internet.egress)
+        if segment.internet.ingress:
+            add(INTERNET, name, segment.internet.ingress)
+        if segment.internet.egress:
+            add(name, INTERNET, segment.internet.egress)
         for service in segment.services:
             add(name, SERVICE_PREFIX + service, SERVICE_PORTS)
-        for endpoint, specs in model.implied_egress(cloud):  # a cluster's DNS: verified like any path
+        for endpoint, specs in implied:
             add(name, endpoint, specs)
     return {key: ports for key, ports in merged.items() if ports}
 

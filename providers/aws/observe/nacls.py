@@ -49,19 +49,23 @@ class AclFilters:
         direction = "out" if egress else "in"
         entries = sorted((e for e in acl.get("Entries", []) if bool(e.get("Egress")) == egress),
                          key=lambda e: int(e.get("RuleNumber", 0)))
+        prefix = f"aws:nacl/{acl['NetworkAclId']}#"
         rules = []
         for entry in entries:
-            rule = self._rule(acl["NetworkAclId"], direction, entry, fam)
+            rule = self._rule(prefix, direction, entry, fam)
             if rule is not None:
                 rules.append(rule)
-        return Filter(f"aws:nacl/{acl['NetworkAclId']}#{direction}", "ordered", tuple(rules))
+        return Filter(f"{prefix}{direction}", "ordered", tuple(rules))
 
-    def _rule(self, acl_id: str, direction: str, entry: Json, fam: str) -> Rule | None:
+    def _rule(self, prefix: str, direction: str, entry: Json, fam: str) -> Rule | None:
         cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
-        protocol = protocol_of(entry.get("Protocol", "-1"), fam)
-        if cidr is None or family(cidr) != fam or protocol == "other":
+        if cidr is None or family(cidr) != fam:
             return None
-        allow = str(entry.get("RuleAction", "deny")).lower() == "allow"
+        protocol = protocol_of(entry.get("Protocol", "-1"), fam)
+        if protocol == "other":
+            return None
+        action = entry.get("RuleAction", "deny")
+        allow = (action if action.__class__ is str else str(action)).lower() == "allow"
         book = self.books[fam]
         peers = book.overlapping(cidr) if allow else book.covered(cidr)
         if protocol == "icmp":
@@ -69,5 +73,5 @@ class AclFilters:
         else:
             rng = entry.get("PortRange") or {}
             ports = port_set(protocol, rng.get("From"), rng.get("To"))
-        return Rule(f"aws:nacl/{acl_id}#{entry.get('RuleNumber')}-{direction}", "allow" if allow else "deny",
+        return Rule(f"{prefix}{entry.get('RuleNumber')}-{direction}", "allow" if allow else "deny",
                     peers, None if protocol == "all" else protocol, ports)
