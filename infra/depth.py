@@ -49,18 +49,8 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     full = Engine(network)
     firsts = {name: _first_filters(found) for name, found in sides.items()}
     out = []
-    opening = {name: _protocols(layer, first) for name, first in firsts.items()}
-    for src, dst in sorted(layer.pairs()):
-        for protocol in opening[src]:
-            # What the sender's first filter lets out bounds the chain: most pairs stop here.
-            first = _first_hop(layer, firsts[src], dst, protocol)
-            if not first:
-                continue
-            allowed = intended.get((src, dst, protocol), _NONE)
-            if excused is not None:
-                allowed = allowed | excused(src, dst, protocol)
-            if not first - allowed:
-                continue
+    for src, dst, protocols in _exceeding(layer, firsts, intended, excused):
+        for protocol, allowed in protocols:
             passed = layer.traffic(src, dst, protocol)
             excess = passed.ports() - allowed
             stopped = excess - full.passing_ports(src, dst, protocol) if excess else _NONE
@@ -69,6 +59,36 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
                 out.append(LoneOpening(src, dst, protocol, stopped, opened_by,
                                        full.blocked_by(src, dst, protocol, stopped)))
     return out
+
+
+def _exceeding(layer: Engine, firsts: dict[str, tuple[Filter, ...] | None], intended: Mapping[Key, PortSet],
+               excused: Callable[[str, str, Protocol], PortSet] | None,
+               ) -> list[tuple[str, str, list[tuple[Protocol, PortSet]]]]:
+    """The layer's pairs, in order, with the protocols on which the sender's first filter alone
+    lets out more than the model allows (and what it allows): what the sender's first filter
+    lets out bounds the chain, and most pairs stop there."""
+    found = []
+    for src, first_filters in firsts.items():
+        protocols = _protocols(layer, first_filters)
+        if not protocols:
+            continue
+        for dst in layer.receivers(src):
+            exceeding = []
+            for protocol in protocols:
+                first = _first_hop(layer, first_filters, dst, protocol)
+                if not first:
+                    continue
+                allowed = intended.get((src, dst, protocol), _NONE)
+                if not first - allowed:  # (most pairs: the model's own ports, no need for the excuses)
+                    continue
+                if excused is not None:
+                    allowed = allowed | excused(src, dst, protocol)
+                if first - allowed:
+                    exceeding.append((protocol, allowed))
+            if exceeding and layer.accepts(src, dst):
+                found.append((src, dst, exceeding))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return found
 
 
 _NONE = PortSet()
@@ -96,6 +116,8 @@ def _first_hop(engine: Engine, firsts: tuple[Filter, ...] | None, dst: str, prot
     """The ports any of the sender's sides lets out toward dst through its first filter."""
     if firsts is None:
         return PortSet.full(protocol)
+    if len(firsts) == 1:
+        return engine.allowed_ports(firsts[0], dst, protocol)
     found = _NONE
     for first in firsts:
         found = found | engine.allowed_ports(first, dst, protocol)

@@ -122,6 +122,12 @@ def ports_of(ranges: Ranges) -> PortSet:
     return PortSet(tuple(out))
 
 
+def ids_within(ranges: Ranges, ports: PortSet) -> Ids:
+    """The sorted ids of the ranges that overlap `ports` (`ObservedPath.evidence_for`)."""
+    return join_all([ids for lo, hi, ids in ranges if any(plo <= hi and lo <= phi for plo, phi in ports.intervals)]
+                    or [()])
+
+
 def evidence_of(ranges: Ranges) -> tuple[tuple[Interval, Ids], ...]:
     return tuple(((lo, hi), ids) for lo, hi, ids in ranges)
 

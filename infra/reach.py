@@ -78,6 +78,9 @@ class Filter:
     id: str
     kind: FilterKind
     rules: tuple[Rule, ...]  # for "ordered": already in evaluation order (priority, deny first)
+    # The engine's index of the rules and its decisions, made once and kept with the filter: they
+    # are the same in every engine that meets it. Not part of the value (equality, hash, repr).
+    _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -167,11 +170,11 @@ class ObservedPath:
 
     def evidence_for(self, ports: PortSet) -> tuple[str, ...]:
         """The ids of the rules behind the given ports (sorted, each once)."""
-        ids: set[str] = set()
-        for (lo, hi), rule_ids in self.evidence:
-            if PortSet.single(lo, hi) & ports:
-                ids.update(rule_ids)
-        return tuple(sorted(ids))
+        found = [rule_ids for (lo, hi), rule_ids in self.evidence
+                 if lo <= hi and any(plo <= hi and lo <= phi for plo, phi in ports.intervals)]
+        if len(found) == 1 and len(found[0]) < 2:  # one range behind one rule: nothing to sort
+            return tuple(found[0])
+        return tuple(sorted({i for rule_ids in found for i in rule_ids}))
 
 
 def evaluate(network: Network) -> tuple[ObservedPath, ...]:
@@ -185,7 +188,6 @@ def blocked_by(network: Network, src: str, dst: str, protocol: Protocol, ports: 
 
 
 Hop = tuple[Filter, str, bool]  # (filter, peer, reply)
-_INDEX = "_engine_index"  # where a Filter keeps its `_Index`
 Decision = tuple[Ranges, Ranges]  # (allowed, explicitly denied)
 
 
@@ -199,9 +201,9 @@ class _Index:
 
     named: dict[str, tuple[int, ...]]  # peer -> positions of the rules naming it
     wildcard: tuple[int, ...]  # positions of the rules with peers=None
-    allow_named: frozenset[str]
+    allow_named: dict[str, None]  # a set of names (a dict of plain values is not tracked by the collector)
     allow_wildcard: bool
-    protocols: frozenset[str | None] = frozenset()  # of its rules (None: a rule for every protocol)
+    protocols: tuple[str | None, ...] = ()  # of its rules (None: a rule for every protocol)
     decided: dict[tuple[str | None, str], Decision] = field(default_factory=dict, repr=False)
     replied: dict[tuple[str | None, str], Ranges] = field(default_factory=dict, repr=False)
 
@@ -209,7 +211,7 @@ class _Index:
     def of(cls, flt: Filter) -> _Index:
         named: dict[str, list[int]] = {}
         wildcard: list[int] = []
-        allow_named: set[str] = set()
+        allow_named: dict[str, None] = {}
         allow_wildcard = False
         for pos, rule in enumerate(flt.rules):
             is_allow = rule.action == "allow"
@@ -220,10 +222,10 @@ class _Index:
             for peer in rule.peers:
                 named.setdefault(peer, []).append(pos)
             if is_allow:
-                allow_named.update(rule.peers)
+                allow_named.update(dict.fromkeys(rule.peers))
         # Tuples, not lists: the garbage collector stops tracking a tuple of ints.
-        return cls({peer: tuple(at) for peer, at in named.items()}, tuple(wildcard), frozenset(allow_named),
-                   allow_wildcard, frozenset(rule.protocol for rule in flt.rules))
+        return cls({peer: tuple(at) for peer, at in named.items()}, tuple(wildcard), allow_named,
+                   allow_wildcard, tuple(dict.fromkeys(rule.protocol for rule in flt.rules)))
 
     def decides(self, protocol: str) -> bool:
         """Whether any rule applies to the protocol (else the filter passes none of it)."""
@@ -261,9 +263,10 @@ class Engine:
     def index(flt: Filter) -> _Index:
         """The filter's index, made once and kept with the filter: its decisions are the same in
         every engine that meets it (verify, and the layers a provider evaluates on their own)."""
-        found: _Index | None = flt.__dict__.get(_INDEX)
+        found = flt._index
         if found is None:
-            found = flt.__dict__[_INDEX] = _Index.of(flt)  # not a field: equality and repr ignore it
+            found = _Index.of(flt)
+            object.__setattr__(flt, "_index", found)  # a cache: the filter's value does not change
         return found
 
     def decide(self, flt: Filter, peer: str, protocol: Protocol) -> tuple[Traffic, Traffic]:
@@ -277,7 +280,7 @@ class Engine:
         return ports_of(allowed) if allowed else _NO_PORTS
 
     def _decision(self, flt: Filter, peer: str, protocol: Protocol) -> Decision:
-        index = flt.__dict__.get(_INDEX) or self.index(flt)
+        index = flt._index or self.index(flt)
         if not index.decides(protocol):
             return _UNDECIDED
         key = (peer if peer in index.named else None, protocol)
@@ -295,7 +298,7 @@ class Engine:
             return self._decision(flt, peer, protocol)[0]
         if not needs_replies(protocol):
             return _ANSWERED[protocol]  # a datagram arrives without an answer
-        index = flt.__dict__.get(_INDEX) or self.index(flt)
+        index = flt._index or self.index(flt)
         key = (peer if peer in index.named else None, protocol)
         found = index.replied.get(key)
         if found is None:
@@ -366,7 +369,7 @@ class Engine:
         ranges: Ranges | None = None
         for hop in hops:
             flt, peer, reply = hop
-            index = flt.__dict__.get(_INDEX)
+            index = flt._index
             step: Ranges | None = None
             if index is not None:
                 if not reply and protocol not in index.protocols and None not in index.protocols:
@@ -419,37 +422,46 @@ class Engine:
     def pairs(self) -> set[tuple[str, str]]:
         """Pairs that may have an open path: spelled-out chains, and side pairs that can match."""
         found = set(self.network.chains)
-        sides = self.network.sides
-        for src in sides:
-            for dst in self._reachable_by_first_filter(self._side_groups(src), sides):
-                if any(self._accepts(gb.side, src) for gb in self._side_groups(dst)):
-                    found.add((src, dst))
+        for src in self.network.sides:
+            found.update((src, dst) for dst in self.receivers(src) if self.accepts(src, dst))
         return found
 
-    def _reachable_by_first_filter(self, senders: tuple[_SideGroup, ...],
-                                   sides: dict[str, tuple[Side, ...]]) -> Iterable[str]:
+    def receivers(self, src: str) -> Iterable[str]:
+        """The endpoints with sides that src's first filters let anything out to (`pairs` then
+        keeps those whose last filter can match src)."""
+        sides = self.network.sides
         dsts: set[str] = set()
-        for group in senders:
+        for group in self._side_groups(src):
             a = group.side
             first = (a.egress or a.boundary_out or (None,))[0]
             if first is None or self.index(first).allow_wildcard:
                 return sides
-            dsts.update(self.index(first).allow_named & sides.keys())
+            dsts.update(sides.keys() & self.index(first).allow_named.keys())
         return dsts
 
-    def _accepts(self, b: Side, src: str) -> bool:
-        last = (b.ingress or b.boundary_in or (None,))[-1]
-        return last is None or self.index(last).can_match(src)
+    def accepts(self, src: str, dst: str) -> bool:
+        """Whether the last filter of some side of dst can match src."""
+        for group in self._side_groups(dst):
+            b = group.side
+            last = (b.ingress or b.boundary_in or (None,))[-1]
+            if last is None or self.index(last).can_match(src):
+                return True
+        return False
 
     def observed(self) -> tuple[ObservedPath, ...]:
-        out: list[ObservedPath] = []
+        return tuple(ObservedPath(src, dst, protocol, ports_of(passed), evidence_of(passed))
+                     for (src, dst, protocol), passed in self.open_paths().items())
+
+    def open_paths(self) -> dict[tuple[str, str, Protocol], Ranges]:
+        """What `observed` says, as (src, dst, protocol) -> the ranges that pass, in the same order."""
+        out: dict[tuple[str, str, Protocol], Ranges] = {}
         for src, dst in sorted(self.pairs()):
             chains = self._chain_list(src, dst, None)
             for protocol in self.network.protocols:
                 passed = self._passing(src, dst, protocol, None, chains)
                 if passed:
-                    out.append(ObservedPath(src, dst, protocol, ports_of(passed), evidence_of(passed)))
-        return tuple(out)
+                    out[(src, dst, protocol)] = passed
+        return out
 
     def blocked_by(self, src: str, dst: str, protocol: Protocol, ports: PortSet,
                    places: Places | None = None) -> tuple[str, ...]:

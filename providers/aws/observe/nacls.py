@@ -50,28 +50,22 @@ class AclFilters:
         entries = sorted((e for e in acl.get("Entries", []) if bool(e.get("Egress")) == egress),
                          key=lambda e: int(e.get("RuleNumber", 0)))
         prefix = f"aws:nacl/{acl['NetworkAclId']}#"
-        rules = []
-        for entry in entries:
-            rule = self._rule(prefix, direction, entry, fam)
-            if rule is not None:
-                rules.append(rule)
-        return Filter(f"{prefix}{direction}", "ordered", tuple(rules))
-
-    def _rule(self, prefix: str, direction: str, entry: Json, fam: str) -> Rule | None:
-        cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
-        if cidr is None or family(cidr) != fam:
-            return None
-        protocol = protocol_of(entry.get("Protocol", "-1"), fam)
-        if protocol == "other":
-            return None
-        action = entry.get("RuleAction", "deny")
-        allow = (action if action.__class__ is str else str(action)).lower() == "allow"
         book = self.books[fam]
-        peers = book.overlapping(cidr) if allow else book.covered(cidr)
-        if protocol == "icmp":
-            ports = port_set(protocol, (entry.get("IcmpTypeCode") or {}).get("Type"), None)
-        else:
-            rng = entry.get("PortRange") or {}
-            ports = port_set(protocol, rng.get("From"), rng.get("To"))
-        return Rule(f"{prefix}{entry.get('RuleNumber')}-{direction}", "allow" if allow else "deny",
-                    peers, None if protocol == "all" else protocol, ports)
+        rules = []
+        for entry in entries:  # one Rule per entry: tens of thousands in a large account, kept lean
+            cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
+            if cidr is None or family(cidr) != fam:
+                continue
+            protocol = protocol_of(entry.get("Protocol", "-1"), fam)
+            if protocol == "other":
+                continue
+            allow = str(entry.get("RuleAction", "deny")).lower() == "allow"
+            if protocol == "icmp":
+                ports = port_set(protocol, (entry.get("IcmpTypeCode") or {}).get("Type"), None)
+            else:
+                rng = entry.get("PortRange") or {}
+                ports = port_set(protocol, rng.get("From"), rng.get("To"))
+            rules.append(Rule(f"{prefix}{entry.get('RuleNumber')}-{direction}", "allow" if allow else "deny",
+                                    book.overlapping(cidr) if allow else book.covered(cidr),
+                                    None if protocol == "all" else protocol, ports))
+        return Filter(f"{prefix}{direction}", "ordered", tuple(rules))
