@@ -17,9 +17,10 @@ or crash on.
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -124,10 +125,19 @@ def _address(value: str) -> str:
     return value
 
 
+def _address4(value: str) -> str:
+    try:
+        IPv4Address(value)
+    except ValueError:
+        raise FixableValueError(f"{_text(value)} is not an IPv4 address", RESTORE) from None
+    return value
+
+
 Cidr = Annotated[str, AfterValidator(cidr_text)]
 Cidr4 = Annotated[str, AfterValidator(_cidr4)]
 Cidr6 = Annotated[str, AfterValidator(_cidr6)]
 Address = Annotated[str, AfterValidator(_address)]
+Address4 = Annotated[str, AfterValidator(_address4)]
 
 
 def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
@@ -301,24 +311,55 @@ def _problem(name: str, error: Any, layout: Layout, shape: FileShape) -> Snapsho
     if kind == "missing":
         return SnapshotProblem(name, json_path(loc), "missing", f"every such item the {layout.cloud} API returns "
                                f"has '{loc[-1]}'; {layout.fix}")
-    if kind in _EXPECTED:
-        what = f"expected {_EXPECTED[kind]}, found {_kind(value)}"
-        if not loc:
-            keys = ", ".join(f'"{k}": ...' for k in shape.model.model_fields)
-            what = f"the document is {_kind(value) if not isinstance(value, str) else 'text'}, not the " \
-                   f"{shape.call} response {{{keys}}}"
-        return SnapshotProblem(name, json_path(loc), what, layout.fix)
-    if kind == "value_error" and isinstance((error.get("ctx") or {}).get("error"), FixableValueError):
-        cause: FixableValueError = error["ctx"]["error"]
+    if kind in _EXPECTED and not loc:
+        keys = ", ".join(f'"{k}": ...' for k in shape.model.model_fields)
+        what = f"the document is {_kind(value) if not isinstance(value, str) else 'text'}, not the " \
+               f"{shape.call} response {{{keys}}}"
+        return SnapshotProblem(name, "$", what, layout.fix)
+    cause = (error.get("ctx") or {}).get("error")
+    if kind == "value_error" and isinstance(cause, FixableValueError):
         return SnapshotProblem(name, json_path(loc), cause.what, cause.fix)
+    return SnapshotProblem(name, json_path(loc), _what(error), layout.fix)
+
+
+def _what(error: Any) -> str:
+    """What is wrong with one value, as a pydantic error describes it (without where or the fix)."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return "missing"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, found {_kind(value)}"
+    if kind == "value_error" and isinstance(ctx.get("error"), FixableValueError):
+        return str(ctx["error"].what)
     if kind in _BOUNDS:
-        bound = next(iter((error.get("ctx") or {}).values()), "?")
-        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is out of range ({_BOUNDS[kind]} {bound})",
-                               layout.fix)
+        return f"{_kind(value)} is out of range ({_BOUNDS[kind]} {next(iter(ctx.values()), '?')})"
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is not one of {expected}", layout.fix)
-    return SnapshotProblem(name, json_path(loc), str(error["msg"]), layout.fix)
+        return f"{_kind(value)} is not one of {ctx.get('expected', '')}"
+    return str(error["msg"])
+
+
+def embedded_document(text: str, model: type[Shape], what: str, fix: str) -> None:
+    """Check a JSON document an API returns as text (an AWS policy document) against `model`.
+
+    Raise FixableValueError naming the path inside the document (the first problem, then a
+    count), so the snapshot's line locates both the key holding the text and the spot in it.
+    """
+    deep = f"{what} nests deeper than {MAX_DEPTH} levels"
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise FixableValueError(f"{what} is not JSON text", fix) from None
+    except RecursionError:  # deeper than the parser goes, so far deeper than the limit
+        raise FixableValueError(deep, fix) from None
+    if too_deep(document):
+        raise FixableValueError(deep, fix)
+    try:
+        model.model_validate(document)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise FixableValueError(f"{what}: {json_path(tuple(first['loc']))}: {_what(first)}{more}", fix) from None
 
 
 def wrong_place(model: str, cloud: str, where: str, seen: str, expected: str, declared: str | None) -> WrongPlace:

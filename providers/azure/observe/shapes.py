@@ -30,9 +30,9 @@ def _address_item(value: str) -> str:
 
 
 def _port_item(value: str) -> str:
-    """`*`, a port, a range, or a comma list of those."""
-    for piece in value.split(","):
-        if piece.strip() != "*":
+    """`*` alone, or a port, a range, or a comma list of ports and ranges."""
+    if value.strip() != "*":
+        for piece in value.split(","):
             port_text(piece, low=0)
     return value
 
@@ -55,6 +55,10 @@ class AddressSpace(Shape):
     addressPrefixes: list[Cidr] = []
 
 
+class ServiceEndpoint(Shape):
+    service: str  # Microsoft.Storage, Microsoft.KeyVault, ...
+
+
 class SubnetProperties(Shape):
     addressPrefix: Cidr | None = None
     addressPrefixes: list[Cidr] = []
@@ -63,6 +67,8 @@ class SubnetProperties(Shape):
     natGateway: Ref | None = None
     defaultOutboundAccess: bool | None = None
     privateEndpointNetworkPolicies: str | None = None
+    serviceEndpoints: list[ServiceEndpoint] = []
+    serviceEndpointPolicies: list[Ref] = []
 
 
 class Subnet(Shape):
@@ -71,9 +77,24 @@ class Subnet(Shape):
     properties: SubnetProperties
 
 
+class PeeringProperties(Shape):
+    peeringState: Literal["Initiated", "Connected", "Disconnected"] | None = None
+    allowVirtualNetworkAccess: bool | None = None
+    remoteVirtualNetwork: Ref | None = None
+    remoteAddressSpace: AddressSpace | None = None
+    remoteVirtualNetworkAddressSpace: AddressSpace | None = None
+
+
+class Peering(Shape):
+    id: str
+    name: str
+    properties: PeeringProperties
+
+
 class VnetProperties(Shape):
     addressSpace: AddressSpace | None = None
     subnets: list[Subnet] = []
+    virtualNetworkPeerings: list[Peering] = []
 
 
 class VirtualNetwork(Resource):
@@ -137,6 +158,7 @@ class IpConfiguration(Shape):
 class NicProperties(Shape):
     networkSecurityGroup: Ref | None = None
     privateEndpoint: Ref | None = None
+    virtualMachine: Ref | None = None
     ipConfigurations: list[IpConfiguration] = []
 
 
@@ -200,6 +222,14 @@ class NetworkWatcher(Resource):
     properties: WatcherProperties = absent()
 
 
+class PublicIpProperties(Shape):
+    ipAddress: Address | None = None
+
+
+class PublicIpAddress(Resource):
+    properties: PublicIpProperties = absent()
+
+
 class VirtualNetworksFile(Shape):
     value: list[VirtualNetwork]
 
@@ -228,6 +258,10 @@ class ResourcesFile(Shape):
     value: list[Resource]
 
 
+class PublicIpAddressesFile(Shape):
+    value: list[PublicIpAddress]
+
+
 class NetworkWatchersFile(Shape):
     value: list[NetworkWatcher]
 
@@ -243,6 +277,6 @@ SNAPSHOT_LAYOUT = Layout("azure", "subscription", (
     FileShape("privateEndpoints.json", PrivateEndpointsFile, "private_endpoints.list_by_subscription",
               required=True),
     FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all"),
-    FileShape("publicIPAddresses.json", ResourcesFile, "public_ip_addresses.list_all"),
+    FileShape("publicIPAddresses.json", PublicIpAddressesFile, "public_ip_addresses.list_all"),
     FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all"),
 ), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR")
