@@ -15,6 +15,7 @@ repeats a run).
 from __future__ import annotations
 
 import copy
+import json
 import os
 from typing import Any
 
@@ -140,3 +141,39 @@ def read_as_the_cli_does(cloud: str, snapshot: Snapshot) -> None:
 @given(data=st.data())
 def test_random_json_in_a_snapshot_file_is_refused_cleanly_or_read_to_the_end(cloud, data):
     read_as_the_cli_does(cloud, mutated(data, cloud, baseline(cloud).snapshot))
+
+
+POLICY_KEYS = ["Version", "Statement", "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
+               "NotResource", "Condition", "AWS", "Service", "StringEquals", "aws:PrincipalAccount"]
+POLICY_TEXTS = st.sampled_from(["*", "Allow", "Deny", "allow", "s3:*", "arn:aws:s3:::b/*", "123456789012"])
+POLICY_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=6) | POLICY_TEXTS,
+                             lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                                 st.sampled_from(POLICY_KEYS), inner, max_size=5), max_leaves=12)
+# Statements that are nearly right, so many documents pass the check and reach open_reasons.
+_TEXTS = POLICY_TEXTS | st.lists(POLICY_TEXTS, max_size=3)
+STATEMENTS = st.fixed_dictionaries({"Effect": st.sampled_from(["Allow", "Deny", "allow"])}, optional={
+    "Sid": st.text(max_size=4),
+    "Principal": st.just("*") | st.dictionaries(st.sampled_from(["AWS", "Service"]), _TEXTS),
+    "NotPrincipal": st.dictionaries(st.just("AWS"), _TEXTS), "Action": _TEXTS, "Resource": _TEXTS,
+    "NotResource": _TEXTS, "Condition": st.dictionaries(st.just("StringEquals"), st.dictionaries(
+        st.just("aws:PrincipalAccount"), POLICY_TEXTS)) | POLICY_VALUES})
+POLICIES = POLICY_VALUES | st.fixed_dictionaries(
+    {"Statement": STATEMENTS | st.lists(STATEMENTS | POLICY_VALUES, max_size=3)}, optional={"Version": POLICY_TEXTS})
+
+
+@settings(max_examples=2000 if THOROUGH else 150, deadline=None, derandomize=not THOROUGH)
+@given(document=POLICIES, as_json=st.booleans())
+def test_any_text_as_an_endpoint_policy_is_refused_by_the_check_or_judged_without_a_crash(document, as_json):
+    from pydantic import ValidationError
+
+    from providers.aws.observe.policies import open_reasons
+    from providers.aws.observe.shapes import VpcEndpoint
+
+    endpoint = {"VpcEndpointId": "vpce-1", "VpcId": "vpc-1", "ServiceName": "com.amazonaws.us-east-1.s3",
+                "PolicyDocument": json.dumps(document) if as_json else str(document)}
+    try:
+        VpcEndpoint.model_validate(endpoint)
+    except ValidationError as refused:
+        assert [tuple(e["loc"]) for e in refused.errors()] == [("PolicyDocument",)]
+        return
+    assert all(isinstance(reason, str) for reason in open_reasons(endpoint))
