@@ -21,13 +21,14 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from infra.errors import FixableValueError, SnapshotError, SnapshotProblem, UsageError, WrongPlace
 from infra.model import Model
 from infra.snapshot import Snapshot
+from infra.unique_ids import duplicate_problems
 
 MAX_DEPTH = 64  # real responses nest about 10 deep; far deeper is corruption or an attack
 MAX_PER_FILE = 20  # problems shown per file; the rest are counted
@@ -59,6 +60,7 @@ class FileShape:
     call: str  # the API call that writes it, for the reader
     required: bool = False  # every snapshot of the cloud has it (per folder)
     shown: str = ""  # how to name it when missing ("subnetworks-<region>.json"); default the pattern
+    unique: tuple[str, ...] = ()  # the ids the normalizer keys on ("Subnets[].SubnetId"): each appears once
 
     def matches(self, name: str) -> bool:
         return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], self.pattern)
@@ -76,6 +78,8 @@ class Layout:
     folder: str  # what a folder stands for: "region", "project", "subscription"
     files: tuple[FileShape, ...]
     collect: str  # the command that writes a snapshot of this cloud
+    ids: Literal["snapshot", "file"] = "snapshot"  # how far a FileShape's `unique` ids must be unique
+    fold_case: bool = False  # ids compare case-blind (ARM's)
 
     def shape_of(self, name: str) -> FileShape | None:
         return next((f for f in self.files if f.matches(name)), None)
@@ -187,9 +191,13 @@ def layout_problems(layout: Layout, snapshot: Snapshot) -> list[SnapshotProblem]
     if not mine:
         return [_not_this_cloud(layout, snapshot)]
     problems = _missing_files(layout, mine)
+    readable = {}
     for name in mine:
-        problems += document_problems(name, snapshot[name], layout)
-    return problems
+        found = document_problems(name, snapshot[name], layout)
+        problems += found
+        if not found:
+            readable[name] = snapshot[name]
+    return problems + duplicate_problems(layout, readable)
 
 
 def _folder(name: str) -> str:

@@ -122,6 +122,18 @@ def first(key: str, where: Callable[[Any], bool], *below: str | int, value: Any 
     return change
 
 
+def twice(key: str, id_key: str, *below: str | int, upper: bool = False) -> Callable[[Any], tuple[Any, str]]:
+    """Append a copy of the first item of the list at `key` (under `below`): its id appears twice."""
+    def change(document: Any) -> tuple[Any, str]:
+        items = _at(document, (*below, key))
+        copied = copy.deepcopy(items[0])
+        if upper:
+            copied[id_key] = copied[id_key].upper()
+        items.append(copied)
+        return document, dotted((*below, key, len(items) - 1, id_key))
+    return change
+
+
 def whole(value: Any) -> Callable[[Any], tuple[Any, str]]:
     return lambda document: (value, "$")
 
@@ -174,6 +186,7 @@ NUMBER = "expected a whole number"
 LIST_NULL = "expected a list, found null"
 OBJECT = "expected an object"
 DEEP_SAYS = "nests deeper than 64 levels"
+TWICE = "appears a second time (first at"
 ONE_OF = "is not one of"
 TARGET = "is not a route target id"
 POLICY = "the policy document"
@@ -299,6 +312,8 @@ AWS = [
          append("NetworkAcls", {"NetworkAclId": "acl-0x", "VpcId": "vpc-0x", "Entries": [
              {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": False, "CidrBlock": "0.0.0.0/0",
               "PortRange": {"From": 443, "To": 80}}]}, ("Entries", 0, "PortRange")), "From 443 is above To 80"),
+    case("subnet-id-twice", "aws", "Subnets.json", twice("Subnets", "SubnetId"), f"{TWICE} Subnets[0].SubnetId)"),
+    case("route-table-id-twice", "aws", "RouteTables.json", twice("RouteTables", "RouteTableId"), TWICE),
     case("prefix-list-family-v4", "aws", "PrefixLists.json", put("PrefixLists", 0, "AddressFamily", value="v4"),
          ONE_OF),
     case("json-nested-too-deep", "aws", "Subnets.json", deep("Subnets"), DEEP_SAYS),
@@ -385,6 +400,8 @@ GCP = [
     case("instance-access-configs-null", "gcp", "instances.json",
          append("items", {"name": "web-1", "networkInterfaces": [{"accessConfigs": None}]},
                 ("networkInterfaces", 0, "accessConfigs")), LIST_NULL),
+    case("firewall-name-twice", "gcp", "firewalls.json", twice("items", "name"), f"{TWICE} items[0].name)"),
+    case("subnet-name-twice-in-a-region", "gcp", "subnetworks-*.json", twice("items", "name"), TWICE),
     case("network-peerings-null", "gcp", "networks.json", put("items", 0, "peerings", value=None), LIST_NULL),
     case("peering-state-up", "gcp", "networks.json",
          first("items", anything, "peerings", value=[{"name": "to-partner", "network": "projects/p/global/networks/n",
@@ -521,6 +538,9 @@ AZURE = [
     case("rule-port-star-in-a-list", "azure", "networkSecurityGroups.json",
          first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
                "destinationPortRange", value="80,*"), "is not a port or a port range"),
+    case("interface-id-twice-in-another-case", "azure", "networkInterfaces.json", twice("value", "id", upper=True),
+         f"{TWICE} value[0].id)"),
+    case("subnet-id-twice", "azure", "virtualNetworks.json", twice("subnets", "id", "value", 0, "properties"), TWICE),
     case("flow-log-enabled-text", "azure", "networkWatchers.json",
          append("value", {"id": "/subscriptions/s/nw", "properties": {"flowLogs": [
              {"properties": {"enabled": "yes"}}]}}, ("properties", "flowLogs", 0, "properties", "enabled")),

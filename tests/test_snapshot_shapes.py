@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from infra.shapes import MAX_DEPTH, json_path, too_deep
+from infra.unique_ids import duplicate_problems
 from providers.aws.observe import shapes as aws
 from providers.azure.observe import shapes as azure
 from providers.gcp.observe import shapes as gcp
@@ -296,3 +297,50 @@ def test_an_azure_public_ip_address_is_an_ip_address(address, ok):
 def test_an_azure_service_endpoint_names_its_service(value, ok):
     subnet = {"id": "/s/x", "name": "web", "properties": {"serviceEndpoints": value}}
     assert (refused(azure.Subnet, subnet) == []) is ok
+
+
+# ---- ids the normalizers key on appear once (infra/unique_ids.py) ----
+
+
+def test_an_aws_id_seen_in_two_region_folders_is_refused_naming_the_first():
+    subnet = {"SubnetId": "subnet-1", "VpcId": "vpc-1"}
+    found = duplicate_problems(aws.SNAPSHOT_LAYOUT, {"us-east-1/Subnets.json": {"Subnets": [subnet]},
+                                                     "us-west-2/Subnets.json": {"Subnets": [subnet]}})
+    assert [(p.file, p.path, p.message) for p in found] == [
+        ("us-west-2/Subnets.json", "Subnets[0].SubnetId",
+         "'subnet-1' appears a second time (first at us-east-1/Subnets.json: Subnets[0].SubnetId)")]
+
+
+def test_distinct_aws_ids_and_an_id_shared_by_two_kinds_of_resource_are_accepted():
+    documents = {"r/Subnets.json": {"Subnets": [{"SubnetId": "subnet-1"}, {"SubnetId": "subnet-2"}]},
+                 "r/NetworkAcls.json": {"NetworkAcls": [{"NetworkAclId": "subnet-1"}]}}
+    assert duplicate_problems(aws.SNAPSHOT_LAYOUT, documents) == []
+
+
+def test_a_gcp_subnet_name_repeats_across_regions_but_not_within_one():
+    web = {"name": "web"}
+    across = {"p/subnetworks-us-central1.json": {"items": [web]}, "p/subnetworks-europe-west1.json": {"items": [web]}}
+    assert duplicate_problems(gcp.SNAPSHOT_LAYOUT, across) == []
+    [problem] = duplicate_problems(gcp.SNAPSHOT_LAYOUT, {"p/subnetworks-us-central1.json": {"items": [web, web]}})
+    assert (problem.path, problem.message) == ("items[1].name", "'web' appears a second time (first at items[0].name)")
+
+
+def test_gcp_instances_of_one_name_in_two_zones_are_accepted():
+    zones = {"p/instances.json": {"items": [{"name": "a", "zone": "z1"}, {"name": "a", "zone": "z2"}]}}
+    assert duplicate_problems(gcp.SNAPSHOT_LAYOUT, zones) == []
+
+
+def test_azure_ids_compare_case_blind_as_arm_does():
+    nic = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkInterfaces/web"
+    same = {"s/networkInterfaces.json": {"value": [{"id": nic}, {"id": nic.upper()}]}}
+    [problem] = duplicate_problems(azure.SNAPSHOT_LAYOUT, same)
+    assert problem.path == "value[1].id"
+    other = {"s/networkInterfaces.json": {"value": [{"id": nic}, {"id": nic + "-2"}]}}
+    assert duplicate_problems(azure.SNAPSHOT_LAYOUT, other) == []
+
+
+def test_an_azure_subnet_id_is_checked_inside_its_virtual_network():
+    subnet = {"id": "/s/vnet/subnets/web", "name": "web", "properties": {}}
+    vnet = {"id": "/s/vnet", "name": "vnet", "properties": {"subnets": [subnet, subnet]}}
+    [problem] = duplicate_problems(azure.SNAPSHOT_LAYOUT, {"s/virtualNetworks.json": {"value": [vnet]}})
+    assert problem.path == "value[0].properties.subnets[1].id"

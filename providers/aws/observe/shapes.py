@@ -373,19 +373,30 @@ class FlowLogsFile(Shape):
     FlowLogs: list[FlowLog]
 
 
+def _describe(file: str, model: type[Shape], call: str, *ids: str, required: bool = False) -> FileShape:
+    """A describe file whose listed ids (`Subnets[].SubnetId`) each appear once in the whole snapshot."""
+    return FileShape(file, model, call, required, unique=ids)
+
+
 SNAPSHOT_LAYOUT = Layout("aws", "region", (
-    FileShape("Vpcs.json", VpcsFile, "describe_vpcs", required=True),
-    FileShape("Subnets.json", SubnetsFile, "describe_subnets", required=True),
-    FileShape("SecurityGroups.json", SecurityGroupsFile, "describe_security_groups", required=True),
-    FileShape("RouteTables.json", RouteTablesFile, "describe_route_tables", required=True),
-    FileShape("NetworkInterfaces.json", NetworkInterfacesFile, "describe_network_interfaces", required=True),
-    FileShape("SecurityGroupRules.json", SecurityGroupRulesFile, "describe_security_group_rules"),
-    FileShape("NetworkAcls.json", NetworkAclsFile, "describe_network_acls"),
-    FileShape("VpcEndpoints.json", VpcEndpointsFile, "describe_vpc_endpoints"),
-    FileShape("Reservations.json", ReservationsFile, "describe_instances"),
-    FileShape("InternetGateways.json", InternetGatewaysFile, "describe_internet_gateways"),
-    FileShape("NatGateways.json", NatGatewaysFile, "describe_nat_gateways"),
-    FileShape("PrefixLists.json", PrefixListsFile, "describe_managed_prefix_lists"),
-    FileShape("ManagedPrefixListEntries.json", PrefixListEntriesFile, "get_managed_prefix_list_entries"),
-    FileShape("FlowLogs.json", FlowLogsFile, "describe_flow_logs"),
+    _describe("Vpcs.json", VpcsFile, "describe_vpcs", "Vpcs[].VpcId", required=True),
+    _describe("Subnets.json", SubnetsFile, "describe_subnets", "Subnets[].SubnetId", required=True),
+    _describe("SecurityGroups.json", SecurityGroupsFile, "describe_security_groups", "SecurityGroups[].GroupId",
+              required=True),
+    _describe("RouteTables.json", RouteTablesFile, "describe_route_tables", "RouteTables[].RouteTableId",
+              required=True),
+    _describe("NetworkInterfaces.json", NetworkInterfacesFile, "describe_network_interfaces",
+              "NetworkInterfaces[].NetworkInterfaceId", required=True),
+    _describe("SecurityGroupRules.json", SecurityGroupRulesFile, "describe_security_group_rules",
+              "SecurityGroupRules[].SecurityGroupRuleId"),
+    _describe("NetworkAcls.json", NetworkAclsFile, "describe_network_acls", "NetworkAcls[].NetworkAclId"),
+    _describe("VpcEndpoints.json", VpcEndpointsFile, "describe_vpc_endpoints", "VpcEndpoints[].VpcEndpointId"),
+    _describe("Reservations.json", ReservationsFile, "describe_instances", "Reservations[].Instances[].InstanceId"),
+    _describe("InternetGateways.json", InternetGatewaysFile, "describe_internet_gateways",
+              "InternetGateways[].InternetGatewayId"),
+    _describe("NatGateways.json", NatGatewaysFile, "describe_nat_gateways", "NatGateways[].NatGatewayId"),
+    _describe("PrefixLists.json", PrefixListsFile, "describe_managed_prefix_lists", "PrefixLists[].PrefixListId"),
+    _describe("ManagedPrefixListEntries.json", PrefixListEntriesFile, "get_managed_prefix_list_entries",
+              "ManagedPrefixListEntries[].PrefixListId"),
+    _describe("FlowLogs.json", FlowLogsFile, "describe_flow_logs"),
 ), "bulkhead collect --cloud aws --region <region> --out DIR")

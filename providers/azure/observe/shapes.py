@@ -266,17 +266,21 @@ class NetworkWatchersFile(Shape):
     value: list[NetworkWatcher]
 
 
+IDS = "value[].id"  # ARM ids are unique across subscriptions, compared case-blind
+
 SNAPSHOT_LAYOUT = Layout("azure", "subscription", (
-    FileShape("virtualNetworks.json", VirtualNetworksFile, "virtual_networks.list_all", required=True),
+    FileShape("virtualNetworks.json", VirtualNetworksFile, "virtual_networks.list_all", required=True,
+              unique=(IDS, "value[].properties.subnets[].id")),
     FileShape("networkSecurityGroups.json", NetworkSecurityGroupsFile, "network_security_groups.list_all",
-              required=True),
+              required=True, unique=(IDS,)),
     FileShape("applicationSecurityGroups.json", ApplicationSecurityGroupsFile,
-              "application_security_groups.list_all", required=True),
-    FileShape("networkInterfaces.json", NetworkInterfacesFile, "network_interfaces.list_all", required=True),
-    FileShape("routeTables.json", RouteTablesFile, "route_tables.list_all", required=True),
+              "application_security_groups.list_all", required=True, unique=(IDS,)),
+    FileShape("networkInterfaces.json", NetworkInterfacesFile, "network_interfaces.list_all", required=True,
+              unique=(IDS,)),
+    FileShape("routeTables.json", RouteTablesFile, "route_tables.list_all", required=True, unique=(IDS,)),
     FileShape("privateEndpoints.json", PrivateEndpointsFile, "private_endpoints.list_by_subscription",
-              required=True),
-    FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all"),
-    FileShape("publicIPAddresses.json", PublicIpAddressesFile, "public_ip_addresses.list_all"),
-    FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all"),
-), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR")
+              required=True, unique=(IDS,)),
+    FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all", unique=(IDS,)),
+    FileShape("publicIPAddresses.json", PublicIpAddressesFile, "public_ip_addresses.list_all", unique=(IDS,)),
+    FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all", unique=(IDS,)),
+), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR", fold_case=True)

@@ -199,14 +199,17 @@ class InstancesFile(Shape):
     items: list[Instance] = []
 
 
+NAMES = "items[].name"  # unique per project (per region for subnetworks and routers): one file
+
 SNAPSHOT_LAYOUT = Layout("gcp", "project", (
-    FileShape("networks.json", NetworksFile, "NetworksClient.list", required=True),
-    FileShape("firewalls.json", FirewallsFile, "FirewallsClient.list", required=True),
-    FileShape("routes.json", RoutesFile, "RoutesClient.list", required=True),
+    FileShape("networks.json", NetworksFile, "NetworksClient.list", required=True, unique=(NAMES,)),
+    FileShape("firewalls.json", FirewallsFile, "FirewallsClient.list", required=True, unique=(NAMES,)),
+    FileShape("routes.json", RoutesFile, "RoutesClient.list", required=True, unique=(NAMES,)),
     FileShape("subnetworks-*.json", SubnetworksFile, "SubnetworksClient.list, one file per region",
-              required=True, shown="subnetworks-<region>.json"),
-    FileShape("routers-*.json", RoutersFile, "RoutersClient.list"),
+              required=True, shown="subnetworks-<region>.json", unique=(NAMES,)),
+    FileShape("routers-*.json", RoutersFile, "RoutersClient.list", unique=(NAMES,)),
     FileShape("effective-firewalls-*.json", EffectiveFirewallsFile, "NetworksClient.get_effective_firewalls"),
     FileShape("iam-policy.json", IamPolicyFile, "projects.getIamPolicy"),
+    # instance names are unique per zone only, and this list holds every zone: no id is checked
     FileShape("instances.json", InstancesFile, "InstancesClient.aggregated_list, every zone in one list"),
-), "bulkhead collect --cloud gcp --project <project> --region <region> --out DIR")
+), "bulkhead collect --cloud gcp --project <project> --region <region> --out DIR", ids="file")
