@@ -210,3 +210,15 @@ def test_a_dual_stack_azure_network_is_read_as_before_not_refused_or_crashed(tmp
                                                                  "privateIPAddressVersion": "IPv6"}})
     write_snapshot(snapshot, tmp_path)
     assert verify("azure", tmp_path).exit_code == 0
+
+
+def test_a_subnet_cidr_written_with_host_bits_is_read_as_its_network_not_crashed_on(tmp_path):
+    """The shape accepts `10.0.0.5/24` (the network is plain); the interface endpoint's addresses
+    are still found in it, so the snapshot verifies as the plain one does."""
+    snapshot = copy.deepcopy(baseline("aws").snapshot)
+    [endpoint] = [e for e in snapshot["us-east-1/VpcEndpoints.json"]["VpcEndpoints"] if e["SubnetIds"]]
+    [subnet] = [s for s in snapshot["us-east-1/Subnets.json"]["Subnets"] if s["SubnetId"] == endpoint["SubnetIds"][0]]
+    network, length = subnet["CidrBlock"].split("/")
+    subnet["CidrBlock"] = f"{network.rsplit('.', 1)[0]}.{int(network.rsplit('.', 1)[1]) + 1}/{length}"
+    write_snapshot(snapshot, tmp_path)
+    assert verify("aws", tmp_path).exit_code == 0
