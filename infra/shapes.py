@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from infra.errors import FixableValueError, SnapshotError, SnapshotProblem, UsageError, WrongPlace
 from infra.model import Model
-from infra.snapshot import Snapshot
+from infra.snapshot import CheckedSnapshot, Snapshot
 
 MAX_DEPTH = 64  # real responses nest about 10 deep; far deeper is corruption or an attack
 MAX_PER_FILE = 20  # problems shown per file; the rest are counted
@@ -67,6 +67,11 @@ class FileShape:
         return self.shown or self.pattern
 
 
+# Checks of a file that passed its shape which a pydantic model does not say well (every
+# object of a Kubernetes list against what the API server would accept): (file, document) -> problems.
+MoreChecks = Callable[[str, Any], list[SnapshotProblem]]
+
+
 @dataclass(frozen=True)
 class Layout:
     """A cloud's snapshot: its files, the folder level they sit in, and how to collect one."""
@@ -75,6 +80,7 @@ class Layout:
     folder: str  # what a folder stands for: "region", "project", "subscription"
     files: tuple[FileShape, ...]
     collect: str  # the command that writes a snapshot of this cloud
+    more: MoreChecks | None = None  # run on a file once its shape holds
 
     def shape_of(self, name: str) -> FileShape | None:
         return next((f for f in self.files if f.matches(name)), None)
@@ -155,7 +161,7 @@ def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, w
 
     observe = part(cloud, "observe")
     layout: Layout | None = getattr(observe, "SNAPSHOT_LAYOUT", None)
-    if layout is not None:
+    if layout is not None and not isinstance(snapshot, CheckedSnapshot):
         problems = layout_problems(layout, snapshot)
         if problems:
             raise SnapshotError([_within(p, where) for p in problems])
@@ -175,7 +181,7 @@ def _within(problem: SnapshotProblem, where: str | None) -> SnapshotProblem:
 def layout_problems(layout: Layout, snapshot: Snapshot) -> list[SnapshotProblem]:
     mine = layout.recognized(snapshot)
     if not mine:
-        return [_not_this_cloud(layout, snapshot)]
+        return [not_this_cloud(layout, snapshot)]
     problems = _missing_files(layout, mine)
     for name in mine:
         problems += document_problems(name, snapshot[name], layout)
@@ -200,7 +206,8 @@ def _missing_files(layout: Layout, mine: list[str]) -> list[SnapshotProblem]:
     return out
 
 
-def _not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+def not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+    """The problem of a snapshot holding no file of `layout`: which cloud it looks like, if any."""
     names = ", ".join(sorted({f.title for f in layout.files if f.required}))
     others = [(cloud, found) for cloud, found in _other_layouts(layout.cloud, snapshot) if found]
     if others:
@@ -244,12 +251,13 @@ def document_problems(name: str, document: Any, layout: Layout) -> list[Snapshot
         shape.model.model_validate(document)
     except ValidationError as exc:
         problems = [_problem(name, error, layout, shape) for error in exc.errors(include_url=False)]
-        if len(problems) > MAX_PER_FILE:
-            more = len(problems) - MAX_PER_FILE
-            problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
-                name, "", f"and {more} more problem(s) like these", layout.fix)]
-        return problems
-    return []
+    else:
+        problems = layout.more(name, document) if layout.more is not None else []
+    if len(problems) > MAX_PER_FILE:
+        more = len(problems) - MAX_PER_FILE
+        problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
+            name, "", f"and {more} more problem(s) like these", layout.fix)]
+    return problems
 
 
 def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:

@@ -7,5 +7,7 @@ NetworkPolicy filters (normalize.py) leaves."""
 from providers.kubernetes.observe.collect import collect, live_source
 from providers.kubernetes.observe.manifests import read_snapshot
 from providers.kubernetes.observe.normalize import normalize
+from providers.kubernetes.observe.place import check_placement
+from providers.kubernetes.observe.shapes import SNAPSHOT_LAYOUT
 
-__all__ = ["collect", "live_source", "normalize", "read_snapshot"]
+__all__ = ["SNAPSHOT_LAYOUT", "check_placement", "collect", "live_source", "normalize", "read_snapshot"]
