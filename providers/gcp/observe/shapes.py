@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from infra.errors import FixableValueError
-from infra.shapes import Cidr, Cidr4, FileShape, Layout, Shape, absent, port_text
+from infra.shapes import Address, Cidr, Cidr4, FileShape, Layout, Shape, absent, port_text
 
 PROTOCOL_NAMES = {"tcp", "udp", "icmp", "esp", "ah", "sctp", "ipip", "all"}
 
@@ -132,6 +132,34 @@ class Binding(Shape):
     members: list[str] = []
 
 
+class AccessConfig(Shape):
+    natIP: Address = absent()
+
+
+class InstanceInterface(Shape):
+    name: str = absent()
+    subnetwork: str = absent()
+    networkIP: Address = absent()
+    accessConfigs: list[AccessConfig] = []
+
+
+class InstanceAccount(Shape):
+    email: str = absent()
+
+
+class InstanceTags(Shape):
+    items: list[str] = []
+
+
+class Instance(Shape):
+    """What audit reads of a VM (exposures.py): its interfaces, external addresses and identity."""
+
+    name: str
+    networkInterfaces: list[InstanceInterface] = []
+    serviceAccounts: list[InstanceAccount] = []
+    tags: InstanceTags = absent()
+
+
 class NetworksFile(Shape):
     items: list[Network] = []
 
@@ -157,6 +185,10 @@ class EffectiveFirewallsFile(Shape):
     firewallPolicys: list[FirewallPolicy] = []
 
 
+class InstancesFile(Shape):
+    items: list[Instance] = []
+
+
 class IamPolicyFile(Shape):
     bindings: list[Binding] = []
 
@@ -170,4 +202,5 @@ SNAPSHOT_LAYOUT = Layout("gcp", "project", (
     FileShape("routers-*.json", RoutersFile, "RoutersClient.list"),
     FileShape("effective-firewalls-*.json", EffectiveFirewallsFile, "NetworksClient.get_effective_firewalls"),
     FileShape("iam-policy.json", IamPolicyFile, "projects.getIamPolicy"),
+    FileShape("instances.json", InstancesFile, "InstancesClient.aggregated_list"),
 ), "bulkhead collect --cloud gcp --project <project> --region <region> --out DIR")

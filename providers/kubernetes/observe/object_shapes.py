@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from ipaddress import ip_network
+from ipaddress import ip_address, ip_network
 from typing import Any
 
 from providers.kubernetes.observe.objects import BASELINE, NETWORK_POLICY_GROUPS, TEMPLATES, Obj, template_of
@@ -245,6 +245,36 @@ def _container_port(port: Any, path: Path) -> Iterator[ShapeProblem]:
 def _pod(body: dict[str, Any]) -> Iterator[ShapeProblem]:
     yield from _metadata(body)
     yield from _pod_spec(body.get("spec") or {}, ("spec",))
+    yield from _pod_status(body.get("status"))
+
+
+def _pod_status(status: Any) -> Iterator[ShapeProblem]:
+    """The pod's addresses (an export may have none): each an IP address, as the API reports them."""
+    if status is None:
+        return
+    if not isinstance(status, dict):
+        yield ShapeProblem(("status",), "status is not a mapping", "remove it, or export the pod again")
+        return
+    listed = status.get("podIPs") or []
+    entries: list[tuple[Path, Any]] = [(("status", "podIP"), status["podIP"])] if status.get("podIP") is not None \
+        else []
+    if not isinstance(listed, list):
+        yield ShapeProblem(("status", "podIPs"), "podIPs is not a list", "write podIPs: [{ip: 10.244.1.5}]")
+        listed = []
+    entries += [(("status", "podIPs", i, "ip"), entry.get("ip") if isinstance(entry, dict) else entry)
+                for i, entry in enumerate(listed)]
+    for path, address in entries:
+        if not _address(address):
+            yield ShapeProblem(path, f"{address!r} is not an IP address",
+                               "write the pod's address as the API reports it, or leave it out")
+
+
+def _address(value: Any) -> bool:
+    try:
+        ip_address(value if isinstance(value, str) else "")
+    except ValueError:
+        return False
+    return True
 
 
 def _controller(obj: Obj) -> Iterator[ShapeProblem]:
