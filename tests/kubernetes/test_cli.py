@@ -144,3 +144,18 @@ def test_plan_shows_the_cluster_dns_as_implied_infrastructure_and_no_addresses()
     assert table.stdout.count("udp/53 *") == 8 and "tcp/8080 *" not in table.stdout
     store = next(s for s in cluster["segments"] if s["segment"] == "feature-store")
     assert store["settings"] == {"namespace": "data", "pods": {"app.kubernetes.io/name": "feature-store"}}
+
+
+@pytest.mark.parametrize("args", [
+    ["observe", str(EXAMPLE), "--cloud", "kubernetes"],
+    ["observe", str(EXAMPLE), "--cloud", "kubernetes", "--snapshot", "snap", "--logs", "flows"],
+    ["simulate", str(EXAMPLE), "--cloud", "kubernetes", "--traffic-out", "flows"],
+], ids=["observe", "observe-saved", "simulate-traffic"])
+def test_flow_logs_are_refused_for_a_cluster_in_one_line_with_what_to_do_instead(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: flow logs are not read for kubernetes; a cluster has no standard flow log")
+    assert "bulkhead verify --cloud kubernetes" in line
+    assert not (tmp_path / "flows").exists()
