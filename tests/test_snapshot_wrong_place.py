@@ -228,7 +228,8 @@ def test_kubernetes_read_of_another_cluster_names_the_context_and_the_namespaces
         line = one_line(read_cluster(monkeypatch, _named(other.source(), "staging")))
     assert "on kubernetes in context staging (http://127.0.0.1:" in line  # the context, and its API server
     assert "3 namespace(s) read (default, kube-system, shop), none of the model's" in line
-    assert "expected the namespace(s) api, web (bulkhead labels those it creates bulkhead.io/model=snapcheck)" in line
+    assert ("expected the namespace(s) api, web (bulkhead's stack labels those it creates "
+            "bulkhead.io/model=snapcheck)") in line
     assert "(the model declares cluster snapcheck-cluster)" in line
 
 

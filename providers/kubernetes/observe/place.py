@@ -34,7 +34,7 @@ def check_placement(snapshot: Snapshot, model: Model) -> None:
     raise wrong_place(
         model.name, "kubernetes", where,
         f"{len(found)} namespace(s) read{' (' + listed + ')' if listed else ''}, none of the model's",
-        f"the namespace(s) {', '.join(wanted)} (bulkhead labels those it creates {MODEL_LABEL}={model.name})",
+        f"the namespace(s) {', '.join(wanted)} (bulkhead's stack labels those it creates {MODEL_LABEL}={model.name})",
         f"cluster {cluster}" if cluster and context not in (None, cluster) else None)
 
 
