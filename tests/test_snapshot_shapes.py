@@ -137,3 +137,19 @@ def test_nesting_up_to_the_limit_is_read_and_one_level_more_is_too_deep():
     assert not too_deep(nested(MAX_DEPTH))
     assert too_deep(nested(MAX_DEPTH + 1))
     assert not too_deep({"a": [{"b": "deep text is not nesting " * 100}]})
+
+
+def test_a_collected_cluster_checks_other_engines_policy_lists_and_ignores_files_that_are_none_of_its():
+    from infra.shapes import layout_problems
+    from providers.kubernetes.observe import SNAPSHOT_LAYOUT
+    from tests.snapshot_baselines import baseline
+
+    snapshot = dict(baseline("kubernetes").snapshot)
+    assert layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "values.prod.json": {"replicas": 2}}) == []
+    cilium = {"kind": "CiliumNetworkPolicyList", "apiVersion": "cilium.io/v2", "items": None}
+    [problem] = layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "ciliumnetworkpolicies.cilium.io.json": cilium})
+    assert (problem.file, problem.path, problem.message) == \
+        ("ciliumnetworkpolicies.cilium.io.json", "items", "expected a list, found null")
+    cilium["items"] = [{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+                        "metadata": {"name": "x", "namespace": "web"}}]
+    assert layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "ciliumnetworkpolicies.cilium.io.json": cilium}) == []

@@ -23,7 +23,7 @@ from pydantic import create_model
 from infra.errors import SnapshotProblem
 from infra.shapes import FileShape, Layout, Shape, absent, json_path
 from providers.kubernetes.observe import object_shapes
-from providers.kubernetes.observe.collect import CLUSTER_FILE, CORE_LISTS
+from providers.kubernetes.observe.collect import CLUSTER_FILE, CORE_LISTS, CUSTOM_LISTS, custom_file
 from providers.kubernetes.observe.objects import objects
 
 # file stem -> the list kind the API returns for it
@@ -88,6 +88,6 @@ SNAPSHOT_LAYOUT = Layout("kubernetes", "cluster", (
     FileShape(CLUSTER_FILE, ClusterFile, "bulkhead collect's record of the context read", required=True),
     *(FileShape(f"{stem}.json", _list_of(kind), f"{api}.{method}", required=True)
       for stem, kind in LIST_KINDS.items() for api, method in [CORE_LISTS[stem]]),
-    FileShape("*.*.json", CustomList, "CustomObjectsApi.list_cluster_custom_object, per policy kind of "
-              "another engine", shown="<plural>.<group>.json"),
+    *(FileShape(custom_file(group, plural), CustomList, f"CustomObjectsApi.list_cluster_custom_object({group}, "
+                f"{version}, {plural}), when the cluster serves it") for group, version, plural in CUSTOM_LISTS),
 ), COLLECT, more=object_problems)
