@@ -24,6 +24,14 @@ _spec.loader.exec_module(render_stacks)
 CLOUDS = ("aws", "azure", "gcp", "kubernetes")
 
 
+@pytest.fixture(autouse=True)
+def no_stack_config_left_behind():
+    """The config set here is the Pulumi runtime's, global to the process: a mocked deploy of a
+    later test (project `bulkhead`, as simulate's) would read it as its own settings."""
+    yield
+    pulumi.runtime.set_all_config({})
+
+
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_the_repository_stacks_are_the_init_template_rendered_for_this_checkout(cloud):
     expected = render_stacks.repo_stack(cloud)

@@ -99,6 +99,14 @@ def no_region_in_the_environment(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_stack_config_left_behind():
+    """The config set here is the Pulumi runtime's, global to the process: a mocked deploy of a
+    later test (project `bulkhead`, as simulate's) would read it as its own settings."""
+    yield
+    pulumi.runtime.set_all_config({})
+
+
 # --- the stack's provider settings -----------------------------------------------------------
 
 AWS_SETTINGS = {"aws:region": "us-east-1", "aws:profile": "platform-prod",

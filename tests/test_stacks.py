@@ -37,6 +37,14 @@ def _run(cloud: str, model: Path, mocks: Recording, config: dict[str, str] | Non
     pulumi.runtime.test(lambda: runpy.run_path(str(stack), run_name="__main__") and None)()
 
 
+@pytest.fixture(autouse=True)
+def no_stack_config_left_behind():
+    """The config set here is the Pulumi runtime's, global to the process: a mocked deploy of a
+    later test (project `bulkhead`, as simulate's) would read it as its own settings."""
+    yield
+    pulumi.runtime.set_all_config({})
+
+
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure", "kubernetes"])
 def test_a_stack_refuses_a_malformed_model_with_its_located_line_and_registers_nothing(cloud):
     mocks = Recording()
