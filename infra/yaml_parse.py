@@ -1,10 +1,14 @@
-"""Model text -> composed nodes and data: libyaml (C) when PyYAML has it, ruamel.yaml otherwise.
+"""YAML text -> composed nodes and data: libyaml (C) when PyYAML has it, ruamel.yaml otherwise.
+
+`parse` reads a model; `parse_documents` reads any YAML bulkhead takes in with the limits and
+scalar rules its reader passes (a folder of Kubernetes manifests: many documents per file).
 
 libyaml parses a 1,000-segment model about ten times faster than ruamel.yaml's pure-Python
 parser. Its events go through the same composer (infra/yaml_compose.py) as ruamel's, so
 the result does not depend on which parser ran. When libyaml refuses a file, ruamel reads
 it again to say what is wrong: its messages are the ones bulkhead's hints were written for
-(the file is small enough, see MAX_BYTES, and only broken files pay twice).
+(the file is small enough, see MAX_BYTES, and only broken files pay twice; a larger file, a
+manifest export, is told in libyaml's words rather than read twice).
 
 Before any parser sees the text, the file's size and characters are checked here: a
 control character stops both parsers with an unlocated error, and a huge file should not

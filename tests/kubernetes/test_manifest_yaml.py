@@ -134,3 +134,12 @@ def test_random_text_in_a_manifest_is_refused_cleanly_or_read_to_the_end(tmp_pat
         normalize(read_snapshot(tmp_path), None)
     except BulkheadError as refused:
         assert refused.exit_code == 2
+
+
+def test_both_parsers_read_a_multi_document_file_alike_and_locate_broken_yaml(parser, tmp_path):
+    text = POLICY + "---\n" + POLICY.replace("name: deny", "name: other") + "---\n"
+    documents = read_snapshot(folder(tmp_path, **{"np.yaml": text}))["np.yaml"]
+    assert [d["metadata"]["name"] for d in documents if d] == ["deny", "other"]
+    (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n")
+    [line] = lines(tmp_path)
+    assert line.startswith(f"{tmp_path / 'broken.yaml'}:5:") and "invalid YAML" in line
