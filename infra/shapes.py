@@ -27,7 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from infra.errors import FixableValueError, SnapshotError, SnapshotProblem, UsageError, WrongPlace
 from infra.model import Model
-from infra.snapshot import Snapshot
+from infra.snapshot import CheckedSnapshot, Snapshot
 from infra.unique_ids import duplicate_problems
 
 MAX_DEPTH = 64  # real responses nest about 10 deep; far deeper is corruption or an attack
@@ -70,6 +70,11 @@ class FileShape:
         return self.shown or self.pattern
 
 
+# Checks of a file that passed its shape which a pydantic model does not say well (every
+# object of a Kubernetes list against what the API server would accept): (file, document) -> problems.
+MoreChecks = Callable[[str, Any], list[SnapshotProblem]]
+
+
 @dataclass(frozen=True)
 class Layout:
     """A cloud's snapshot: its files, the folder level they sit in, and how to collect one."""
@@ -80,6 +85,7 @@ class Layout:
     collect: str  # the command that writes a snapshot of this cloud
     ids: Literal["snapshot", "file"] = "snapshot"  # how far a FileShape's `unique` ids must be unique
     fold_case: bool = False  # ids compare case-blind (ARM's)
+    more: MoreChecks | None = None  # run on a file once its shape holds
 
     def shape_of(self, name: str) -> FileShape | None:
         return next((f for f in self.files if f.matches(name)), None)
@@ -169,7 +175,7 @@ def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, w
 
     observe = part(cloud, "observe")
     layout: Layout | None = getattr(observe, "SNAPSHOT_LAYOUT", None)
-    if layout is not None:
+    if layout is not None and not isinstance(snapshot, CheckedSnapshot):
         problems = layout_problems(layout, snapshot)
         if problems:
             raise SnapshotError([_within(p, where) for p in problems])
@@ -189,7 +195,7 @@ def _within(problem: SnapshotProblem, where: str | None) -> SnapshotProblem:
 def layout_problems(layout: Layout, snapshot: Snapshot) -> list[SnapshotProblem]:
     mine = layout.recognized(snapshot)
     if not mine:
-        return [_not_this_cloud(layout, snapshot)]
+        return [not_this_cloud(layout, snapshot)]
     problems = _missing_files(layout, mine)
     readable = {}
     for name in mine:
@@ -218,7 +224,8 @@ def _missing_files(layout: Layout, mine: list[str]) -> list[SnapshotProblem]:
     return out
 
 
-def _not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+def not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+    """The problem of a snapshot holding no file of `layout`: which cloud it looks like, if any."""
     names = ", ".join(sorted({f.title for f in layout.files if f.required}))
     others = [(cloud, found) for cloud, found in _other_layouts(layout.cloud, snapshot) if found]
     if others:
@@ -262,12 +269,13 @@ def document_problems(name: str, document: Any, layout: Layout) -> list[Snapshot
         shape.model.model_validate(document)
     except ValidationError as exc:
         problems = [_problem(name, error, layout, shape) for error in exc.errors(include_url=False)]
-        if len(problems) > MAX_PER_FILE:
-            more = len(problems) - MAX_PER_FILE
-            problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
-                name, "", f"and {more} more problem(s) like these", layout.fix)]
-        return problems
-    return []
+    else:
+        problems = layout.more(name, document) if layout.more is not None else []
+    if len(problems) > MAX_PER_FILE:
+        more = len(problems) - MAX_PER_FILE
+        problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
+            name, "", f"and {more} more problem(s) like these", layout.fix)]
+    return problems
 
 
 def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:

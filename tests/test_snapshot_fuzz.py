@@ -36,13 +36,14 @@ from tests.snapshot_keys import keys_read, layout_keys, shapes_in
 THOROUGH = bool(os.environ.get("BULKHEAD_THOROUGH"))
 EXAMPLES = settings(max_examples=400 if THOROUGH else 25, deadline=None, derandomize=not THOROUGH,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-CLOUDS = ["aws", "gcp", "azure"]
+CLOUDS = ["aws", "gcp", "azure", "kubernetes"]
 # Values a cloud's documents hold, so that random JSON often looks almost right.
 TEXTS = ["10.50.999.0/26", "10.40.1.0/24", "0.0.0.0/0", "::/0", "10.0.0.0/33", "tcp", "-1", "6", "443", "80-90",
          "*", "Inbound", "Allow", "Deny", "INGRESS", "EGRESS", "allow", "VirtualNetwork", "Internet", "active",
          "snapcheck", "web", "api", "bulkhead:model", "bulkhead:segment", "", "None", "34.1.2.3", "10.40.1.5",
          "ACTIVE", "Connected", "available", "public", "GatewayLoadBalancer", "vpce-0abc", "igw-0abc",
-         "Microsoft.Storage", "Storage"]
+         "Microsoft.Storage", "Storage",
+         "Ingress", "Egress", "TCP", "SCTP", "In", "Exists", "http", "PodList", "10.244.0.4", "kube-system"]
 
 
 def keys_of(document: Any, found: set[str]) -> set[str]:
@@ -82,9 +83,10 @@ def json_values(keys: list[str]) -> st.SearchStrategy[Any]:
 def mutated(data: st.DataObject, cloud: str, snapshot: Snapshot) -> Snapshot:
     out = copy.deepcopy(snapshot)
     layout = part(cloud, "observe").SNAPSHOT_LAYOUT
-    folder = sorted(out)[0].rsplit("/", 1)[0]
+    first = sorted(out)[0]
+    folder = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
     # a file the snapshot has, or one of the layout's that it lacks (named as collect would)
-    names = sorted(out) + [f"{folder}/{f.pattern.replace('*', 'r1')}" for f in layout.files
+    names = sorted(out) + [f"{folder}{f.pattern.replace('*', 'r1')}" for f in layout.files
                            if not any(f.matches(n) for n in out)]
     name = data.draw(st.sampled_from(names), label="file")
     read = sorted(set(keys_read(cloud)) | layout_keys(layout))

@@ -344,3 +344,19 @@ def test_an_azure_subnet_id_is_checked_inside_its_virtual_network():
     vnet = {"id": "/s/vnet", "name": "vnet", "properties": {"subnets": [subnet, subnet]}}
     [problem] = duplicate_problems(azure.SNAPSHOT_LAYOUT, {"s/virtualNetworks.json": {"value": [vnet]}})
     assert problem.path == "value[0].properties.subnets[1].id"
+
+
+def test_a_collected_cluster_checks_other_engines_policy_lists_and_ignores_files_that_are_none_of_its():
+    from infra.shapes import layout_problems
+    from providers.kubernetes.observe import SNAPSHOT_LAYOUT
+    from tests.snapshot_baselines import baseline
+
+    snapshot = dict(baseline("kubernetes").snapshot)
+    assert layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "values.prod.json": {"replicas": 2}}) == []
+    cilium = {"kind": "CiliumNetworkPolicyList", "apiVersion": "cilium.io/v2", "items": None}
+    [problem] = layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "ciliumnetworkpolicies.cilium.io.json": cilium})
+    assert (problem.file, problem.path, problem.message) == \
+        ("ciliumnetworkpolicies.cilium.io.json", "items", "expected a list, found null")
+    cilium["items"] = [{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+                        "metadata": {"name": "x", "namespace": "web"}}]
+    assert layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "ciliumnetworkpolicies.cilium.io.json": cilium}) == []

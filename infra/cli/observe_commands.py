@@ -107,10 +107,12 @@ class _Context:
     """One observe run: the model, the cloud's observe pipeline, and how to reach the live account."""
 
     def __init__(self, loaded: Loaded, cloud: str, region: str | None, options: dict[str, str]):
+        from infra.flows.support import require_flow_logs
         from infra.registry import part
 
         self.loaded, self.cloud, self.region, self.options = loaded, cloud, region, options
         self.pipeline = part(cloud, "observe")
+        require_flow_logs(cloud, self.pipeline)  # a provider that reads none says so (kubernetes)
 
     @property
     def model(self) -> Model:
@@ -210,11 +212,13 @@ def mocked_snapshot(mocked: Any, cloud: str, model: Model, traffic_out: Path | N
     """The mocked cloud's snapshot; with `traffic_out`, first the demo traffic is written into the
     mocked cloud, then read back through the cloud's SDK and saved there for `observe --logs`."""
     from infra.flows.records import Window
+    from infra.flows.support import require_flow_logs
     from infra.registry import part
 
     pipeline = part(cloud, "observe")
     if traffic_out is None:
         return pipeline.collect(mocked.source())  # type: ignore[no-any-return]
+    require_flow_logs(cloud, pipeline)
     if traffic_out.exists() and any(traffic_out.iterdir()):
         # observe --logs reads every file of the folder: an older run's files would count twice
         raise UsageError(f"{traffic_out}: --traffic-out must be a new or empty folder; remove it or pick another")

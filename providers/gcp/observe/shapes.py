@@ -148,6 +148,8 @@ class InstanceInterface(Shape):
 
 
 class Instance(Shape):
+    """What audit reads of a VM (exposures.py): its interfaces, external addresses and identity."""
+
     name: str
     tags: InstanceTags = absent()
     serviceAccounts: list[InstanceAccount] = []
@@ -191,12 +193,12 @@ class EffectiveFirewallsFile(Shape):
     firewallPolicys: list[FirewallPolicy] = []
 
 
-class IamPolicyFile(Shape):
-    bindings: list[Binding] = []
-
-
 class InstancesFile(Shape):
     items: list[Instance] = []
+
+
+class IamPolicyFile(Shape):
+    bindings: list[Binding] = []
 
 
 NAMES = "items[].name"  # unique per project (per region for subnetworks and routers): one file
