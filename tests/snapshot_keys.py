@@ -18,8 +18,10 @@ from typing import Any
 from infra.registry import part
 from infra.shapes import Layout, Shape
 
-# Modules of observe/ that read no snapshot key: the reader, the shapes themselves, check ids.
-NOT_READERS = {"collect", "shapes", "shape_values", "policy_shape", "checks", "__init__"}
+# Modules of observe/ that read no snapshot key: the reader, the shapes themselves, check ids, and
+# the flow-log parsers (they read log records, each refused on its own as a counted bad record).
+NOT_READERS = {"collect", "shapes", "shape_values", "policy_shape", "checks", "__init__",
+               "flowlogs", "flowlog_lines", "flowlog_entries", "flowlog_blobs"}
 READ = re.compile(r"""\.get\(\s*["']([A-Za-z]\w*)["']|\[\s*["']([A-Za-z]\w*)["']\s*\]"""
                   r"""|["']([A-Za-z]\w*)["'] in \w+\b(?![.(\[])""")  # not `"aws" in model.placement(s)`
 

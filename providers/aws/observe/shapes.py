@@ -225,7 +225,12 @@ class PublicAssociation(Shape):
 
 
 class PrivateAddress(Shape):
+    PrivateIpAddress: Address = absent()
     Association: PublicAssociation = absent()
+
+
+class Ipv6Entry(Shape):
+    Ipv6Address: Address = absent()
 
 
 class EniAttachment(Shape):
@@ -238,7 +243,7 @@ class InterfaceFields(Shape):
     PrivateIpAddress: Address = absent()
     PrivateIpAddresses: list[PrivateAddress] = []
     Association: PublicAssociation = absent()
-    Ipv6Addresses: list[dict[str, object]] = []
+    Ipv6Addresses: list[Ipv6Entry] = []
     Ipv6Prefixes: list[dict[str, object]] = []
 
 
@@ -314,6 +319,11 @@ class FlowLog(Tagged):
     ResourceId: str = absent()
     FlowLogStatus: str = absent()
     DeliverLogsStatus: str = absent()
+    # where the records go (read by `bulkhead observe` to find them)
+    LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"] = absent()
+    LogDestination: str = absent()
+    LogGroupName: str = absent()
+    LogFormat: str = absent()
 
 
 # One document per file: the describe response, `{"<Key>": [...]}`.
