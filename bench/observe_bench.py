@@ -2,13 +2,17 @@
 
 Usage:
   .venv/bin/python bench/observe_bench.py generate N FILE   write N default-format records (plain, or .gz)
-  .venv/bin/python bench/observe_bench.py classify FILE     parse -> count once -> classify -> aggregate
+  .venv/bin/python bench/observe_bench.py classify FILE [guarded]
+                                                            parse -> count once -> classify -> aggregate;
+                                                            `guarded`: the model also has guardrails
 
 The records are what a busy platform logs: ~200 workload interfaces in 8 segments talking on
 their intended ports (both ends logged, replies included), NODATA lines, some scans from the
 internet, lateral attempts and one violating pair; addresses repeat as they do in real logs.
 `classify` prints records/s, and the process's peak memory comes from `farm-bench` (or
 `/usr/bin/time -v`): run it on 100,000 and on 1,000,000 records to see memory stay flat.
+With `guarded`, the model has two guardrails (`never:`) that the lateral attempts and a third
+of the scans cross or try, so every record intent does not explain is also checked against them.
 """
 
 from __future__ import annotations
@@ -37,11 +41,16 @@ PER_SEGMENT = 25  # workload interfaces per segment
 T0 = 1714564800
 
 
-def model() -> Model:
+GUARDRAILS = [{"from": "notebooks", "to": "training", "ports": [22]},
+              {"from": "internet", "to": "edge", "ports": [3389]}]
+
+
+def model(guarded: bool = False) -> Model:
     return Model.model_validate({
         "name": "bench", "clouds": {"aws": {"region": "us-east-1", "cidr": "10.10.0.0/16"}},
         "segments": {s: ({"internet": {"ingress": [443]}} if s == "edge" else {}) for s in SEGMENTS},
-        "flows": [{"from": a, "to": b, "ports": [p]} for a, b, p in FLOWS]})
+        "flows": [{"from": a, "to": b, "ports": [p]} for a, b, p in FLOWS],
+        "never": GUARDRAILS if guarded else []})
 
 
 def address(segment: int, host: int) -> str:
@@ -89,8 +98,8 @@ def generate(n: int, path: Path) -> None:
             out.write(line + "\n")
 
 
-def classify(path: Path) -> None:
-    tally, found_book, found_model = Tally(), book(), model()
+def classify(path: Path, guarded: bool = False) -> None:
+    tally, found_book, found_model = Tally(), book(), model(guarded)
     intent = Intent.of(found_model, "aws")
     began = time.perf_counter()
     with fewer_collections():
@@ -107,7 +116,7 @@ def classify(path: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "generate":
         generate(int(sys.argv[2]), Path(sys.argv[3]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "classify":
-        classify(Path(sys.argv[2]))
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "classify" and sys.argv[3:] in ([], ["guarded"]):
+        classify(Path(sys.argv[2]), guarded=len(sys.argv) == 4)
     else:
         sys.exit(__doc__)

@@ -17,6 +17,7 @@ Waived findings are left out: code scanning raises alerts for suppressed results
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,10 +108,9 @@ class Run:
 def sarif_log(report: Report, source: SourceMap, run: Run, checks: Mapping[str, Check]) -> dict[str, Any]:
     """The log of a run that completed: one result per (unwaived) finding of `report`."""
     rules = _rules(report.findings, checks)
-    index = {rule["id"]: i for i, rule in enumerate(rules)}
-    fingerprints = _fingerprints(report)
+    index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
-    for finding, fingerprint in zip(report.findings, fingerprints, strict=True):
+    for finding, fingerprint in zip(report.findings, _fingerprints(report), strict=True):
         rule_id = _rule_id(finding, checks)
         line, column = source.locate(finding.loc, key=True) if finding.loc else (1, 1)
         properties: dict[str, Any] = {"cloud": report.cloud, "evidence": list(finding.evidence)}
@@ -120,7 +120,7 @@ def sarif_log(report: Report, source: SourceMap, run: Run, checks: Mapping[str, 
             "ruleId": rule_id, "ruleIndex": index[rule_id],
             "level": rules[index[rule_id]]["defaultConfiguration"]["level"],
             "message": {"text": finding.message},
-            "locations": [_location(run.artifact, line, column)],
+            "locations": [location(run.artifact, line, column)],
             "partialFingerprints": {FINGERPRINT: fingerprint},
             "properties": properties,
         })
@@ -133,12 +133,18 @@ def failed_log(run: Run, message: str, diagnostics: Sequence[Diagnostic] = (), e
     if diagnostics:
         notes = [{"level": "error", "message": {"text": f"{d.path + ': ' if d.path else ''}{d.message}"
                                                         f"{'; ' + d.fix if d.fix else ''}"},
-                  "locations": [_location(artifact(d.file, root) if root else run.artifact, d.line, d.column)]}
+                  "locations": [location(artifact(d.file, root) if root else run.artifact, d.line, d.column)]}
                  for d in diagnostics]
     else:
         notes = [{"level": "error", "message": {"text": message}}]
     invocation = {"executionSuccessful": False, "exitCode": exit_code, "toolExecutionNotifications": notes}
     return _log(run, [], [], [invocation])
+
+
+def completed_log(run: Run, rules: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The log of a run that completed, from its rules and results (`observe` builds its own:
+    infra/flows/sarif.py); `sarif_log` is this for verify's findings."""
+    return _log(run, rules, results, [{"executionSuccessful": True}])
 
 
 def _log(run: Run, rules: list[dict[str, Any]], results: list[dict[str, Any]],
@@ -154,7 +160,7 @@ def _log(run: Run, rules: list[dict[str, Any]], results: list[dict[str, Any]],
     }]}
 
 
-def _location(where: Artifact, line: int, column: int) -> dict[str, Any]:
+def location(where: Artifact, line: int, column: int) -> dict[str, Any]:
     return {"physicalLocation": {"artifactLocation": where.location(),
                                  "region": {"startLine": line, "startColumn": column}}}
 
@@ -170,25 +176,26 @@ def _rules(findings: Iterable[Finding], checks: Mapping[str, Check]) -> list[dic
     kinds: list[Kind] = ["guardrail", "unintended-path", "missing-path"]
     if any(f.kind == "posture" and f.check not in checks for f in findings):
         kinds.append("posture")
-    rules = [_rule(kind, KIND_RULES[kind]) for kind in kinds]
-    rules += [_rule(check.id, KindRule(check.severity, check.title, check.why, check.fix), check.id)
+    rules = [rule(kind, KIND_RULES[kind]) for kind in kinds]
+    rules += [rule(check.id, KindRule(check.severity, check.title, check.why, check.fix), check.id)
               for check in checks.values()]
     return rules
 
 
-def _rule(rule_id: str, rule: KindRule, check: str | None = None) -> dict[str, Any]:
-    title = rule.title[:1].upper() + rule.title[1:]
-    markdown = f"**{title}**\n\nWhy it matters: {rule.why}.\n\nHow to fix: {rule.fix}."
+def rule(rule_id: str, kind: KindRule, check: str | None = None) -> dict[str, Any]:
+    """A reporting descriptor: descriptions, help (text and markdown), level and security-severity."""
+    title = kind.title[:1].upper() + kind.title[1:]
+    markdown = f"**{title}**\n\nWhy it matters: {kind.why}.\n\nHow to fix: {kind.fix}."
     if check:
         markdown += (f"\n\nTo accept it for a while, waive `{check}` in `bulkhead.waivers.yaml` next to the "
                      "model (with a reason and an expiry date).")
     return {
-        "id": rule_id, "name": "".join(w.capitalize() for w in rule_id.replace("BH-", "").split("-")),
+        "id": rule_id, "name": "".join(w.capitalize() for w in re.split(r"[-/]", rule_id.replace("BH-", ""))),
         "shortDescription": {"text": title},
-        "fullDescription": {"text": f"{title}: {rule.why}."},
-        "help": {"text": f"{title}. Why it matters: {rule.why}. How to fix: {rule.fix}.", "markdown": markdown},
-        "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "properties": {"security-severity": SECURITY_SEVERITY[rule.severity], "precision": "very-high",
+        "fullDescription": {"text": f"{title}: {kind.why}."},
+        "help": {"text": f"{title}. Why it matters: {kind.why}. How to fix: {kind.fix}.", "markdown": markdown},
+        "defaultConfiguration": {"level": LEVEL[kind.severity]},
+        "properties": {"security-severity": SECURITY_SEVERITY[kind.severity], "precision": "very-high",
                        "tags": ["security", "network"] + ([check] if check else [])},
     }
 
@@ -203,10 +210,15 @@ def identity(report: Report, finding: Finding) -> tuple[str, ...]:
 
 def _fingerprints(report: Report) -> list[str]:
     """One fingerprint per finding; identical identities (rare) are told apart by their order."""
+    return fingerprints([identity(report, finding) for finding in report.findings])
+
+
+def fingerprints(identities: Sequence[tuple[str, ...]]) -> list[str]:
+    """One `partialFingerprints` value per result identity (what makes it the same result in the
+    next run: never a line, a count or a message); identical identities are told apart by order."""
     seen: dict[tuple[str, ...], int] = {}
     out = []
-    for finding in report.findings:
-        key = identity(report, finding)
+    for key in identities:
         seen[key] = seen.get(key, 0) + 1
         text = "\x1f".join(key) + (f"\x1f#{seen[key]}" if seen[key] > 1 else "")
         out.append(hashlib.sha256(text.encode()).hexdigest()[:32])

@@ -10,7 +10,8 @@ test fails on a property without a description).
 What JSON Schema cannot say stays with the loader (tests/test_schema.py lists each case):
 references between segments and flows, overlapping ranges, host bits in a CIDR, reversed
 port ranges, slots beyond the cloud's range, name lengths summed over model and segment,
-per-cloud quotas, duplicate YAML keys.
+per-cloud quotas, duplicate YAML keys, and on a cluster: a segment's Kubernetes keys without
+the cluster, overlapping pod selections, ICMP, services without addresses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.model import DNS_LABEL, MAX_RESOURCE_NAME, RESERVED_ENDPOINTS, Model
+from infra.model_kubernetes import DNS_SUBDOMAIN, LABEL_NAME, NAMESPACE, RESERVED_NAMESPACES
 
 SCHEMA_ID = "urn:bulkhead:schema:model:1"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -36,6 +38,23 @@ PORT_SPEC: dict[str, Any] = {
 }
 LABEL: dict[str, Any] = {"type": "string", "pattern": DNS_LABEL.pattern, "maxLength": MAX_RESOURCE_NAME}
 
+
+def _body(pattern: str) -> str:
+    return pattern.removeprefix("^").removesuffix("$")
+
+
+# A cluster's ranges: IPv4 or IPv6, any prefix length (host bits are the loader's to find).
+CLUSTER_CIDR: dict[str, Any] = {"type": "string", "anyOf": [
+    {"pattern": rf"^({_OCTET}\.){{3}}{_OCTET}/(3[0-2]|[12]?[0-9])$"},
+    {"pattern": r"^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$"}]}
+# Kubernetes label keys (`prefix/name`) and values, and namespace names, as the API checks them.
+POD_LABELS: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": {"pattern": rf"^({_body(DNS_SUBDOMAIN.pattern)}/)?{_body(LABEL_NAME.pattern)}$"},
+    "additionalProperties": {"type": "string", "pattern": rf"^({_body(LABEL_NAME.pattern)})?$"},
+}
+NAMESPACE_NAME: dict[str, Any] = {"type": "string", "pattern": NAMESPACE.pattern, "maxLength": 63}
+
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Model": {
         "name": "DNS label (lowercase letters, digits, '-'); the prefix of every resource name",
@@ -48,6 +67,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "aws": "an AWS VPC for the model",
         "gcp": "a GCP VPC network for the model",
         "azure": "an Azure virtual network for the model",
+        "kubernetes": "a Kubernetes cluster: each segment is a set of pods, NetworkPolicies are its filters",
     },
     "AwsCloud": {
         "region": "the AWS region of the VPC, e.g. us-east-1",
@@ -70,6 +90,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "internet": "traffic to and from the internet; none unless listed",
         "services": "cloud services reached through private endpoints (tcp/443)",
         "slot": "a pinned address slot: the segment's /24 in every cloud (1 or more; `bulkhead pin` writes them)",
+        "kubernetes": "where the segment's pods are on the cluster: a namespace (default: the segment's name) "
+                      "and pod labels (default: every pod of it)",
+    },
+    "ClusterDns": {
+        "namespace": "the namespace of the cluster DNS pods",
+        "pods": "the labels of the cluster DNS pods",
     },
     "Internet": {
         "ingress": "ports anyone on the internet may reach in this segment",
@@ -132,3 +158,17 @@ def _constrain(document: dict[str, Any]) -> None:
     flow["ports"]["items"] = PORT_SPEC
     flow["from"].update(LABEL)
     flow["to"]["anyOf"] = [LABEL, {"type": "array", "items": LABEL, "minItems": 1}]
+    _constrain_kubernetes(defs)
+
+
+def _constrain_kubernetes(defs: dict[str, Any]) -> None:
+    cluster = defs["KubernetesCloud"]["properties"]
+    for key in ("pod_cidr", "service_cidr"):
+        cluster[key]["anyOf"] = [CLUSTER_CIDR, {"type": "null"}]
+    cluster["services"]["additionalProperties"] = {"type": "array", "items": CLUSTER_CIDR, "minItems": 1}
+    dns = defs["ClusterDns"]["properties"]
+    dns["namespace"].update(NAMESPACE_NAME)
+    dns["pods"].update(POD_LABELS)
+    pick = defs["PodSelection"]["properties"]
+    pick["namespace"]["anyOf"] = [{**NAMESPACE_NAME, "not": {"enum": list(RESERVED_NAMESPACES)}}, {"type": "null"}]
+    pick["pods"].update(POD_LABELS)

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Annotated, Any
+from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address, ip_network
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from infra.errors import FixableValueError, SnapshotError, SnapshotProblem, UsageError, WrongPlace
 from infra.model import Model
-from infra.snapshot import Snapshot
+from infra.snapshot import CheckedSnapshot, Snapshot
+from infra.unique_ids import duplicate_problems
 
 MAX_DEPTH = 64  # real responses nest about 10 deep; far deeper is corruption or an attack
 MAX_PER_FILE = 20  # problems shown per file; the rest are counted
@@ -59,6 +61,7 @@ class FileShape:
     call: str  # the API call that writes it, for the reader
     required: bool = False  # every snapshot of the cloud has it (per folder)
     shown: str = ""  # how to name it when missing ("subnetworks-<region>.json"); default the pattern
+    unique: tuple[str, ...] = ()  # the ids the normalizer keys on ("Subnets[].SubnetId"): each appears once
 
     def matches(self, name: str) -> bool:
         return fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], self.pattern)
@@ -66,6 +69,11 @@ class FileShape:
     @property
     def title(self) -> str:
         return self.shown or self.pattern
+
+
+# Checks of a file that passed its shape which a pydantic model does not say well (every
+# object of a Kubernetes list against what the API server would accept): (file, document) -> problems.
+MoreChecks = Callable[[str, Any], list[SnapshotProblem]]
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,9 @@ class Layout:
     folder: str  # what a folder stands for: "region", "project", "subscription"
     files: tuple[FileShape, ...]
     collect: str  # the command that writes a snapshot of this cloud
+    ids: Literal["snapshot", "file"] = "snapshot"  # how far a FileShape's `unique` ids must be unique
+    fold_case: bool = False  # ids compare case-blind (ARM's)
+    more: MoreChecks | None = None  # run on a file once its shape holds
 
     def shape_of(self, name: str) -> FileShape | None:
         return next((f for f in self.files if f.matches(name)), None)
@@ -144,10 +155,19 @@ def _is_address(value: str) -> bool:
     return True
 
 
+def _address4(value: str) -> str:
+    try:
+        IPv4Address(value)
+    except ValueError:
+        raise FixableValueError(f"{_text(value)} is not an IPv4 address", RESTORE) from None
+    return value
+
+
 Cidr = Annotated[str, AfterValidator(cidr_text)]
 Cidr4 = Annotated[str, AfterValidator(_cidr4)]
 Cidr6 = Annotated[str, AfterValidator(_cidr6)]
 Address = Annotated[str, AfterValidator(_address)]
+Address4 = Annotated[str, AfterValidator(_address4)]
 
 
 def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
@@ -178,7 +198,7 @@ def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, w
 
     observe = part(cloud, "observe")
     layout: Layout | None = getattr(observe, "SNAPSHOT_LAYOUT", None)
-    if layout is not None:
+    if layout is not None and not isinstance(snapshot, CheckedSnapshot):
         problems = layout_problems(layout, snapshot, nesting_checked)
         if problems:
             raise SnapshotError([_within(p, where) for p in problems])
@@ -198,11 +218,15 @@ def _within(problem: SnapshotProblem, where: str | None) -> SnapshotProblem:
 def layout_problems(layout: Layout, snapshot: Snapshot, nesting_checked: bool = False) -> list[SnapshotProblem]:
     mine = layout.recognized(snapshot)
     if not mine:
-        return [_not_this_cloud(layout, snapshot)]
+        return [not_this_cloud(layout, snapshot)]
     problems = _missing_files(layout, mine)
+    readable = {}
     for name in mine:
-        problems += document_problems(name, snapshot[name], layout, nesting_checked)
-    return problems
+        found = document_problems(name, snapshot[name], layout, nesting_checked)
+        problems += found
+        if not found:
+            readable[name] = snapshot[name]
+    return problems + duplicate_problems(layout, readable)
 
 
 def _folder(name: str) -> str:
@@ -223,7 +247,8 @@ def _missing_files(layout: Layout, mine: list[str]) -> list[SnapshotProblem]:
     return out
 
 
-def _not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+def not_this_cloud(layout: Layout, snapshot: Snapshot) -> SnapshotProblem:
+    """The problem of a snapshot holding no file of `layout`: which cloud it looks like, if any."""
     names = ", ".join(sorted({f.title for f in layout.files if f.required}))
     others = [(cloud, found) for cloud, found in _other_layouts(layout.cloud, snapshot) if found]
     if others:
@@ -267,12 +292,13 @@ def document_problems(name: str, document: Any, layout: Layout, nesting_checked:
         shape.model.model_validate(document)
     except ValidationError as exc:
         problems = [_problem(name, error, layout, shape) for error in exc.errors(include_url=False)]
-        if len(problems) > MAX_PER_FILE:
-            more = len(problems) - MAX_PER_FILE
-            problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
-                name, "", f"and {more} more problem(s) like these", layout.fix)]
-        return problems
-    return []
+    else:
+        problems = layout.more(name, document) if layout.more is not None else []
+    if len(problems) > MAX_PER_FILE:
+        more = len(problems) - MAX_PER_FILE
+        problems = problems[:MAX_PER_FILE] + [SnapshotProblem(
+            name, "", f"and {more} more problem(s) like these", layout.fix)]
+    return problems
 
 
 def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
@@ -327,24 +353,55 @@ def _problem(name: str, error: Any, layout: Layout, shape: FileShape) -> Snapsho
     if kind == "missing":
         return SnapshotProblem(name, json_path(loc), "missing", f"every such item the {layout.cloud} API returns "
                                f"has '{loc[-1]}'; {layout.fix}")
-    if kind in _EXPECTED:
-        what = f"expected {_EXPECTED[kind]}, found {_kind(value)}"
-        if not loc:
-            keys = ", ".join(f'"{k}": ...' for k in shape.model.model_fields)
-            what = f"the document is {_kind(value) if not isinstance(value, str) else 'text'}, not the " \
-                   f"{shape.call} response {{{keys}}}"
-        return SnapshotProblem(name, json_path(loc), what, layout.fix)
-    if kind == "value_error" and isinstance((error.get("ctx") or {}).get("error"), FixableValueError):
-        cause: FixableValueError = error["ctx"]["error"]
+    if kind in _EXPECTED and not loc:
+        keys = ", ".join(f'"{k}": ...' for k in shape.model.model_fields)
+        what = f"the document is {_kind(value) if not isinstance(value, str) else 'text'}, not the " \
+               f"{shape.call} response {{{keys}}}"
+        return SnapshotProblem(name, "$", what, layout.fix)
+    cause = (error.get("ctx") or {}).get("error")
+    if kind == "value_error" and isinstance(cause, FixableValueError):
         return SnapshotProblem(name, json_path(loc), cause.what, cause.fix)
+    return SnapshotProblem(name, json_path(loc), _what(error), layout.fix)
+
+
+def _what(error: Any) -> str:
+    """What is wrong with one value, as a pydantic error describes it (without where or the fix)."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return "missing"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, found {_kind(value)}"
+    if kind == "value_error" and isinstance(ctx.get("error"), FixableValueError):
+        return str(ctx["error"].what)
     if kind in _BOUNDS:
-        bound = next(iter((error.get("ctx") or {}).values()), "?")
-        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is out of range ({_BOUNDS[kind]} {bound})",
-                               layout.fix)
+        return f"{_kind(value)} is out of range ({_BOUNDS[kind]} {next(iter(ctx.values()), '?')})"
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return SnapshotProblem(name, json_path(loc), f"{_kind(value)} is not one of {expected}", layout.fix)
-    return SnapshotProblem(name, json_path(loc), str(error["msg"]), layout.fix)
+        return f"{_kind(value)} is not one of {ctx.get('expected', '')}"
+    return str(error["msg"])
+
+
+def embedded_document(text: str, model: type[Shape], what: str, fix: str) -> None:
+    """Check a JSON document an API returns as text (an AWS policy document) against `model`.
+
+    Raise FixableValueError naming the path inside the document (the first problem, then a
+    count), so the snapshot's line locates both the key holding the text and the spot in it.
+    """
+    deep = f"{what} nests deeper than {MAX_DEPTH} levels"
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise FixableValueError(f"{what} is not JSON text", fix) from None
+    except RecursionError:  # deeper than the parser goes, so far deeper than the limit
+        raise FixableValueError(deep, fix) from None
+    if too_deep(document):
+        raise FixableValueError(deep, fix)
+    try:
+        model.model_validate(document)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise FixableValueError(f"{what}: {json_path(tuple(first['loc']))}: {_what(first)}{more}", fix) from None
 
 
 def wrong_place(model: str, cloud: str, where: str, seen: str, expected: str, declared: str | None) -> WrongPlace:

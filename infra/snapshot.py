@@ -18,6 +18,12 @@ REDO = "no API writes this; re-collect the snapshot with `bulkhead collect`, or 
 Snapshot = dict[str, Any]
 
 
+class CheckedSnapshot(dict[str, Any]):
+    """A snapshot its provider's own reader has already checked, in a format of its own that no
+    `Layout` describes (a folder of Kubernetes manifests): `check_snapshot` leaves its files
+    alone and only asks whether the model is there."""
+
+
 def write_snapshot(snapshot: Snapshot, directory: str | Path) -> list[Path]:
     root = Path(directory)
     written = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 # What makes a workload a member of a segment in each cloud: the thing its rules name.
-IdentityKind = Literal["securityGroup", "serviceAccount", "applicationSecurityGroup", "namespace"]
+IdentityKind = Literal["securityGroup", "serviceAccount", "applicationSecurityGroup", "podSelector"]
 
 STACK_KEYS = ("cloud", "model", "region", "networkId", "segments")
 SEGMENT_KEYS = ("networkId", "subnetIds", "cidrs", "identityKind", "identity", "routeTableId")
@@ -27,13 +27,16 @@ class SegmentOutputs:
     subnet_ids: Sequence[Any]  # AWS one per zone; GCP and Azure one; Kubernetes none
     cidrs: Sequence[str]
     identity_kind: IdentityKind
-    identity: Any  # security group id / service account email / ASG id / namespace name
+    identity: Any  # security group id / service account email / ASG id / {namespace, matchLabels}
     route_table_id: Any = None  # AWS only: GCP routes are network-wide, Azure's segments have none
 
 
-def stack_outputs(cloud: str, model: str, region: str, network_id: Any,
+def stack_outputs(cloud: str, model: str, region: str | None, network_id: Any,
                   segments: Mapping[str, SegmentOutputs]) -> dict[str, Any]:
-    """The exported document: `{cloud, model, region, networkId, segments: {name: {...}}}`."""
+    """The exported document: `{cloud, model, region, networkId, segments: {name: {...}}}`.
+
+    A cluster has no region (None) and its network is the cluster itself (the model's name for it).
+    """
     return {
         "cloud": cloud,
         "model": model,

@@ -10,6 +10,11 @@ Limits keep a hostile or broken file from costing minutes and gigabytes: nesting
 the number of values once aliases are expanded (a few hundred bytes of nested aliases name
 billions of values). Aliases are not copied: an alias's node and data are its anchor's
 own, so the tree is a graph and each count is kept per node.
+
+A model is one document read with YAML 1.2's scalar rules and the model's limits (the
+defaults). Other YAML bulkhead reads passes its own `Limits` and `Scalars`: a folder of
+Kubernetes manifests holds many `---` documents per file, nests deeper, and means what
+kubectl reads (YAML 1.1 scalars); `compose_all` gives one `Composed` per document.
 """
 
 from __future__ import annotations
@@ -53,6 +58,36 @@ class Node(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one file may hold, and how to say it went past: the model's unless a reader passes its own."""
+
+    depth: int
+    values: int  # per file, once aliases are expanded
+    documents: int | None = 1  # None: any number of `---` documents
+    subject: str = "the model"  # "the model holds more than ... values"
+    depth_fix: str = "a model is a few levels deep (segments.<name>.internet.ingress); flatten this value"
+    tag_fix: str = "remove the tag; a model uses plain YAML values"
+
+
+def model_limits() -> Limits:
+    """The model's limits (read when a composer starts, so a test may lower them)."""
+    return Limits(MAX_DEPTH, MAX_VALUES)
+
+
+@dataclass(frozen=True)
+class Scalars:
+    """How plain scalars are read: `resolve(text)` gives the tag, `construct(tag, text)` the value
+    (ValueError when the text does not fit); `tags` are the scalar tags it knows."""
+
+    resolve: Callable[[str], str]
+    construct: Callable[[str, str], Any]
+    tags: frozenset[str]
+
+
+YAML_1_2 = Scalars(resolve, construct, SCALAR_TAGS)
+
+
+@dataclass(frozen=True)
 class Composed:
     root: Node | None
     data: Any
@@ -87,55 +122,77 @@ class _Open:
 
 
 _IN_PROGRESS = object()  # an anchor whose collection is still open
+_node = tuple.__new__  # Node(...) without the generated __new__: composing makes one per value
 
 
 class Composer:
-    """Feed it every event of one stream; `result()` gives the composed document."""
+    """Feed it every event of one stream; `compose` gives the composed document, `compose_all` every one."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, limits: Limits | None = None, scalars: Scalars = YAML_1_2):
         self.file = file
+        self.limits = limits or model_limits()
+        self.scalars = scalars
         self.stack: list[_Open] = []
         self.anchors: dict[str, Any] = {}  # name -> (node, data), or _IN_PROGRESS
         self.problems: list[Diagnostic] = []
         self.root: tuple[Node, Any] | None = None
         self.documents = 0
         self.values = 0
+        self.done: list[Composed] = []
+        self._first_problem = 0  # where the current document's problems start
 
     def compose(self, events: Iterable[Any]) -> Composed:
-        # Both libraries name their event classes alike; dispatch on the name.
+        """The one document of the stream (root None when the stream holds none)."""
+        done = self.compose_all(events)
+        return done[0] if done else Composed(None, None, tuple(self.problems))
+
+    def compose_all(self, events: Iterable[Any]) -> list[Composed]:
+        """Every document of the stream, in order, each with the problems found in it."""
+        # Both libraries name their event classes alike; dispatch on the name (looked up once per class).
         handlers: dict[str, Callable[[Any], None]] = {
             "ScalarEvent": self._scalar, "AliasEvent": self._alias, "DocumentStartEvent": self._document,
+            "DocumentEndEvent": self._document_end,
             "MappingStartEvent": self._mapping, "SequenceStartEvent": self._sequence,
             "MappingEndEvent": self._end, "SequenceEndEvent": self._end}
+        by_class: dict[type, Callable[[Any], None] | None] = {}
         for event in events:
-            handler = handlers.get(type(event).__name__)
+            cls = type(event)
+            handler = by_class[cls] if cls in by_class else by_class.setdefault(cls, handlers.get(cls.__name__))
             if handler is not None:
                 handler(event)
-        node, data = self.root if self.root is not None else (None, None)
-        return Composed(node, data, tuple(self.problems))
+        return self.done
 
     # -- events ------------------------------------------------------------------------------
 
     def _document(self, event: Any) -> None:
         self.documents += 1
-        if self.documents > 1:
+        if self.limits.documents is not None and self.documents > self.limits.documents:
             self._fail(event.start_mark, "invalid YAML: a second document starts here",
                        "keep one model per file (remove the '---' line and what follows it)")
+
+    def _document_end(self, _: Any) -> None:
+        node, data = self.root if self.root is not None else (None, None)
+        self.done.append(Composed(node, data, tuple(self.problems[self._first_problem:])))
+        self._first_problem = len(self.problems)
+        self.root = None
+        self.anchors = {}  # an anchor names a value of its own document only
 
     def _scalar(self, event: Any) -> None:
         mark = event.start_mark
         self.values += 1
-        if self.values > MAX_VALUES or len(self.stack) >= MAX_DEPTH:
+        if self.values > self.limits.values or len(self.stack) >= self.limits.depth:
             self._count(0, mark)
             self._deep(len(self.stack) + 1, mark, None)
         tag = event.tag
         text = event.value
         implicit = tag is None or tag == "!"
         if implicit:
-            tag = resolve(text) if event.implicit[0] else STR
-        data = self._value(tag, text, mark, implicit)
-        node = Node("scalar", tag, text, mark.line + 1, mark.column + 1, False, 1, 1)
-        self._add(node, data, event.anchor)
+            tag = self.scalars.resolve(text) if event.implicit[0] else STR
+        data = text if tag == STR else self._value(tag, text, mark, implicit)
+        node = _node(Node, ("scalar", tag, text, mark.line + 1, mark.column + 1, False, 1, 1))
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (node, data)
+        self._attach(node, data)
 
     def _mapping(self, event: Any) -> None:
         self._start(event, "mapping")
@@ -151,8 +208,7 @@ class Composer:
         if tag in (None, "!"):
             tag = SEQ if kind == "sequence" else MAP
         elif tag not in (SEQUENCE_TAGS if kind == "sequence" else MAPPING_TAGS):
-            self._problem(mark, f"invalid YAML: the tag '{tag}' does not fit a {kind}",
-                          "remove the tag; a model uses plain YAML values")
+            self._problem(mark, f"invalid YAML: the tag '{tag}' does not fit a {kind}", self.limits.tag_fix)
         if event.anchor is not None:
             self.anchors[event.anchor] = _IN_PROGRESS
         self.stack.append(_Open(kind, tag, event.anchor, mark.line + 1, mark.column + 1, bool(event.flow_style),
@@ -163,7 +219,8 @@ class Composer:
         data = done.data
         if done.merged:
             data = {**done.merged, **data}
-        node = Node(done.kind, done.tag, tuple(done.items), done.line, done.column, done.flow, done.size, done.height)
+        node = _node(Node, (done.kind, done.tag, tuple(done.items), done.line, done.column, done.flow, done.size,
+                            done.height))
         if done.anchor is not None:
             self.anchors[done.anchor] = (node, data)
         self._attach(node, data)
@@ -183,11 +240,6 @@ class Composer:
         self._attach(node, data)
 
     # -- building ----------------------------------------------------------------------------
-
-    def _add(self, node: Node, data: Any, anchor: str | None) -> None:
-        if anchor is not None:
-            self.anchors[anchor] = (node, data)
-        self._attach(node, data)
 
     def _attach(self, node: Node, data: Any) -> None:
         if not self.stack:
@@ -212,7 +264,7 @@ class Composer:
 
     def _key_name(self, key: Node, data: Any) -> str | None:
         if key.kind == "scalar":
-            return key_text(data)
+            return data if data.__class__ is str else key_text(data)
         what = "a list" if key.kind == "sequence" else "a mapping"
         self.problems.append(Diagnostic(self.file, key.line, key.column, dotted(self._loc()),
                                         f"{what} is used as a mapping key",
@@ -245,13 +297,13 @@ class Composer:
         return merged
 
     def _value(self, tag: str, text: str, mark: Any, implicit: bool) -> Any:
-        if tag not in SCALAR_TAGS:
+        if tag not in self.scalars.tags:
             known = tag in SEQUENCE_TAGS or tag in MAPPING_TAGS
             self._problem(mark, f"invalid YAML: the tag '{tag}' does not fit a single value" if known else
-                          f"invalid YAML: unknown tag '{tag}'", "remove the tag; a model uses plain YAML values")
+                          f"invalid YAML: unknown tag '{tag}'", self.limits.tag_fix)
             return text
         try:
-            return construct(tag, text)
+            return self.scalars.construct(tag, text)
         except ValueError:
             if implicit:  # plain text that only looks like a number (`_`, `0b_`)
                 return text
@@ -273,16 +325,17 @@ class Composer:
 
     def _count(self, values: int, mark: Any, alias: str | None = None) -> None:
         self.values += values
-        if self.values > MAX_VALUES:
+        limit = self.limits.values
+        if self.values > limit:
             what = f" (*{alias} alone repeats {values:,})" if alias else ""
-            self._fail(mark, f"the model holds more than {MAX_VALUES:,} values once aliases are expanded{what}",
-                       "write the values out, or repeat smaller anchors; aliases of aliases multiply")
+            self._fail(mark, f"{self.limits.subject} holds more than {limit:,} values once aliases are expanded"
+                       f"{what}", "write the values out, or repeat smaller anchors; aliases of aliases multiply")
 
     def _deep(self, depth: int, mark: Any, alias: str | None) -> None:
-        if depth > MAX_DEPTH:
+        if depth > self.limits.depth:
             via = f" once *{alias} is expanded" if alias else ""
-            self._fail(mark, f"values are nested more than {MAX_DEPTH} levels deep here{via}",
-                       "a model is a few levels deep (segments.<name>.internet.ingress); flatten this value")
+            self._fail(mark, f"values are nested more than {self.limits.depth} levels deep here{via}",
+                       self.limits.depth_fix)
 
     def _problem(self, mark: Any, message: str, fix: str) -> None:
         self.problems.append(Diagnostic(self.file, mark.line + 1, mark.column + 1, "", message, fix))

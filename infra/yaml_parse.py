@@ -1,10 +1,14 @@
-"""Model text -> composed nodes and data: libyaml (C) when PyYAML has it, ruamel.yaml otherwise.
+"""YAML text -> composed nodes and data: libyaml (C) when PyYAML has it, ruamel.yaml otherwise.
+
+`parse` reads a model; `parse_documents` reads any YAML bulkhead takes in with the limits and
+scalar rules its reader passes (a folder of Kubernetes manifests: many documents per file).
 
 libyaml parses a 1,000-segment model about ten times faster than ruamel.yaml's pure-Python
 parser. Its events go through the same composer (infra/yaml_compose.py) as ruamel's, so
 the result does not depend on which parser ran. When libyaml refuses a file, ruamel reads
 it again to say what is wrong: its messages are the ones bulkhead's hints were written for
-(the file is small enough, see MAX_BYTES, and only broken files pay twice).
+(the file is small enough, see MAX_BYTES, and only broken files pay twice; a larger file, a
+manifest export, is told in libyaml's words rather than read twice).
 
 Before any parser sees the text, the file's size and characters are checked here: a
 control character stops both parsers with an unlocated error, and a huge file should not
@@ -17,7 +21,7 @@ import re
 from typing import Any
 
 from infra.errors import Diagnostic, ModelError
-from infra.yaml_compose import Composed, Composer
+from infra.yaml_compose import YAML_1_2, Composed, Composer, Limits, Scalars
 
 MAX_BYTES = 4 * 1024 * 1024  # a 1,000-segment / 5,000-flow model is ~250 KB
 
@@ -51,33 +55,49 @@ def parse(text: str, file: str) -> Composed:
     too_big = size_problem(len(text.encode("utf-8", "surrogatepass")), file)
     if too_big is not None:
         raise ModelError([too_big])
-    characters = _character_problems(text, file)
+    return parse_documents(text, file, None, YAML_1_2, "a model")[0]
+
+
+def parse_documents(text: str, file: str, limits: Limits | None, scalars: Scalars, what: str) -> list[Composed]:
+    """Every document of `text` (one for a model: see Limits.documents), composed within `limits`.
+
+    Raises ModelError for characters YAML does not allow and for broken YAML (located);
+    `what` names the file in the fix ("a model", "a manifest"). The caller checks the size.
+    """
+    characters = _character_problems(text, file, what)
     if characters:
         raise ModelError(characters)
     if LIBYAML is not None:
         loader = LIBYAML(text)
         try:
-            return Composer(file).compose(iter(loader.get_event, None))
-        except _LibyamlError:
-            pass  # said again below, in ruamel's words
+            return _documents(Composer(file, limits, scalars), iter(loader.get_event, None))
+        except _LibyamlError as exc:
+            if len(text) > MAX_BYTES and getattr(exc, "problem_mark", None) is not None:
+                raise _syntax_error(exc, file) from None  # too big to read twice: libyaml's words
+            # else said again below, in ruamel's words
         finally:
             loader.dispose()
-    return _pure(text, file)
+    return _pure(text, file, Composer(file, limits, scalars))
 
 
-def _pure(text: str, file: str) -> Composed:
+def _documents(composer: Composer, events: Any) -> list[Composed]:
+    done = composer.compose_all(events)
+    return done or [Composed(None, None, tuple(composer.problems))]
+
+
+def _pure(text: str, file: str, composer: Composer) -> list[Composed]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return Composer(file).compose(YAML(typ="safe", pure=True).parse(text))
+        return _documents(composer, YAML(typ="safe", pure=True).parse(text))
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except YAMLError as exc:  # unlocated (the character check above should have caught it)
         raise ModelError([Diagnostic(file, 1, 1, "", f"invalid YAML: {exc}", _SYNTAX_FIX)]) from None
 
 
-def _character_problems(text: str, file: str) -> list[Diagnostic]:
+def _character_problems(text: str, file: str, what: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for match in _NOT_PRINTABLE.finditer(text):
         if len(found) == _REPORTED_CHARACTERS:
@@ -85,9 +105,9 @@ def _character_problems(text: str, file: str) -> list[Diagnostic]:
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         code = f"U+{ord(match.group()):04X}"
-        what = f"a NUL byte ({code})" if match.group() == "\0" else f"the control character {code}"
-        found.append(Diagnostic(file, line, column, "", f"{what} is not allowed in YAML",
-                                "remove it; a model is plain UTF-8 text"))
+        character = f"a NUL byte ({code})" if match.group() == "\0" else f"the control character {code}"
+        found.append(Diagnostic(file, line, column, "", f"{character} is not allowed in YAML",
+                                f"remove it; {what} is plain UTF-8 text"))
     return found
 
 

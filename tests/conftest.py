@@ -1,8 +1,9 @@
 """Fixtures shared by tests in several folders.
 
 Suite-wide: every SARIF log a test makes is checked against the official SARIF 2.1.0 schema.
-bulkhead builds every log in infra.sarif (`sarif_log` for a run that finished, `failed_log` for
-one that did not), and the CLI looks those functions up when it writes. Wrapping them here checks
+bulkhead builds every log in infra.sarif (`sarif_log` for verify's findings and `completed_log`
+for observe's results, infra/flows/sarif.py, when a run finished; `failed_log` for one that did
+not), and the CLI looks those functions up when it writes. Wrapping them here checks
 each log as it is made, whatever the test asserts about it; a violation fails the test that made
 it (collected, then raised after the test: raising inside the CLI would look like an exit code).
 """
@@ -36,7 +37,7 @@ def every_sarif_log_follows_the_official_schema(monkeypatch: pytest.MonkeyPatch)
     import infra.sarif
 
     made: list[Any] = []
-    for name in ("sarif_log", "failed_log"):
+    for name in ("sarif_log", "completed_log", "failed_log"):
         original = getattr(infra.sarif, name)
 
         def checked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:

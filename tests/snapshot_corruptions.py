@@ -122,6 +122,18 @@ def first(key: str, where: Callable[[Any], bool], *below: str | int, value: Any 
     return change
 
 
+def twice(key: str, id_key: str, *below: str | int, upper: bool = False) -> Callable[[Any], tuple[Any, str]]:
+    """Append a copy of the first item of the list at `key` (under `below`): its id appears twice."""
+    def change(document: Any) -> tuple[Any, str]:
+        items = _at(document, (*below, key))
+        copied = copy.deepcopy(items[0])
+        if upper:
+            copied[id_key] = copied[id_key].upper()
+        items.append(copied)
+        return document, dotted((*below, key, len(items) - 1, id_key))
+    return change
+
+
 def whole(value: Any) -> Callable[[Any], tuple[Any, str]]:
     return lambda document: (value, "$")
 
@@ -174,6 +186,16 @@ NUMBER = "expected a whole number"
 LIST_NULL = "expected a list, found null"
 OBJECT = "expected an object"
 DEEP_SAYS = "nests deeper than 64 levels"
+TWICE = "appears a second time (first at"
+ONE_OF = "is not one of"
+TARGET = "is not a route target id"
+POLICY = "the policy document"
+
+
+def policy(statement: Any) -> str:
+    """A VPC endpoint policy document as describe_vpc_endpoints returns it: JSON text."""
+    return json.dumps({"Version": "2012-10-17", "Statement": statement})
+
 
 AWS = [
     case("subnet-cidr-octet-999", "aws", "Subnets.json", put("Subnets", 0, "CidrBlock", value="10.50.999.0/26"), CIDR4),
@@ -247,6 +269,53 @@ AWS = [
          append("InternetGateways", {"InternetGatewayId": "igw-0x", "Attachments": None}, ("Attachments",)),
          LIST_NULL),
     case("flow-logs-a-string", "aws", "FlowLogs.json", put("FlowLogs", value="on"), "expected a list"),
+    # the keys exits.py, endpoints.py, policies.py and routes.py read besides the ids
+    case("nat-state-unknown", "aws", "NatGateways.json", put("NatGateways", 0, "State", value="up"), ONE_OF),
+    case("nat-connectivity-internet", "aws", "NatGateways.json",
+         put("NatGateways", 0, "ConnectivityType", value="internet"), ONE_OF),
+    case("nat-subnet-a-number", "aws", "NatGateways.json", put("NatGateways", 0, "SubnetId", value=7), "expected text"),
+    case("nat-addresses-null", "aws", "NatGateways.json", put("NatGateways", 0, "NatGatewayAddresses", value=None),
+         LIST_NULL),
+    case("nat-public-ip-300", "aws", "NatGateways.json",
+         put("NatGateways", 0, "NatGatewayAddresses", 0, "PublicIp", value="300.1.2.3"), "is not an IP address"),
+    case("endpoint-type-lower-case", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "VpcEndpointType", value="gatewayloadbalancer"), ONE_OF),
+    case("endpoint-subnets-a-string", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "SubnetIds", value="subnet-0abc"), "expected a list"),
+    case("endpoint-state-up", "aws", "VpcEndpoints.json", put("VpcEndpoints", 0, "State", value="up"),
+         "is not a VPC endpoint state"),
+    case("endpoint-policy-not-json", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "PolicyDocument", value='{"Statement": [{"Effect": "Allow",'),
+         f"{POLICY} is not JSON text"),
+    case("endpoint-policy-an-object", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "PolicyDocument", value={"Statement": []}), "expected text, found an object"),
+    case("endpoint-policy-effect-permit", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "PolicyDocument", value=policy([{"Effect": "Permit", "Principal": "*"}])),
+         f"{POLICY}: Statement[0].Effect: 'Permit' {ONE_OF}"),
+    case("endpoint-policy-without-statement", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "PolicyDocument", value=json.dumps({"Version": "2012-10-17"})),
+         f"{POLICY}: Statement: missing"),
+    case("endpoint-policy-principal-an-account", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "PolicyDocument", value=policy({"Effect": "Allow", "Principal": "123456789012"})),
+         f"{POLICY}: Statement[0].Principal: expected an object"),
+    case("endpoint-policy-nested-too-deep", "aws", "VpcEndpoints.json",
+         put("VpcEndpoints", 0, "PolicyDocument", value="[" * 5000 + "]" * 5000), f"{POLICY} nests deeper"),
+    case("route-gateway-id-upper-case", "aws", "RouteTables.json",
+         first("RouteTables", has("Routes", 1), "Routes", 1, "GatewayId", value="IGW-0ABC"), TARGET),
+    case("route-endpoint-target-not-vpce", "aws", "RouteTables.json",
+         first("RouteTables", has("Routes", 0), "Routes", 0, "VpcEndpointId", value="gwlbe-0abc"), TARGET),
+    case("route-state-up", "aws", "RouteTables.json",
+         first("RouteTables", has("Routes", 0), "Routes", 0, "State", value="up"), ONE_OF),
+    case("gateway-attachment-state-up", "aws", "InternetGateways.json",
+         put("InternetGateways", 0, "Attachments", 0, "State", value="up"), ONE_OF),
+    case("nacl-port-range-reversed", "aws", "NetworkAcls.json",
+         append("NetworkAcls", {"NetworkAclId": "acl-0x", "VpcId": "vpc-0x", "Entries": [
+             {"RuleNumber": 100, "Protocol": "6", "RuleAction": "allow", "Egress": False, "CidrBlock": "0.0.0.0/0",
+              "PortRange": {"From": 443, "To": 80}}]}, ("Entries", 0, "PortRange")), "From 443 is above To 80"),
+    case("subnet-id-twice", "aws", "Subnets.json", twice("Subnets", "SubnetId"), f"{TWICE} Subnets[0].SubnetId)"),
+    case("route-table-id-twice", "aws", "RouteTables.json", twice("RouteTables", "RouteTableId"), TWICE),
+    case("prefix-list-family-v4", "aws", "PrefixLists.json", put("PrefixLists", 0, "AddressFamily", value="v4"),
+         ONE_OF),
     case("json-nested-too-deep", "aws", "Subnets.json", deep("Subnets"), DEEP_SAYS),
     case("json-truncated", "aws", "Subnets.json", broken, "invalid JSON", raw=True),
 ]
@@ -308,6 +377,41 @@ GCP = [
     case("iam-binding-without-role", "gcp", "iam-policy.json", put("bindings", value=[{"members": []}]), "missing"),
     case("effective-policies-a-mapping", "gcp", "effective-firewalls-*.json",
          put("firewallPolicys", value={"name": "p"}), "expected a list"),
+    # instances.json (audit's exposures) and peerings (peering.py)
+    case("instances-items-by-zone", "gcp", "instances.json",
+         put("items", value={"zones/us-central1-a": {"instances": []}}), "expected a list"),
+    case("instances-a-string", "gcp", "instances.json", whole("web-1"), "the document is text"),
+    case("instance-without-name", "gcp", "instances.json", append("items", {"networkInterfaces": []}, ("name",)),
+         "missing"),
+    case("instance-tags-a-list", "gcp", "instances.json",
+         append("items", {"name": "web-1", "tags": ["web"]}, ("tags",)), "expected an object"),
+    case("instance-accounts-a-string", "gcp", "instances.json",
+         append("items", {"name": "web-1", "serviceAccounts": "sa@p.iam.gserviceaccount.com"}, ("serviceAccounts",)),
+         "expected a list"),
+    case("instance-interface-a-string", "gcp", "instances.json",
+         append("items", {"name": "web-1", "networkInterfaces": ["nic0"]}, ("networkInterfaces", 0)), OBJECT),
+    case("instance-external-ip-300", "gcp", "instances.json",
+         append("items", {"name": "web-1", "networkInterfaces": [{"name": "nic0", "accessConfigs": [
+             {"natIP": "34.1.2.300"}]}]}, ("networkInterfaces", 0, "accessConfigs", 0, "natIP")),
+         "is not an IPv4 address"),
+    case("instance-internal-ip-v6", "gcp", "instances.json",
+         append("items", {"name": "web-1", "networkInterfaces": [{"networkIP": "fd20::4"}]},
+                ("networkInterfaces", 0, "networkIP")), "is not an IPv4 address"),
+    case("instance-access-configs-null", "gcp", "instances.json",
+         append("items", {"name": "web-1", "networkInterfaces": [{"accessConfigs": None}]},
+                ("networkInterfaces", 0, "accessConfigs")), LIST_NULL),
+    case("firewall-name-twice", "gcp", "firewalls.json", twice("items", "name"), f"{TWICE} items[0].name)"),
+    case("subnet-name-twice-in-a-region", "gcp", "subnetworks-*.json", twice("items", "name"), TWICE),
+    case("network-peerings-null", "gcp", "networks.json", put("items", 0, "peerings", value=None), LIST_NULL),
+    case("peering-state-up", "gcp", "networks.json",
+         first("items", anything, "peerings", value=[{"name": "to-partner", "network": "projects/p/global/networks/n",
+                                                     "state": "UP"}], reported=("peerings", 0, "state")), ONE_OF),
+    case("peering-without-network", "gcp", "networks.json",
+         first("items", anything, "peerings", value=[{"name": "to-partner", "state": "ACTIVE"}],
+               reported=("peerings", 0, "network")), "missing"),
+    case("peering-a-string", "gcp", "networks.json",
+         first("items", anything, "peerings", value=["to-partner"], reported=("peerings", 0)), OBJECT),
+    case("instances-items-null", "gcp", "instances.json", put("items", value=None), LIST_NULL),
     case("json-nested-too-deep", "gcp", "firewalls.json",
          lambda d: (d | {"items": [*d["items"], nested()]}, ""), DEEP_SAYS),
     case("json-truncated", "gcp", "routes.json", broken, "invalid JSON", raw=True),
@@ -393,6 +497,51 @@ AZURE = [
     case("endpoint-interfaces-a-string", "azure", "privateEndpoints.json",
          append("value", {"id": "/subscriptions/s/pe", "properties": {"networkInterfaces": "nic"}},
                 ("properties", "networkInterfaces")), "expected a list"),
+    # peering.py, service_endpoints.py and exposures.py
+    case("peering-state-up", "azure", "virtualNetworks.json",
+         first("value", anything, "properties", "virtualNetworkPeerings", value=[
+             {"id": "/subscriptions/s/p", "name": "to-hub", "properties": {"peeringState": "Up"}}],
+             reported=("properties", "virtualNetworkPeerings", 0, "properties", "peeringState")), ONE_OF),
+    case("peering-without-properties", "azure", "virtualNetworks.json",
+         first("value", anything, "properties", "virtualNetworkPeerings", value=[
+             {"id": "/subscriptions/s/p", "name": "to-hub"}],
+             reported=("properties", "virtualNetworkPeerings", 0, "properties")), "missing"),
+    case("peering-remote-space-prefix-33", "azure", "virtualNetworks.json",
+         first("value", anything, "properties", "virtualNetworkPeerings", value=[
+             {"id": "/subscriptions/s/p", "name": "to-hub", "properties": {
+                 "remoteAddressSpace": {"addressPrefixes": ["10.99.0.0/33"]}}}],
+             reported=("properties", "virtualNetworkPeerings", 0, "properties", "remoteAddressSpace",
+                       "addressPrefixes", 0)), CIDR),
+    case("peering-access-text", "azure", "virtualNetworks.json",
+         first("value", anything, "properties", "virtualNetworkPeerings", value=[
+             {"id": "/subscriptions/s/p", "name": "to-hub", "properties": {"allowVirtualNetworkAccess": "true"}}],
+             reported=("properties", "virtualNetworkPeerings", 0, "properties", "allowVirtualNetworkAccess")),
+         "expected true or false"),
+    case("peerings-a-mapping", "azure", "virtualNetworks.json",
+         first("value", anything, "properties", "virtualNetworkPeerings", value={"to-hub": {}}), "expected a list"),
+    case("service-endpoint-a-string", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "properties", "serviceEndpoints",
+               value=["Microsoft.Storage"],
+               reported=("properties", "subnets", 0, "properties", "serviceEndpoints", 0)), OBJECT),
+    case("service-endpoint-without-service", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "properties", "serviceEndpoints",
+               value=[{"locations": ["eastus"]}],
+               reported=("properties", "subnets", 0, "properties", "serviceEndpoints", 0, "service")), "missing"),
+    case("service-endpoint-policies-a-string", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0), "properties", "subnets", 0, "properties",
+               "serviceEndpointPolicies", value="own-accounts"), "expected a list"),
+    case("interface-virtual-machine-a-string", "azure", "networkInterfaces.json",
+         put("value", 0, "properties", "virtualMachine", value="vm-1"), OBJECT),
+    case("public-ip-address-400", "azure", "publicIPAddresses.json",
+         put("value", 0, "properties", "ipAddress", value="20.1.2.400"), "is not an IP address"),
+    case("public-ip-address-a-number", "azure", "publicIPAddresses.json",
+         put("value", 0, "properties", "ipAddress", value=7), "expected text"),
+    case("rule-port-star-in-a-list", "azure", "networkSecurityGroups.json",
+         first("value", has("properties", "securityRules", 0), "properties", "securityRules", 0, "properties",
+               "destinationPortRange", value="80,*"), "is not a port or a port range"),
+    case("interface-id-twice-in-another-case", "azure", "networkInterfaces.json", twice("value", "id", upper=True),
+         f"{TWICE} value[0].id)"),
+    case("subnet-id-twice", "azure", "virtualNetworks.json", twice("subnets", "id", "value", 0, "properties"), TWICE),
     case("flow-log-enabled-text", "azure", "networkWatchers.json",
          append("value", {"id": "/subscriptions/s/nw", "properties": {"flowLogs": [
              {"properties": {"enabled": "yes"}}]}}, ("properties", "flowLogs", 0, "properties", "enabled")),
@@ -401,7 +550,88 @@ AZURE = [
     case("json-truncated", "azure", "networkSecurityGroups.json", broken, "invalid JSON", raw=True),
 ]
 
-CASES = {"aws": AWS, "gcp": GCP, "azure": AZURE}
+# A collected cluster (cluster.json marks it): each list checked as collect.py writes it, and each
+# object in it as the API server would check it (a folder of manifests has tests of its own).
+EGRESS_PORT = has("spec", "egress", 0, "ports", 0)
+INGRESS_PEER = has("spec", "ingress", 0, "from", 0)
+IP_BLOCK = has("spec", "egress", 0, "to", 0, "ipBlock", "except")
+KUBERNETES = [
+    case("namespaces-file-missing", "kubernetes", "namespaces.json", removed, "file is missing"),
+    case("pods-file-missing", "kubernetes", "pods.json", removed, "file is missing"),
+    case("networkpolicies-file-missing", "kubernetes", "networkpolicies.json", removed, "file is missing"),
+    case("deployments-file-missing", "kubernetes", "deployments.json", removed, "file is missing"),
+    case("namespaces-items-null", "kubernetes", "namespaces.json", put("items", value=None), LIST_NULL),
+    case("networkpolicies-items-a-mapping", "kubernetes", "networkpolicies.json", put("items", value={}),
+         "expected a list"),
+    case("pods-top-level-list", "kubernetes", "pods.json", whole([]), "the document is a list"),
+    case("pods-without-items", "kubernetes", "pods.json", drop("items"), "missing"),
+    case("pods-file-holds-namespaces", "kubernetes", "pods.json", put("kind", value="NamespaceList"),
+         "is not one of"),
+    case("namespace-without-name", "kubernetes", "namespaces.json", drop("items", 0, "metadata", "name"), "missing"),
+    case("namespace-metadata-a-string", "kubernetes", "namespaces.json", put("items", 0, "metadata", value="web"),
+         OBJECT),
+    case("namespace-label-a-number", "kubernetes", "namespaces.json",
+         put("items", 0, "metadata", "labels", "team", value=7), "expected text"),
+    case("namespace-labels-a-list", "kubernetes", "namespaces.json",
+         put("items", 0, "metadata", "labels", value=["team"]), OBJECT),
+    case("pod-namespace-a-number", "kubernetes", "pods.json", put("items", 0, "metadata", "namespace", value=3),
+         "expected text"),
+    case("pod-owner-without-kind", "kubernetes", "pods.json",
+         put("items", 0, "metadata", "ownerReferences", value=[{"name": "rs-1"}]), "missing"),
+    case("pod-host-network-text", "kubernetes", "pods.json", put("items", 0, "spec", "hostNetwork", value="true"),
+         "hostNetwork is not true or false"),
+    case("pod-address-octet-999", "kubernetes", "pods.json", put("items", 0, "status", "podIP", value="10.244.999.4"),
+         "is not an IP address"),
+    case("pod-container-port-70000", "kubernetes", "pods.json",
+         put("items", 0, "spec", "containers", 0, "ports", value=[{"containerPort": 70000}]),
+         "a container port needs containerPort 1-65535", ),
+    case("pod-container-port-name-upper-case", "kubernetes", "pods.json",
+         put("items", 0, "spec", "containers", 0, "ports", value=[{"containerPort": 80, "name": "HTTP_PORT"}]),
+         "is not a port name"),
+    case("policy-pod-selector-missing", "kubernetes", "networkpolicies.json",
+         first("items", anything, "spec", "podSelector", reported=("spec",)), "spec.podSelector is missing"),
+    case("policy-pod-selector-a-string", "kubernetes", "networkpolicies.json",
+         put("items", 0, "spec", "podSelector", value="web"), "a label selector must be a mapping"),
+    case("policy-types-unknown", "kubernetes", "networkpolicies.json",
+         put("items", 0, "spec", "policyTypes", value=["In"]), "is not a list of Ingress/Egress"),
+    case("policy-egress-a-mapping", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", value={"to": []}), "egress is not a list of rules"),
+    case("policy-port-70000", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", 0, "ports", 0, "port", value=70000), "is out of range"),
+    case("policy-protocol-icmp", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", 0, "ports", 0, "protocol", value="ICMP"),
+         "is not TCP, UDP or SCTP"),
+    case("policy-end-port-on-a-named-port", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", 0, "ports", 0, value={"port": "https", "endPort": 500},
+               reported=("spec", "egress", 0, "ports", 0, "endPort")), "endPort needs a numeric port"),
+    case("policy-ip-block-prefix-99", "kubernetes", "networkpolicies.json",
+         first("items", IP_BLOCK, "spec", "egress", 0, "to", 0, "ipBlock", "cidr", value="0.0.0.0/99"),
+         "ipBlock.cidr is not a CIDR"),
+    case("policy-except-outside-its-cidr", "kubernetes", "networkpolicies.json",
+         first("items", IP_BLOCK, "spec", "egress", 0, "to", 0, "ipBlock", "except", value=["::/0"],
+               reported=("spec", "egress", 0, "to", 0, "ipBlock", "except", 0)), "is not a CIDR inside"),
+    case("policy-peer-empty", "kubernetes", "networkpolicies.json",
+         first("items", INGRESS_PEER, "spec", "ingress", 0, "from", 0, value={}),
+         "a peer needs podSelector and/or namespaceSelector, or ipBlock"),
+    case("policy-operator-unknown", "kubernetes", "networkpolicies.json",
+         first("items", INGRESS_PEER, "spec", "ingress", 0, "from", 0, value={"namespaceSelector": {
+             "matchExpressions": [{"key": "team", "operator": "Equals", "values": ["a"]}]}},
+             reported=("spec", "ingress", 0, "from", 0, "namespaceSelector", "matchExpressions", 0, "operator")),
+         "unknown operator"),
+    case("policy-selector-label-a-number", "kubernetes", "networkpolicies.json",
+         put("items", 0, "spec", "podSelector", value={"matchLabels": {"app": 1}},
+             ), "label app is 1, not text"),
+    case("deployment-template-missing", "kubernetes", "deployments.json",
+         first("items", anything, "spec", "template", reported=("spec",)), "the pod template is missing"),
+    case("deployment-template-labels-a-list", "kubernetes", "deployments.json",
+         put("items", 0, "spec", "template", "metadata", "labels", value=["app"]), "labels are not a mapping"),
+    case("cluster-record-a-list", "kubernetes", "cluster.json", whole([]), "the document is a list"),
+    case("cluster-context-a-number", "kubernetes", "cluster.json", put("context", value=7), "expected text"),
+    case("json-nested-too-deep", "kubernetes", "pods.json", deep("items"), DEEP_SAYS),
+    case("json-truncated", "kubernetes", "networkpolicies.json", broken, "invalid JSON", raw=True),
+]
+
+CASES = {"aws": AWS, "gcp": GCP, "azure": AZURE, "kubernetes": KUBERNETES}
 
 
 def all_cases() -> Iterator[Corruption]:

@@ -18,6 +18,7 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "ai-platform.yaml"
+CLUSTER_EXAMPLE = ROOT / "examples" / "ai-platform-kubernetes.yaml"
 CASE = ROOT / "tests" / "data" / "snapshots" / "aws" / "02-default-security-group"
 EXTRAS = ("pulumi", "boto3", "botocore", "moto", "google", "azure", "kubernetes", "grpc", "msal")
 
@@ -78,6 +79,18 @@ def test_verify_of_a_saved_aws_snapshot_needs_no_cloud_sdk():
     assert "finding(s)" in result.stdout
 
 
+def test_a_folder_of_kubernetes_manifests_is_verified_on_the_core_alone(tmp_path):
+    # The manifest reader and the normalizer need no kubernetes client (only a live read does).
+    (tmp_path / "serving.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: serving}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: serving}\n"
+        "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")
+    result = _bulkhead("verify", str(CLUSTER_EXAMPLE), "--cloud", "kubernetes", "--snapshot", str(tmp_path))
+    _no_traceback(result)
+    assert result.returncode == 1  # serving is closed, the rest of the model is missing: findings
+    assert "finding(s)" in result.stdout
+
+
 def test_pin_and_init_work_on_the_core_alone(tmp_path):
     model = tmp_path / "m.yaml"
     shutil.copy(ROOT / "examples" / "minimal.yaml", model)
@@ -100,6 +113,10 @@ def test_pin_and_init_work_on_the_core_alone(tmp_path):
     (["verify", str(EXAMPLE), "--cloud", "aws", "--region", "us-east-1"], "bulkhead[aws]"),
     (["verify", str(EXAMPLE), "--cloud", "gcp", "--region", "us-central1"], "bulkhead[gcp]"),
     (["audit", "--cloud", "azure", "--region", "eastus", "--subscription", "s"], "bulkhead[azure]"),
+    # the mocked cluster needs nothing beyond the kubernetes extra (no moto)
+    (["simulate", str(CLUSTER_EXAMPLE), "--cloud", "kubernetes"], "bulkhead[kubernetes]"),
+    (["collect", "--cloud", "kubernetes", "--context", "prod", "--out", "snap"], "bulkhead[kubernetes]"),
+    (["verify", str(CLUSTER_EXAMPLE), "--cloud", "kubernetes", "--context", "prod"], "bulkhead[kubernetes]"),
 ], ids=lambda a: "-".join(a[:2]) if isinstance(a, list) else a)
 def test_a_command_that_needs_an_extra_names_it_and_exits_2(args, extra, tmp_path):
     result = _bulkhead(*args, cwd=tmp_path)
@@ -110,7 +127,7 @@ def test_a_command_that_needs_an_extra_names_it_and_exits_2(args, extra, tmp_pat
     assert not (tmp_path / "snap").exists()
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure", "kubernetes"])
 def test_a_stack_program_without_the_pulumi_sdk_says_which_extra_to_install(cloud):
     stack = HIDE + f"import runpy; runpy.run_path({str(ROOT / 'stacks' / cloud / '__main__.py')!r}, " \
                    "run_name='__main__')"

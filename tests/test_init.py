@@ -21,7 +21,15 @@ _spec = importlib.util.spec_from_file_location("render_stacks", ROOT / "tools" /
 assert _spec is not None and _spec.loader is not None
 render_stacks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(render_stacks)
-CLOUDS = ("aws", "azure", "gcp")
+CLOUDS = ("aws", "azure", "gcp", "kubernetes")
+
+
+@pytest.fixture(autouse=True)
+def no_stack_config_left_behind():
+    """The config set here is the Pulumi runtime's, global to the process: a mocked deploy of a
+    later test (project `bulkhead`, as simulate's) would read it as its own settings."""
+    yield
+    pulumi.runtime.set_all_config({})
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
@@ -53,7 +61,7 @@ def test_init_writes_a_valid_starter_model_and_one_project_per_chosen_cloud(tmp_
 def test_init_with_no_cloud_makes_a_project_for_every_cloud_of_the_starter_model(tmp_path):
     assert CliRunner().invoke(app, ["init", str(tmp_path)]).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == list(CLOUDS)
-    assert load_model(tmp_path / "segments.yaml").model.clouds.declared() == ("aws", "gcp", "azure")
+    assert load_model(tmp_path / "segments.yaml").model.clouds.declared() == ("aws", "gcp", "azure", "kubernetes")
 
 
 def test_init_refuses_to_overwrite_anything_and_writes_nothing(tmp_path):
@@ -100,7 +108,7 @@ class _Recording(pulumi.runtime.Mocks):
         return {}, []
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp"])
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "kubernetes"])
 def test_an_initialised_project_deploys_with_no_setting_beyond_its_own_files(cloud, tmp_path, monkeypatch):
     # What `pulumi stack init dev && pulumi up` would run in the project folder.
     assert CliRunner().invoke(app, ["init", "--cloud", cloud, str(tmp_path)]).exit_code == 0

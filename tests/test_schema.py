@@ -13,16 +13,25 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from infra.cli import app
 from infra.errors import FixableValueError
+from infra.model import Model
 from infra.ports import parse_port_spec
 from infra.schema import CIDR_PATTERN, PORT_PATTERN, model_schema
 
 ROOT = Path(__file__).parent.parent
 GOOD = sorted([*(ROOT / "examples").glob("*.yaml"), *(ROOT / "tests" / "data" / "models").glob("*.yaml")])
-BAD = sorted((ROOT / "tests" / "data" / "bad").glob("*.yaml"))
+BAD_DIR = ROOT / "tests" / "data" / "bad"
+BAD = sorted([*BAD_DIR.glob("*.yaml"), *BAD_DIR.glob("kubernetes/*.yaml")])
+
+
+def bad_name(path: Path) -> str:
+    """`port-too-high.yaml`, `kubernetes/icmp-flow.yaml`: the file under tests/data/bad."""
+    return path.relative_to(BAD_DIR).as_posix()
+
 
 ONLY_THE_LOADER = {
     "cidr-host-bits.yaml": "host bits depend on the prefix length: a pattern per length is not worth it",
@@ -44,9 +53,13 @@ ONLY_THE_LOADER = {
     "segment-name-too-long.yaml": "the limit is on the model's and the segment's names together",
     "slot-duplicate.yaml": "uniqueness of a value across all segments",
     "slot-out-of-range.yaml": "the number of slots depends on the cloud's range",
+    "kubernetes/icmp-flow.yaml": "icmp is refused only between segments placed on a cluster",
+    "kubernetes/not-on-the-cluster.yaml": "compares a segment's keys with its placement and the declared clouds",
+    "kubernetes/overlapping-pods.yaml": "compares the pod selections of segments sharing a namespace",
+    "kubernetes/service-without-cidrs.yaml": "a reference to the services given addresses elsewhere in the document",
 }
 # The YAML layer rejects them before any schema could look (syntax, aliases, limits, tags).
-NOT_YAML = {p.name for p in BAD if p.name.startswith("yaml-")}
+NOT_YAML = {bad_name(p) for p in BAD if p.name.startswith("yaml-")}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +78,8 @@ def test_every_good_model_of_the_suite_is_valid_under_the_schema(validator, path
     assert _errors(validator, path) == []
 
 
-@pytest.mark.parametrize("path", [p for p in BAD if p.name not in ONLY_THE_LOADER and p.name not in NOT_YAML],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in BAD if bad_name(p) not in ONLY_THE_LOADER and bad_name(p) not in NOT_YAML],
+                         ids=bad_name)
 def test_the_schema_rejects_every_bad_model_it_can_see(validator, path):
     assert _errors(validator, path)
 
@@ -74,11 +87,11 @@ def test_the_schema_rejects_every_bad_model_it_can_see(validator, path):
 @pytest.mark.parametrize("name", sorted(ONLY_THE_LOADER))
 def test_a_mistake_listed_as_loader_only_is_indeed_invisible_to_the_schema(validator, name):
     # If the schema learns to catch one, it leaves the list (and the reason goes with it).
-    assert _errors(validator, ROOT / "tests" / "data" / "bad" / name) == []
+    assert _errors(validator, BAD_DIR / name) == []
 
 
 def test_the_lists_name_only_files_of_the_suite():
-    assert set(ONLY_THE_LOADER) | NOT_YAML <= {p.name for p in BAD}
+    assert set(ONLY_THE_LOADER) | NOT_YAML <= {bad_name(p) for p in BAD}
 
 
 def _properties(node: object, where: str = "") -> list[tuple[str, dict]]:
@@ -128,3 +141,21 @@ def test_the_port_pattern_accepts_a_string_exactly_when_the_loader_does_except_r
 ])
 def test_the_cidr_pattern_takes_ipv4_ranges_of_a_23_or_larger(cidr, ok):
     assert bool(re.search(CIDR_PATTERN, cidr)) == ok
+
+
+LABEL_KEYS = ["app", "app.kubernetes.io/name", "k8s-app", "a_b.c", "x" * 63, "x" * 64, "-app", "app-", "App",
+              "example.com/tier", "Example.com/tier", "/tier", "a/b/c", "tier name", "", "a" * 10 + "/" + "b"]
+LABEL_VALUES = ["web", "", "v1.2_3", "-web", "web-", "x" * 63, "x" * 64, "two words", "é"]
+
+
+@pytest.mark.parametrize("key", LABEL_KEYS)
+@pytest.mark.parametrize("value", LABEL_VALUES)
+def test_the_pod_label_patterns_accept_a_label_exactly_when_the_loader_does(validator, key, value):
+    model = {"name": "shop", "clouds": {"kubernetes": {"cluster": "prod"}},
+             "segments": {"web": {"kubernetes": {"pods": {key: value}}}}}
+    try:
+        Model.model_validate(model)
+        loader = True
+    except ValidationError:
+        loader = False
+    assert (not list(validator.iter_errors(model))) == loader

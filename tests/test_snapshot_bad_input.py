@@ -74,7 +74,7 @@ def test_a_corrupted_snapshot_is_refused_with_exit_2_and_the_line_that_locates_i
     path = "" if corruption.raw else corruption.path(snapshot)
     place = f"{tmp_path}/{name}" + (f": {path}" if path not in ("", "$") else "")
     if corruption.removes:  # a missing file is named by its kind: `subnetworks-<region>.json`
-        place = f"{tmp_path}/{name.rsplit('/', 1)[0]}/"
+        place = f"{tmp_path}/{name.rsplit('/', 1)[0]}/" if "/" in name else f"{tmp_path}/{name}: file is missing"
     located = [line for line in lines if line.startswith(place)]
     assert located, (place, lines)
     assert any(corruption.says in line for line in located), (corruption.says, located)
@@ -83,7 +83,8 @@ def test_a_corrupted_snapshot_is_refused_with_exit_2_and_the_line_that_locates_i
 
 @pytest.mark.parametrize("corruption", [c for c in all_cases() if c.name in (
     "subnet-cidr-octet-999", "subnet-cidr-prefix-33", "address-space-prefix-99", "subnetworks-file-missing",
-    "virtual-networks-file-missing", "subnets-null", "iam-bindings-a-string")], ids=lambda c: f"{c.cloud}-{c.name}")
+    "virtual-networks-file-missing", "subnets-null", "iam-bindings-a-string", "networkpolicies-file-missing",
+    "pod-address-octet-999", "policy-ip-block-prefix-99")], ids=lambda c: f"{c.cloud}-{c.name}")
 def test_audit_refuses_a_corrupted_snapshot_instead_of_reporting_nothing_exposed(corruption, tmp_path):
     corruption.write(baseline(corruption.cloud).snapshot, tmp_path)
     result = run("audit", "--cloud", corruption.cloud, "--snapshot", str(tmp_path))
@@ -92,7 +93,9 @@ def test_audit_refuses_a_corrupted_snapshot_instead_of_reporting_nothing_exposed
 
 
 @pytest.mark.parametrize("given,actual", [("gcp", "aws"), ("azure", "aws"), ("aws", "gcp"), ("azure", "gcp"),
-                                          ("aws", "azure"), ("gcp", "azure")])
+                                          ("aws", "azure"), ("gcp", "azure"), ("kubernetes", "aws"),
+                                          ("kubernetes", "gcp"), ("kubernetes", "azure"), ("aws", "kubernetes"),
+                                          ("gcp", "kubernetes"), ("azure", "kubernetes")])
 def test_another_clouds_snapshot_is_refused_naming_the_cloud_it_looks_like(given, actual, tmp_path):
     write_snapshot(baseline(actual).snapshot, tmp_path)
     for result in (verify(given, tmp_path), run("audit", "--cloud", given, "--snapshot", str(tmp_path))):
@@ -210,3 +213,15 @@ def test_a_dual_stack_azure_network_is_read_as_before_not_refused_or_crashed(tmp
                                                                  "privateIPAddressVersion": "IPv6"}})
     write_snapshot(snapshot, tmp_path)
     assert verify("azure", tmp_path).exit_code == 0
+
+
+def test_a_subnet_cidr_written_with_host_bits_is_read_as_its_network_not_crashed_on(tmp_path):
+    """The shape accepts `10.0.0.5/24` (the network is plain); the interface endpoint's addresses
+    are still found in it, so the snapshot verifies as the plain one does."""
+    snapshot = copy.deepcopy(baseline("aws").snapshot)
+    [endpoint] = [e for e in snapshot["us-east-1/VpcEndpoints.json"]["VpcEndpoints"] if e["SubnetIds"]]
+    [subnet] = [s for s in snapshot["us-east-1/Subnets.json"]["Subnets"] if s["SubnetId"] == endpoint["SubnetIds"][0]]
+    network, length = subnet["CidrBlock"].split("/")
+    subnet["CidrBlock"] = f"{network.rsplit('.', 1)[0]}.{int(network.rsplit('.', 1)[1]) + 1}/{length}"
+    write_snapshot(snapshot, tmp_path)
+    assert verify("aws", tmp_path).exit_code == 0

@@ -203,3 +203,55 @@ def test_a_model_of_another_name_reads_a_deployed_snapshot_as_another_network(cl
     [text] = line.stderr.rstrip("\n").split("\n")
     assert text.startswith(f"error: elsewhere: nothing of the model was found on {cloud} in ")
     assert "=elsewhere" in text
+
+
+# ---- Kubernetes ----
+# A segment is a namespace (and pod labels): the model is in a cluster when one of its
+# segments' namespaces is, whatever the policies are called (they are proven by what they do).
+
+def read_cluster(monkeypatch, source: Any, context: str = "prod-admin") -> Any:
+    monkeypatch.setattr(part("kubernetes", "observe"), "live_source", lambda **options: source)
+    return run("verify", str(MODEL_FILE), "--cloud", "kubernetes", "--context", context)
+
+
+def _named(source: Any, context: str) -> Any:
+    """The mocked cluster's API server, read as the kubeconfig context `context` would be."""
+    return dataclasses.replace(source, name=context)
+
+
+def test_kubernetes_read_of_another_cluster_names_the_context_and_the_namespaces_expected(monkeypatch):
+    with running("kubernetes") as right:
+        assert read_cluster(monkeypatch, _named(right.source(), "prod-admin")).exit_code == 0
+    with part("kubernetes", "mock").MockedCloud() as other:
+        for name in ("default", "kube-system", "shop"):
+            other.cluster.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        line = one_line(read_cluster(monkeypatch, _named(other.source(), "staging")))
+    assert "on kubernetes in context staging (http://127.0.0.1:" in line  # the context, and its API server
+    assert "3 namespace(s) read (default, kube-system, shop), none of the model's" in line
+    assert ("expected the namespace(s) api, web (bulkhead's stack labels those it creates "
+            "bulkhead.io/model=snapcheck)") in line
+    assert "(the model declares cluster snapcheck-cluster)" in line
+
+
+def test_kubernetes_manifest_folder_of_other_namespaces_is_a_wrong_place(tmp_path):
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "shop.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\n"
+        "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")
+    line = one_line(run("verify", str(MODEL_FILE), "--cloud", "kubernetes", "--snapshot", str(folder)))
+    assert "on kubernetes in the manifests read (1 file(s)): 1 namespace(s) read (shop), none of the model's" in line
+    assert "declares" not in line  # no context was read: nothing to compare the cluster's name with
+
+
+def test_kubernetes_partial_deployment_is_findings_not_a_wrong_place(tmp_path):
+    snapshot = copy.deepcopy(baseline("kubernetes").snapshot)
+    snapshot["namespaces.json"]["items"] = [n for n in snapshot["namespaces.json"]["items"]
+                                            if n["metadata"]["name"] != "web"]
+    for plural in ("pods", "networkpolicies", "deployments"):
+        document = snapshot[f"{plural}.json"]
+        document["items"] = [i for i in document["items"] if i["metadata"].get("namespace") != "web"]
+    result = verify_saved("kubernetes", snapshot, tmp_path, MODEL_FILE, "--format", "json")
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert any(f["kind"] == "unintended-path" and f["src"] == "web" for f in findings)  # nothing isolates web now

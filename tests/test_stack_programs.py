@@ -22,7 +22,16 @@ from infra.stack_outputs import SEGMENT_KEYS, STACK_KEYS
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "ai-platform.yaml"
-MODEL = load_model(EXAMPLE).model
+# The same platform on a cluster: ai-platform.yaml declares the three clouds only.
+EXAMPLES = {"kubernetes": ROOT / "examples" / "ai-platform-kubernetes.yaml"}
+CLOUDS = ["aws", "gcp", "azure", "kubernetes"]
+
+
+def example(cloud: str) -> Path:
+    return EXAMPLES.get(cloud, EXAMPLE)
+
+
+MODELS = {cloud: load_model(example(cloud)).model for cloud in CLOUDS}
 SUBSCRIPTION = "/subscriptions/6f1c0a4e-0b7d-4c1e-9d55-2a1f3e8b9c01/resourceGroups/shared/providers"
 TARGETS = json.dumps({
     "object-storage": f"{SUBSCRIPTION}/Microsoft.Storage/storageAccounts/aiplatformdata",
@@ -31,7 +40,8 @@ TARGETS = json.dumps({
     "logging": f"{SUBSCRIPTION}/Microsoft.Insights/privateLinkScopes/ai-platform-ampls",
     "ml-api": f"{SUBSCRIPTION}/Microsoft.MachineLearningServices/workspaces/ai-platform-ml"})
 # What each stack needs besides the model (set in the project's own namespace).
-NEEDED = {"aws": {"aws:region": "us-east-1"}, "gcp": {}, "azure": {"bulkhead-azure:serviceTargets": TARGETS}}
+NEEDED = {"aws": {"aws:region": "us-east-1"}, "gcp": {}, "azure": {"bulkhead-azure:serviceTargets": TARGETS},
+          "kubernetes": {}}
 
 
 @dataclass
@@ -66,8 +76,9 @@ class Recording(pulumi.runtime.Mocks):
         return {r.name: r for r in self.seen if r.typ.endswith(suffix)}
 
 
-def run_stack(cloud: str, config: dict[str, str], monkeypatch, model: Path = EXAMPLE) -> tuple[Recording, dict]:
+def run_stack(cloud: str, config: dict[str, str], monkeypatch, model: Path | None = None) -> tuple[Recording, dict]:
     """Run stacks/<cloud>/__main__.py as `pulumi up` would; return the mocks and what it exported."""
+    model = model or example(cloud)
     mocks, exported, resolved = Recording(), {}, {}
     monkeypatch.setattr(pulumi, "export", lambda key, value: exported.__setitem__(key, value))
     pulumi.runtime.set_mocks(mocks, project=f"bulkhead-{cloud}", stack="dev", preview=False)
@@ -88,6 +99,14 @@ def no_region_in_the_environment(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_stack_config_left_behind():
+    """The config set here is the Pulumi runtime's, global to the process: a mocked deploy of a
+    later test (project `bulkhead`, as simulate's) would read it as its own settings."""
+    yield
+    pulumi.runtime.set_all_config({})
+
+
 # --- the stack's provider settings -----------------------------------------------------------
 
 AWS_SETTINGS = {"aws:region": "us-east-1", "aws:profile": "platform-prod",
@@ -98,10 +117,12 @@ PROVIDER_SETTINGS = {"aws": AWS_SETTINGS,
                              "gcp:impersonateServiceAccount": "deployer@ai-platform-prod.iam.gserviceaccount.com",
                              "gcp:defaultLabels": json.dumps({"team": "platform"})},
                      "azure": {"azure-native:location": "East US", "azure-native:subscriptionId":
-                               "6f1c0a4e-0b7d-4c1e-9d55-2a1f3e8b9c01", "bulkhead-azure:serviceTargets": TARGETS}}
+                               "6f1c0a4e-0b7d-4c1e-9d55-2a1f3e8b9c01", "bulkhead-azure:serviceTargets": TARGETS},
+                     "kubernetes": {"kubernetes:context": "prod-admin", "kubernetes:namespace": "elsewhere",
+                                    "kubernetes:enableServerSideApply": "true"}}
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.mark.parametrize("cloud", CLOUDS)
 def test_every_resource_goes_through_the_stacks_own_provider_and_its_settings(cloud, monkeypatch):
     # The engine builds the default provider from the stack's `<cloud>:` settings (profile,
     # assumed roles, default tags/labels, subscription, ...); a program-made provider would
@@ -194,26 +215,29 @@ def test_every_problem_with_the_targets_is_reported_at_once(monkeypatch):
 def outputs() -> dict[str, tuple[Recording, dict]]:
     monkeypatch = pytest.MonkeyPatch()
     try:
-        return {cloud: run_stack(cloud, NEEDED[cloud], monkeypatch) for cloud in ("aws", "gcp", "azure")}
+        return {cloud: run_stack(cloud, NEEDED[cloud], monkeypatch) for cloud in CLOUDS}
     finally:
         monkeypatch.undo()
 
 
 def _placed(cloud: str) -> set[str]:
-    return {s for s in MODEL.segments if cloud in MODEL.placement(s)}
+    model = MODELS[cloud]
+    return {s for s in model.segments if cloud in model.placement(s)}
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.mark.parametrize("cloud", CLOUDS)
 def test_every_cloud_exports_the_same_keys_with_the_same_structure_per_segment(outputs, cloud):
     _, exported = outputs[cloud]
     assert list(exported) == list(STACK_KEYS)
+    # a cluster has no region: null, never a missing key
     assert (exported["cloud"], exported["model"], exported["region"]) == \
-        (cloud, "ai-platform", getattr(MODEL.clouds, cloud).region)
+        (cloud, "ai-platform", getattr(getattr(MODELS[cloud].clouds, cloud), "region", None))
     assert set(exported["segments"]) == _placed(cloud)
+    subnets = 0 if cloud == "kubernetes" else 1  # a segment on a cluster is pods, not a subnet
     for name, segment in exported["segments"].items():
         assert list(segment) == list(SEGMENT_KEYS), name
         assert segment["networkId"] == exported["networkId"]
-        assert isinstance(segment["subnetIds"], list) and len(segment["subnetIds"]) == len(segment["cidrs"]) >= 1
+        assert isinstance(segment["subnetIds"], list) and len(segment["subnetIds"]) == len(segment["cidrs"]) >= subnets
 
 
 def test_the_aws_outputs_are_the_ids_of_the_segments_vpc_subnets_group_and_route_table(outputs):
@@ -250,6 +274,28 @@ def test_the_azure_outputs_are_the_vnet_subnet_and_application_security_group_of
     assert notebooks["routeTableId"] is None
 
 
+def test_the_kubernetes_outputs_are_the_cluster_and_the_pods_each_segments_policies_select(outputs):
+    mocks, exported = outputs["kubernetes"]
+    assert (exported["networkId"], exported["region"]) == ("ml-prod", None)
+    policies = {name.split("/", 1)[1]: r.state for name, r in mocks.of_type(":NetworkPolicy").items()}
+    for segment, out in exported["segments"].items():
+        assert (out["identityKind"], out["subnetIds"], out["cidrs"], out["routeTableId"]) == \
+            ("podSelector", [], [], None)
+        deny = policies[f"ai-platform-{segment}-default-deny"]  # selects exactly the segment's pods
+        assert deny["metadata"]["namespace"] == out["identity"]["namespace"]
+        assert deny["spec"]["podSelector"].get("matchLabels", {}) == out["identity"]["matchLabels"]
+    assert exported["segments"]["feature-store"]["identity"] == {
+        "namespace": "data", "matchLabels": {"app.kubernetes.io/name": "feature-store"}}
+    assert exported["segments"]["serving"]["identity"] == {"namespace": "serving", "matchLabels": {}}
+
+
+def test_the_stacks_default_kubernetes_namespace_moves_no_object(monkeypatch):
+    # `kubernetes:namespace` only places objects that name none: every one bulkhead makes names its own.
+    mocks, _ = run_stack("kubernetes", PROVIDER_SETTINGS["kubernetes"], monkeypatch)
+    placed = [r.state["metadata"]["namespace"] for r in mocks.seen if r.typ.endswith(":NetworkPolicy")]
+    assert placed and "elsewhere" not in placed and all(placed)
+
+
 # --- replacements and names ------------------------------------------------------------------
 
 def _children_options(cloud: str) -> dict[str, bool | None]:
@@ -261,7 +307,7 @@ def _children_options(cloud: str) -> dict[str, bool | None]:
             seen[f"{args.type_}::{args.name}"] = args.opts.delete_before_replace
 
     opts = pulumi.ResourceOptions(transformations=[record])
-    cloud_plan = make_plan(MODEL).cloud(cloud)
+    cloud_plan = make_plan(MODELS[cloud]).cloud(cloud)
     pulumi.runtime.set_mocks(Recording(), project="bulkhead", stack="dev", preview=False)
     pulumi.runtime.set_all_config({})
     build = part(cloud, "build")
@@ -273,18 +319,18 @@ def _children_options(cloud: str) -> dict[str, bool | None]:
     return seen
 
 
-@pytest.mark.parametrize("cloud", ["gcp", "azure"])
+@pytest.mark.parametrize("cloud", ["gcp", "azure", "kubernetes"])
 def test_every_named_child_is_deleted_before_its_replacement_is_created(cloud, monkeypatch):
-    # GCP and Azure names are fixed and unique: a replacement created first would collide.
+    # GCP, Azure and Kubernetes names are fixed and unique: a replacement created first would collide.
     monkeypatch.setattr(pulumi, "export", lambda key, value: None)
     options = _children_options(cloud)
     assert len(options) > 20
     assert {name for name, first in options.items() if first is not True} == set()
 
 
-def _reordered(tmp_path: Path) -> Path:
+def _reordered(tmp_path: Path, cloud: str) -> Path:
     yaml = YAML()
-    document = yaml.load(EXAMPLE.read_text())
+    document = yaml.load(example(cloud).read_text())
     document["segments"] = dict(reversed(list(document["segments"].items())))
     document["flows"] = list(reversed(document["flows"]))
     target = tmp_path / "reordered.yaml"
@@ -293,9 +339,9 @@ def _reordered(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.mark.parametrize("cloud", CLOUDS)
 def test_reordering_segments_and_flows_renames_no_resource(cloud, outputs, tmp_path, monkeypatch):
-    mocks, _ = run_stack(cloud, NEEDED[cloud], monkeypatch, model=_reordered(tmp_path))
+    mocks, _ = run_stack(cloud, NEEDED[cloud], monkeypatch, model=_reordered(tmp_path, cloud))
     before = {(r.typ, r.name) for r in outputs[cloud][0].seen}
     assert {(r.typ, r.name) for r in mocks.seen} == before
 

@@ -37,7 +37,15 @@ def _run(cloud: str, model: Path, mocks: Recording, config: dict[str, str] | Non
     pulumi.runtime.test(lambda: runpy.run_path(str(stack), run_name="__main__") and None)()
 
 
-@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+@pytest.fixture(autouse=True)
+def no_stack_config_left_behind():
+    """The config set here is the Pulumi runtime's, global to the process: a mocked deploy of a
+    later test (project `bulkhead`, as simulate's) would read it as its own settings."""
+    yield
+    pulumi.runtime.set_all_config({})
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure", "kubernetes"])
 def test_a_stack_refuses_a_malformed_model_with_its_located_line_and_registers_nothing(cloud):
     mocks = Recording()
     with pytest.raises(pulumi.RunError, match=r"port-too-high\.yaml:\d+:\d+: .*out of range"):
@@ -45,7 +53,7 @@ def test_a_stack_refuses_a_malformed_model_with_its_located_line_and_registers_n
     assert mocks.registered == []
 
 
-@pytest.mark.parametrize("cloud", ["gcp", "azure"])
+@pytest.mark.parametrize("cloud", ["gcp", "azure", "kubernetes"])
 def test_a_stack_refuses_a_model_that_does_not_declare_its_cloud(cloud, tmp_path):
     aws_only = tmp_path / "aws.yaml"
     aws_only.write_text("name: a\nclouds:\n  aws: {region: us-east-1, cidr: 10.0.0.0/16}\nsegments:\n  web: {}\n")

@@ -2,9 +2,10 @@
 
 Records are consumed one at a time and folded into one entry per (src, dst, protocol, port,
 class): memory grows with the number of distinct flows, never with the number of records.
-The report lists the flows most severe first (violations, then internal blocked attempts,
-broken paths, unknown addresses, blocked attempts from the internet, intended traffic) and
-the intended paths that carried no traffic in the window (`unused`).
+The report lists the flows most severe first (guardrail crossings, violations, then internal
+blocked attempts, broken paths, unknown addresses, blocked attempts from the internet,
+intended traffic; within each, attempts on a guardrail first) and the intended paths that
+carried no traffic in the window (`unused`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from dataclasses import dataclass
 
 from infra.flows.classify import CLASSES, Classified, Classifier, FlowClass, origin
 from infra.flows.intent import Intent
+from infra.flows.rails import rail_name
 from infra.flows.records import FlowRecord, Tally, Window
 from infra.ports import PortSet
 
 EXAMPLES = 3
 USED = ("intended", "broken")  # traffic that shows a path is needed, whether or not it passed
-SEVERITY = {("violation", "internal"): 0, ("blocked-attempt", "internal"): 1, ("broken", "internal"): 2,
-            ("unknown", "internal"): 3, ("blocked-attempt", "internet"): 4, ("intended", "internal"): 5}
+SEVERITY = {("guardrail", "internal"): 0, ("violation", "internal"): 1, ("blocked-attempt", "internal"): 2,
+            ("broken", "internal"): 3, ("unknown", "internal"): 4, ("blocked-attempt", "internet"): 5,
+            ("intended", "internal"): 6}
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class FlowRow:
     first: int
     last: int
     examples: tuple[FlowRecord, ...]
+    guardrail: str | None = None  # `never[i]`: crossed (class guardrail) or tried (blocked-attempt)
 
     @property
     def origin(self) -> str:
@@ -55,7 +59,7 @@ class ObserveReport:
     cloud: str
     window: Window  # as asked, else the span of the records seen
     summary: dict[str, int]  # class -> records
-    attempts: dict[str, int]  # blocked-attempt records: internal / internet
+    attempts: dict[str, int]  # blocked-attempt records: internal / internet, and (of both) on a guardrail
     flows: tuple[FlowRow, ...]
     unused: tuple[UnusedPath, ...]
     tally: Tally
@@ -64,9 +68,6 @@ class ObserveReport:
     def records(self) -> int:
         return sum(self.summary.values())
 
-    @property
-    def has_violation(self) -> bool:
-        return self.summary["violation"] > 0
 
 
 class Aggregator:
@@ -108,15 +109,18 @@ def aggregate(records: Iterable[FlowRecord], classifier: Classifier, window: Win
 
 def build_report(model: str, cloud: str, intent: Intent, found: Aggregator, window: Window,
                  tally: Tally) -> ObserveReport:
-    rows = [FlowRow(k.src, k.dst, k.protocol, k.port, k.cls, v[0], v[1], v[2], v[3], tuple(v[4]))
+    rows = [FlowRow(k.src, k.dst, k.protocol, k.port, k.cls, v[0], v[1], v[2], v[3], tuple(v[4]),
+                    None if k.guardrail is None else rail_name(k.guardrail))
             for k, v in found.stats.items()]
-    rows.sort(key=lambda r: (SEVERITY[(r.cls, r.origin)], -r.records, r.src, r.dst, r.protocol, r.port or 0))
+    rows.sort(key=lambda r: (SEVERITY[(r.cls, r.origin)], r.guardrail is None, -r.records, r.src, r.dst,
+                             r.protocol, r.port or 0))
     summary: dict[str, int] = {cls: 0 for cls in CLASSES}
-    attempts = {"internal": 0, "internet": 0}
+    attempts = {"internal": 0, "internet": 0, "guardrail": 0}
     for row in rows:
         summary[row.cls] += row.records
         if row.cls == "blocked-attempt":
             attempts[row.origin] += row.records
+            attempts["guardrail"] += row.records if row.guardrail is not None else 0
     seen = Window(min((r.first for r in rows), default=None), max((r.last for r in rows), default=None))
     span = Window(window.start if window.start is not None else seen.start,
                   window.end if window.end is not None else seen.end)

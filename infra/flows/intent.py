@@ -2,13 +2,15 @@
 
 Intent is re-derived from the model by `infra.verify.intended_paths`, exactly as `verify`
 does, and never from the builder's rules: if observe agreed with the builder by construction,
-a builder bug would be invisible in the traffic too.
+a builder bug would be invisible in the traffic too. What the model forbids outright (its
+guardrails, `never:`) comes with it, as `rails` (infra/flows/rails.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from infra.flows.rails import FlowRails
 from infra.model import Model
 from infra.ports import PortSet
 from infra.verify import intended_paths
@@ -19,9 +21,11 @@ Key = tuple[str, str, str]  # (src, dst, protocol)
 class Intent:
     """Intended ports per (src, dst, protocol); an alias endpoint is intended where a member is."""
 
-    def __init__(self, paths: Mapping[Key, PortSet], aliases: Mapping[str, frozenset[str]] | None = None):
+    def __init__(self, paths: Mapping[Key, PortSet], aliases: Mapping[str, frozenset[str]] | None = None,
+                 rails: FlowRails | None = None):
         self.paths: dict[Key, PortSet] = dict(paths)
         self.aliases = dict(aliases or {})
+        self.rails = rails if rails is not None else FlowRails()
         self._lookup = dict(self.paths)
         for alias, members in self.aliases.items():
             for (src, dst, protocol), ports in self.paths.items():
@@ -34,7 +38,7 @@ class Intent:
     @classmethod
     def of(cls, model: Model, cloud: str, aliases: Mapping[str, frozenset[str]] | None = None) -> Intent:
         found: dict[Key, PortSet] = {(s, d, p): ports for (s, d, p), ports in intended_paths(model, cloud).items()}
-        return cls(found, aliases)
+        return cls(found, aliases, FlowRails.of(model, aliases))
 
     def allows(self, src: str, dst: str, protocol: str, port: int | None) -> bool:
         """Is this one port intended? `port` is None for ICMP: any intended ICMP allows it."""

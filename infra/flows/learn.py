@@ -8,6 +8,10 @@ user's model file with those keys replaced (comments elsewhere kept), ready to r
 ranges the current model allows that carried no accepted traffic, and traffic no model can
 allow (an address no endpoint owns).
 
+It never proposes traffic that crosses a guardrail (`never:`, kept as it is): accepted
+traffic of class `guardrail` is left out, and the header lists it apart, with the guardrail
+it crossed. Learning must not turn a breach into intent; the model would not validate either.
+
 What is learned from one cloud is written for every cloud the segments are placed in:
 review it there too. Flows between segments that are not both placed in this cloud say
 nothing about it and are kept as they are.
@@ -30,13 +34,14 @@ from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports
 from infra.reach import INTERNET, SERVICE_PREFIX
 from infra.verify import intended_paths
 
-ACCEPTED = ("intended", "violation")
+ACCEPTED = ("intended", "violation")  # never "guardrail": see the module docstring
 
 
 @dataclass(frozen=True)
 class Learned:
     text: str  # the model file with flows, internet and services learned
     would_deny: tuple[str, ...]  # one line per path that enforcing it would close
+    left_out: tuple[str, ...] = ()  # one line per accepted flow that crossed a guardrail
 
 
 def learn(report: ObserveReport, loaded: Loaded) -> Learned:
@@ -56,7 +61,9 @@ def learn(report: ObserveReport, loaded: Loaded) -> Learned:
               if ports - after.get((src, dst, protocol), PortSet())]
     unknown = [f"{r.src} -> {r.dst} {_traffic(r)}: an address no endpoint owns ({r.records} record(s))"
                for r in report.flows if r.cls == "unknown"]
-    return Learned(_header(report, closed + unknown) + text, tuple(closed + unknown))
+    crossed = [f"{r.src} -> {r.dst} {_traffic(r)}: crossed guardrail {r.guardrail} ({r.records} record(s))"
+               for r in report.flows if r.cls == "guardrail"]
+    return Learned(_header(report, closed + unknown, crossed) + text, tuple(closed + unknown), tuple(crossed))
 
 
 def _traffic(row: FlowRow) -> str:
@@ -143,9 +150,13 @@ def _dump(document: Any) -> str:
     return stream.getvalue()
 
 
-def _header(report: ObserveReport, denied: list[str]) -> str:
+def _header(report: ObserveReport, denied: list[str], crossed: list[str]) -> str:
     lines = [f"# Learned by `bulkhead observe --learn` from {report.records} flow-log records on {report.cloud}.",
              "# Review before enforcing: it allows what was accepted, including any violation.",
              "# If enforced, this would become denied:" if denied else "# If enforced, nothing would become denied."]
     lines += [f"#   {line}" for line in denied]
+    if crossed:
+        lines.append("# Left out: accepted traffic that crossed a guardrail (never:); it stays forbidden, and "
+                     "enforcing this model denies it:")
+        lines += [f"#   {line}" for line in crossed]
     return "\n".join(lines) + "\n"

@@ -1,11 +1,14 @@
-"""Render an observe report: rich tables, the stable JSON (docs/contracts.md), SARIF 2.1.0.
+"""Render an observe report: rich tables and the stable JSON (docs/contracts.md); SARIF is
+infra/flows/sarif.py.
 
 Nothing here prints: infra/cli/ does. The JSON keys of the issue's contract are fixed; the
-keys after them (`attempts`, `skipped`, `bad_records`) are additions documented with it.
+keys after them (`attempts`, `skipped`, `bad_records`, and `guardrail` in each flow) are
+additions documented with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from rich.console import RenderableType
@@ -14,23 +17,10 @@ from rich.text import Text
 
 from infra.flows.aggregate import FlowRow, ObserveReport, UnusedPath
 from infra.flows.records import FlowRecord, iso
-from infra.load import Loaded
 from infra.ports import Protocol, format_ports, json_ports
-from infra.reach import INTERNET, SERVICE_PREFIX
-from infra.sarif import SCHEMA as SARIF_SCHEMA
 
-STYLES = {"violation": "bold red", "blocked-attempt": "yellow", "broken": "bold yellow", "unknown": "magenta",
-          "intended": "green"}
-SARIF_LEVELS = {("violation", "internal"): "error", ("blocked-attempt", "internal"): "warning",
-                ("broken", "internal"): "warning", ("unknown", "internal"): "note",
-                ("blocked-attempt", "internet"): "note"}
-RULE_TEXT = {
-    "violation": "Traffic the model does not allow was accepted: the segmentation leaks.",
-    "blocked-attempt": "Traffic the model does not allow was tried and rejected.",
-    "broken": "Traffic the model allows was rejected: a misconfiguration breaks an intended path.",
-    "unknown": "Traffic to or from an address no endpoint of the model owns.",
-    "unused": "An intended path carried no traffic in the window: a candidate for least privilege.",
-}
+STYLES = {"guardrail": "bold white on red", "violation": "bold red", "blocked-attempt": "yellow",
+          "broken": "bold yellow", "unknown": "magenta", "intended": "green"}
 
 
 def observe_json(report: ObserveReport) -> dict[str, Any]:
@@ -51,7 +41,7 @@ def observe_json(report: ObserveReport) -> dict[str, Any]:
 def _flow_json(row: FlowRow) -> dict[str, Any]:
     return {"src": row.src, "dst": row.dst, "protocol": row.protocol, "port": row.port, "class": row.cls,
             "records": row.records, "bytes": row.bytes, "first": iso(row.first), "last": iso(row.last),
-            "examples": [example_json(r) for r in row.examples]}
+            "examples": [example_json(r) for r in row.examples], "guardrail": row.guardrail}
 
 
 def example_json(record: FlowRecord) -> dict[str, Any]:
@@ -72,17 +62,18 @@ def traffic(protocol: str, port: int | None) -> str:
     return f"{protocol}/{port}" if port is not None else protocol
 
 
-def observe_tables(report: ObserveReport) -> list[RenderableType]:
-    """The headline, the flows that need attention (internal first), intended traffic, unused paths."""
+def observe_tables(report: ObserveReport, failing: Sequence[FlowRow], warned: Sequence[FlowRow],
+                   accounting: bool = True) -> list[RenderableType]:
+    """The headline, the flows that need attention (guardrails, then internal traffic first),
+    intended traffic, unused paths, what was not classified (unless `accounting` is off, as
+    with -q) and the verdict: `failing` the flows that fail the run, `warned` those that only warn."""
     out: list[RenderableType] = [_headline(report)]
     attention = [r for r in report.flows if r.cls != "intended"]
     if attention:
         table = _table("traffic the model does not explain, most severe first",
                        "class", "from", "to", "traffic", "records", "last seen", "example")
         for row in attention:
-            internet = row.cls == "blocked-attempt" and row.origin == "internet"
-            label = "blocked-attempt\n(internet)" if internet else row.cls
-            table.add_row(Text(label, STYLES[row.cls]), row.src, row.dst, traffic(row.protocol, row.port),
+            table.add_row(Text(_label(row), STYLES[row.cls]), row.src, row.dst, traffic(row.protocol, row.port),
                           str(row.records), _clock(row.last), _example(row))
         out.append(table)
     intended = [r for r in report.flows if r.cls == "intended"]
@@ -97,8 +88,20 @@ def observe_tables(report: ObserveReport) -> list[RenderableType]:
         for u in report.unused:
             table.add_row(u.src, u.dst, format_ports(cast(Protocol, u.protocol), u.ports))
         out.append(table)
-    out.extend(_accounting(report))
+    if accounting:
+        out.append(_accounting(report))
+    out.append(verdict(failing, warned))
     return out
+
+
+def _label(row: FlowRow) -> str:
+    """`guardrail\nnever[0]`, `blocked-attempt\n(internet)`, `blocked-attempt\ntried never[1]`."""
+    notes = []
+    if row.cls == "blocked-attempt" and row.origin == "internet":
+        notes.append("(internet)")
+    if row.guardrail is not None:
+        notes.append(row.guardrail if row.cls == "guardrail" else f"tried {row.guardrail}")
+    return "\n".join([row.cls, *notes])
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -122,10 +125,11 @@ def _example(row: FlowRow) -> str:
 
 def _headline(report: ObserveReport) -> Text:
     flows = dict.fromkeys(report.summary, 0)
-    internet = 0
+    internet = tried = 0
     for row in report.flows:
         flows[row.cls] += 1
         internet += row.cls == "blocked-attempt" and row.origin == "internet"
+        tried += row.cls == "blocked-attempt" and row.guardrail is not None
     s, a = report.summary, report.attempts
 
     def count(cls: str, records: int, number: int) -> str:
@@ -133,10 +137,15 @@ def _headline(report: ObserveReport) -> Text:
 
     text = Text(f"{report.model} on {report.cloud}, {iso(report.window.start) or 'first record'} to "
                 f"{iso(report.window.end) or 'last record'}: {report.records} records classified\n")
+    text.append("  " + count("guardrail", s["guardrail"], flows["guardrail"]) + ": crossed a never: guardrail\n",
+                STYLES["guardrail"] if s["guardrail"] else "")
     text.append("  " + count("violation", s["violation"], flows["violation"]) + "\n",
                 STYLES["violation"] if s["violation"] else "")
     text.append("  " + count("internal blocked-attempt", a["internal"], flows["blocked-attempt"] - internet)
                 + ": lateral movement, exfiltration\n", STYLES["blocked-attempt"] if a["internal"] else "")
+    if tried:
+        text.append("  " + count("blocked-attempt", a["guardrail"], tried)
+                    + " tried to cross a guardrail (internal or from the internet)\n", STYLES["blocked-attempt"])
     text.append("  " + count("broken", s["broken"], flows["broken"]) + ", "
                 + count("unknown", s["unknown"], flows["unknown"]) + ", "
                 + count("intended", s["intended"], flows["intended"]) + "\n")
@@ -145,58 +154,35 @@ def _headline(report: ObserveReport) -> Text:
     return text
 
 
-def _accounting(report: ObserveReport) -> list[RenderableType]:
+def _accounting(report: ObserveReport) -> Text:
     t = report.tally
     lines = [f"not classified: {t.duplicates} duplicate(s) seen at the other end, {t.transit} NAT-gateway "
              f"record(s), {t.nodata} NODATA, {t.skipdata} SKIPDATA, {t.outside} outside the window"]
     if t.bad:
         lines.append(f"{t.bad} bad record(s) skipped; the first:")
         lines += [f"  {example}" for example in t.bad_examples]
-    verdict = Text("no violation" if not report.has_violation else
-                   f"violation: {report.summary['violation']} record(s) crossed where the model forbids it",
-                   "bold green" if not report.has_violation else "bold red")
-    return [Text("\n".join(lines), "dim"), verdict]
+    return Text("\n".join(lines), "dim")
 
 
-def observe_sarif(report: ObserveReport, loaded: Loaded) -> dict[str, Any]:
-    """One result per flow that is not intended, and per unused path, at the model line it concerns."""
-    results = []
-    for row in report.flows:
-        level = SARIF_LEVELS.get((row.cls, row.origin))
-        if level is None:
-            continue
-        message = (f"{row.cls}: {row.src} -> {row.dst} on {traffic(row.protocol, row.port)}, "
-                   f"{row.records} record(s), last {iso(row.last)}")
-        results.append(_result(f"observe/{row.cls}", level, message, loaded, row.src, row.dst, report.cloud))
-    for u in report.unused:
-        message = f"unused: {u.src} -> {u.dst} on {format_ports(cast(Protocol, u.protocol), u.ports)}"
-        results.append(_result("observe/unused", "note", message, loaded, u.src, u.dst, report.cloud))
-    rules = [{"id": f"observe/{name}", "shortDescription": {"text": text}} for name, text in RULE_TEXT.items()]
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "bulkhead observe", "informationUri": "https://github.com/bulkhead/bulkhead",
-                            "rules": rules}},
-        "results": results}]}
+def verdict(failing: Sequence[FlowRow], warned: Sequence[FlowRow]) -> Text:
+    """The last line: what fails the run (exit 1), else what only warns, else that nothing crossed."""
+    if failing:
+        return Text("exit 1: " + "; ".join(_per_class(failing)), "bold red")
+    if warned:
+        return Text("only warns (exit 0): " + "; ".join(_per_class(warned))
+                    + f"; --fail-on {','.join(sorted({r.cls for r in warned}))} makes it fail the run", "yellow")
+    return Text("no violation: nothing crossed where the model forbids it", "bold green")
 
 
-def _result(rule: str, level: str, message: str, loaded: Loaded, src: str, dst: str, cloud: str) -> dict[str, Any]:
-    line, column = loaded.source.locate(model_location(loaded, src, dst), key=True)
-    return {"ruleId": rule, "level": level, "message": {"text": message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": loaded.source.file},
-                                                "region": {"startLine": line, "startColumn": column}}}],
-            "properties": {"cloud": cloud}}
+WHAT = {"guardrail": "crossed a guardrail", "violation": "crossed where the model forbids it",
+        "blocked-attempt": "tried where the model forbids it", "broken": "intended but rejected",
+        "unknown": "to or from an address no endpoint owns"}
 
 
-def model_location(loaded: Loaded, src: str, dst: str) -> tuple[str | int, ...]:
-    """The flow joining src and dst, else the segment line the traffic concerns."""
-    model = loaded.model
-    for i, flow in enumerate(model.flows):
-        if flow.from_ == src and dst in flow.targets():
-            return ("flows", i)
-    if src == INTERNET and dst in model.segments:
-        return ("segments", dst, "internet")
-    if (dst == INTERNET or dst.startswith(SERVICE_PREFIX)) and src in model.segments:
-        return ("segments", src)
-    for end in (src, dst):
-        if end in model.segments:
-            return ("segments", end)
-    return ("flows",)
+def _per_class(rows: Sequence[FlowRow]) -> list[str]:
+    out = []
+    for cls, what in WHAT.items():
+        found = [r for r in rows if r.cls == cls]
+        if found:
+            out.append(f"{cls}: {len(found)} flow(s), {sum(r.records for r in found)} record(s) {what}")
+    return out

@@ -7,10 +7,13 @@ both ends, replies, NAT gateways, the cloud's own format).
 
 - `intended`: one connection on every intended path (the first port of each range).
 - `demo`: intended traffic plus one violation (an accepted connection between two segments
-  the model keeps apart) and one internal blocked attempt (lateral movement).
+  the model keeps apart, and no guardrail forbids) and one internal blocked attempt (lateral
+  movement).
 - `every-class`: the demo plus an exfiltration attempt to the internet, a scan from the
   internet, a broken intended path (rejected at the destination) and traffic from an address
-  no endpoint owns: one flow of each class the report knows.
+  no endpoint owns; and, when a guardrail (`never:`) keeps two segments placed in the cloud
+  apart, an accepted connection across it (`guardrail`) and a rejected one (a blocked attempt
+  that names the guardrail): one flow of each class the report knows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Literal
 
 from infra.flows.addresses import UNKNOWN, AddressBook
 from infra.flows.classify import FlowClass
+from infra.flows.rails import FlowRails
+from infra.guardrails import rails
 from infra.model import Model
 from infra.ports import PROTOCOLS
 from infra.reach import INTERNET
@@ -52,7 +57,9 @@ def plan_traffic(model: Model, cloud: str, profile: Profile) -> tuple[PlannedFlo
     if profile == "intended":
         return tuple(planned)
     placed = [s for s in model.segments if cloud in model.placement(s)]
-    apart = [(a, b) for a in placed for b in placed if a != b and not any((a, b, p) in intent for p in PROTOCOLS)]
+    guarded = FlowRails.of(model)
+    apart = [(a, b) for a in placed for b in placed if a != b and not any((a, b, p) in intent for p in PROTOCOLS)
+             and guarded.crossed(a, b, "tcp", PROBE_PORT) is None]
     if not apart:
         return tuple(planned)
     leak = apart[0]
@@ -60,8 +67,21 @@ def plan_traffic(model: Model, cloud: str, profile: Profile) -> tuple[PlannedFlo
     planned += [PlannedFlow(*leak, "tcp", PROBE_PORT, True, "violation"),
                 PlannedFlow(*lateral, "tcp", PROBE_PORT, False, "blocked-attempt")]
     if profile == "every-class":
-        planned += _every_class(model, placed, intent)
+        planned += _every_class(model, placed, intent) + _across_a_guardrail(model, placed)
     return tuple(planned)
+
+
+def _across_a_guardrail(model: Model, placed: list[str]) -> list[PlannedFlow]:
+    """An accepted and a rejected connection across the first guardrail between two placed segments."""
+    for rail in rails(model):
+        if rail.src in placed and rail.dst in placed and rail.src != rail.dst:
+            tcp = rail.forbids("tcp")
+            if not tcp:
+                continue
+            port = PROBE_PORT if PROBE_PORT in tcp else tcp.intervals[0][0]
+            return [PlannedFlow(rail.src, rail.dst, "tcp", port, True, "guardrail"),
+                    PlannedFlow(rail.src, rail.dst, "tcp", port, False, "blocked-attempt", rejected_at="dst")]
+    return []
 
 
 def _every_class(model: Model, placed: list[str], intent: dict) -> list[PlannedFlow]:

@@ -5,11 +5,11 @@ Athena table the AWS documentation creates (`vpc_flow_logs`), GCP's flow and fir
 in the BigQuery dataset a Cloud Logging sink fills (`compute_googleapis_com_vpc_flows`,
 `compute_googleapis_com_firewall`). The query inlines, as small tables, what the Python path
 computes from the model and the cloud's state: the address map (disjoint IPv4 ranges ->
-endpoint), the network's own ranges, the interfaces' addresses and the intended port
-ranges. It then applies the same three rules as infra/flows/classify.py (count once,
-orient, classify) and returns one row per (src, dst, protocol, port, class) with records,
-bytes, first and last seen. IPv6 records are not classified by the SQL (the Python path
-does classify them).
+endpoint), the network's own ranges, the interfaces' addresses, the intended port ranges
+and the guardrails' forbidden ranges. It then applies the same three rules as
+infra/flows/classify.py (count once, orient, classify) and returns one row per (src, dst,
+protocol, port, class, guardrail) with records, bytes, first and last seen. IPv6 records are
+not classified by the SQL (the Python path does classify them).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Literal
 
 from infra.flows.addresses import AddressBook
 from infra.flows.intent import Intent
+from infra.flows.rails import ANY_PROTOCOL
 from infra.flows.records import Window
 
 Dialect = Literal["athena", "bigquery"]
@@ -37,7 +38,7 @@ class Tables:
 def emit(dialect: Dialect, model: str, cloud: str, book: AddressBook, intent: Intent, window: Window,
          tables: Tables = Tables()) -> str:
     header = (f"-- bulkhead observe --sql {dialect}: flow logs of '{model}' on {cloud} classified against the "
-              f"model\n-- (docs/observe.md). One row per (src, dst, protocol, port, class).\n")
+              f"model\n-- (docs/observe.md). One row per (src, dst, protocol, port, class, guardrail).\n")
     athena = dialect == "athena"
     source = _athena_source(tables.athena, window) if athena else _bigquery_source(tables, window)
     ip = _athena_ip if athena else _bigquery_ip
@@ -51,9 +52,11 @@ def emit(dialect: Dialect, model: str, cloud: str, book: AddressBook, intent: In
         _inline("transit", ("interface_id",), [(_q(i),) for i in sorted(book.transit)], ("''",)),
         _inline("intent", ("src", "dst", "protocol", "first_port", "last_port"),
                 [(_q(s), _q(d), _q(p), lo, hi) for s, d, p, lo, hi in intent.rows()], NEVER),
+        _inline("rails", ("src", "dst", "protocol", "first_port", "last_port", "rail"),
+                [(_q(s), _q(d), _q(p), lo, hi, i) for s, d, p, lo, hi, i in intent.rails.rows()], (*NEVER, -1)),
         source,
         _located(ip("src"), ip("dst"), "VARCHAR" if athena else "STRING"),
-        _CLASSIFIED,
+        _classified("VARCHAR" if athena else "STRING"),
     ]) + _FINAL
 
 
@@ -146,35 +149,55 @@ checked AS (
          EXISTS (SELECT 1 FROM intent i WHERE i.src = c.dst_ep AND i.dst = c.src_ep AND i.protocol = c.protocol
                  AND c.sport BETWEEN i.first_port AND i.last_port) AS reverse_ok,
          EXISTS (SELECT 1 FROM intent i WHERE i.src = c.src_ep AND i.dst = c.dst_ep AND i.protocol = c.protocol)
-           AS protocol_ok
+           AS protocol_ok,
+         (SELECT MIN(r.rail) FROM rails r WHERE r.src = c.src_ep AND r.dst = c.dst_ep
+            AND (r.protocol = c.protocol
+                 OR (r.protocol = '{ANY_PROTOCOL}' AND c.protocol NOT IN ('tcp', 'udp', 'icmp')))
+            AND (c.protocol NOT IN ('tcp', 'udp') OR c.dport BETWEEN r.first_port AND r.last_port)) AS forward_rail,
+         (SELECT MIN(r.rail) FROM rails r WHERE r.src = c.dst_ep AND r.dst = c.src_ep AND r.protocol = c.protocol
+            AND c.protocol IN ('tcp', 'udp') AND c.sport BETWEEN r.first_port AND r.last_port) AS reverse_rail
   FROM counted c),
-oriented AS (
+judged AS (
   SELECT k.*,
-         k.protocol IN ('tcp', 'udp') AND ((k.reverse_ok AND NOT k.forward_ok)
-           OR (k.forward_ok = k.reverse_ok AND k.sport < k.dport)) AS reversed,
          CASE WHEN k.protocol IN ('tcp', 'udp') THEN k.forward_ok OR k.reverse_ok
               WHEN k.protocol = 'icmp' THEN k.protocol_ok ELSE FALSE END AS intended
-  FROM checked k)"""
+  FROM checked k),
+oriented AS (
+  SELECT k.*,
+         k.protocol IN ('tcp', 'udp') AND CASE
+           WHEN k.forward_ok OR k.reverse_ok THEN (k.reverse_ok AND NOT k.forward_ok)
+                                                  OR (k.forward_ok AND k.reverse_ok AND k.sport < k.dport)
+           WHEN (k.forward_rail IS NULL) = (k.reverse_rail IS NULL) THEN k.sport < k.dport
+           ELSE k.reverse_rail IS NOT NULL END AS reversed
+  FROM judged k)"""
 
 
-_CLASSIFIED = """classified AS (
+def _classified(text_type: str) -> str:
+    """Rule 3 over the oriented records; the guardrail crossed or tried is named `never[i]`."""
+    return f"""classified AS (
   SELECT CASE WHEN o.reversed THEN o.dst_ep ELSE o.src_ep END AS src,
          CASE WHEN o.reversed THEN o.src_ep ELSE o.dst_ep END AS dst,
          o.protocol,
          CASE WHEN o.protocol NOT IN ('tcp', 'udp') THEN NULL WHEN o.reversed THEN o.sport ELSE o.dport END AS port,
          CASE WHEN o.src_ep = 'unknown' OR o.dst_ep = 'unknown' THEN 'unknown'
               WHEN o.accepted AND o.intended THEN 'intended'
+              WHEN o.accepted AND o.rail IS NOT NULL THEN 'guardrail'
               WHEN o.accepted THEN 'violation'
               WHEN o.intended THEN 'broken'
               ELSE 'blocked-attempt' END AS class,
+         CASE WHEN o.rail IS NULL OR o.intended OR o.src_ep = 'unknown' OR o.dst_ep = 'unknown' THEN NULL
+              ELSE CONCAT('never[', CAST(o.rail AS {text_type}), ']') END AS guardrail,
          o.bytes, o.t_start, o.t_end
-  FROM oriented o)"""
+  FROM (SELECT x.*, CASE WHEN x.reversed THEN x.reverse_rail ELSE x.forward_rail END AS rail
+        FROM oriented x) o)"""
+
 
 _FINAL = """
 SELECT src, dst, protocol, port, class, COUNT(*) AS records, SUM(bytes) AS bytes,
-       MIN(t_start) AS first_seen, MAX(t_end) AS last_seen
+       MIN(t_start) AS first_seen, MAX(t_end) AS last_seen, guardrail
 FROM classified
-GROUP BY src, dst, protocol, port, class
-ORDER BY CASE class WHEN 'violation' THEN 0 WHEN 'blocked-attempt' THEN 1 WHEN 'broken' THEN 2
-                    WHEN 'unknown' THEN 3 ELSE 4 END, records DESC, src, dst, protocol, port
+GROUP BY src, dst, protocol, port, class, guardrail
+ORDER BY CASE class WHEN 'guardrail' THEN 0 WHEN 'violation' THEN 1 WHEN 'blocked-attempt' THEN 2
+                    WHEN 'broken' THEN 3 WHEN 'unknown' THEN 4 ELSE 5 END, guardrail IS NULL, records DESC,
+         src, dst, protocol, port
 """

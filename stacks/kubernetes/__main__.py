@@ -1,4 +1,4 @@
-"""bulkhead's Kubernetes stack: load and check the model, then apply its NetworkPolicies (docs/deploy-kubernetes.md)."""
+"""bulkhead's Kubernetes stack: load and check the model, then build its Kubernetes network."""
 
 from providers.stack import run
 

@@ -4,6 +4,7 @@ through boto3, from saved files, and through the `bulkhead observe` command."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,9 +167,13 @@ def test_a_flow_log_group_that_does_not_exist_is_a_cloud_error_exit_3(cloudwatch
 
 def test_the_command_reads_the_live_account_when_given_a_region(cloudwatch):
     result = CliRunner().invoke(app, ["observe", str(MODEL), "--cloud", "aws", "--region", "us-east-1",
-                                      "--format", "json"])
+                                      "--format", "json", "-v"])
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["summary"] == cloudwatch.report.summary
+    # -v: each live read with its time on stderr (a spinner instead when stderr is a terminal)
+    assert re.search(r"^reading aws us-east-1: \d+\.\d s$", result.stderr, re.MULTILINE)
+    assert re.search(r"^reading and classifying the flow logs of aws us-east-1: \d+\.\d s$", result.stderr,
+                     re.MULTILINE)
 
 
 @pytest.mark.parametrize("fixture", ["cloudwatch", "s3_custom"])
@@ -236,6 +241,10 @@ def test_sql_prints_the_athena_query_for_aws(cloudwatch):
     (["--sql", "bigquery"], "--sql bigquery queries gcp flow logs"),
     (["--since", "yesterday"], "not a duration"),
     (["--since", "1h", "--start", "2024-05-01"], "not both"),
+    (["--learn", "--sql", "athena"], "pass --learn (model YAML) or --sql (a warehouse query), not both"),
+    (["--learn", "--format", "json"], "--format json is a report format; --learn writes no report"),
+    (["--sql", "athena", "--fail-on", "violation"], "--sql athena writes no report and exits 0"),
+    (["--fail-on", "path"], "--fail-on path: not an observe class (path and posture are verify's)"),
 ])
 def test_bad_options_exit_2_with_one_line(cloudwatch, extra, message):
     result = observe_cli(cloudwatch, *extra)
@@ -250,3 +259,106 @@ def test_missing_inputs_exit_2(cloudwatch, tmp_path):
     assert no_logs.exit_code == 2 and "no such file or folder" in no_logs.stderr
     no_state = CliRunner().invoke(app, [*base, "--logs", str(cloudwatch.folder / "logs")])
     assert no_state.exit_code == 2 and "pass --snapshot DIR" in no_state.stderr
+
+
+# --- where the report goes, what fails the run, what -q and -v change -----------------------
+
+def one_record(observed: Observed, tmp_path: Path, src: str, dst: str, port: int, action: str = "ACCEPT") -> Path:
+    """A log of one record from a workload of `src` to one of `dst` (an interface the snapshot does not know,
+    so the record counts wherever it was taken)."""
+    from infra.flows.scenario import pick_address
+
+    book = observe.flow_book(observed.snapshot, observed.model)
+    logs = tmp_path / f"{src}-{dst}-{port}.log"
+    logs.write_text(f"2 123 eni-x {pick_address(book, src)} {pick_address(book, dst)} 40001 {port} 6 5 400 100 159 "
+                    f"{action} OK\n")
+    return logs
+
+
+def observe_logs(observed: Observed, logs: Path, *extra: str) -> Any:
+    return CliRunner().invoke(app, ["observe", str(MODEL), "--cloud", "aws", "--snapshot",
+                                    str(observed.folder / "snapshot"), "--logs", str(logs), *extra])
+
+
+@pytest.mark.parametrize(("extra", "code", "check"), [
+    ([], 1, lambda text: "1 guardrail flow(s)" in text and "\x1b[" not in text),
+    (["--format", "json"], 1, lambda text: json.loads(text)["summary"]["guardrail"] > 0),
+    (["--format", "sarif"], 1, lambda text: json.loads(text)["runs"][0]["invocations"][0]["executionSuccessful"]),
+    (["--learn"], 0, lambda text: parse_model(text).model.name == "observed"),
+    (["--sql", "athena"], 0, lambda text: "FROM vpc_flow_logs f" in text),
+], ids=["table", "json", "sarif", "learn", "sql"])
+def test_every_output_goes_to_the_output_file_and_nothing_to_stdout(cloudwatch, tmp_path, extra, code, check):
+    target = tmp_path / "reports" / "observe.out"
+    result = observe_cli(cloudwatch, *extra, "--output", str(target))
+    assert (result.exit_code, result.stdout) == (code, ""), result.output
+    assert check(target.read_text())
+
+
+def test_the_sarif_log_raises_a_guardrail_alert_at_the_guardrail_line(cloudwatch):
+    result = observe_cli(cloudwatch, "--format", "sarif")
+    run = json.loads(result.stdout)["runs"][0]
+    [crossing] = [r for r in run["results"] if r["ruleId"] == "observe/guardrail"]
+    place = crossing["locations"][0]["physicalLocation"]
+    assert place["artifactLocation"] == {"uri": "tests/flows/models/observed.yaml", "uriBaseId": "%SRCROOT%"}
+    assert "{from: edge, to: ops" in MODEL.read_text().splitlines()[place["region"]["startLine"] - 1]
+    assert crossing["message"]["text"].startswith("guardrail: edge -> ops on tcp/22")
+    assert any(r["ruleId"] == "observe/guardrail-attempt" for r in run["results"])
+
+
+@pytest.mark.parametrize(("extra", "code"), [
+    (["--logs", "no-such-folder"], 2),  # bad input
+    (["--region", "us-east-1", "--project", "p", "--snapshot", "no-such-snapshot"], 2),
+])
+def test_a_failed_run_with_sarif_output_still_leaves_a_valid_log_saying_so(cloudwatch, tmp_path, extra, code):
+    target = tmp_path / "observe.sarif"
+    result = CliRunner().invoke(app, ["observe", str(MODEL), "--cloud", "aws", "--format", "sarif",
+                                      "--output", str(target), *extra])
+    assert result.exit_code == code and result.stderr.startswith("error: ")
+    [invocation] = json.loads(target.read_text())["runs"][0]["invocations"]
+    assert (invocation["executionSuccessful"], invocation["exitCode"]) == (False, code)
+    assert invocation["toolExecutionNotifications"][0]["message"]["text"] in result.stderr
+
+
+def test_a_cloud_error_with_sarif_output_leaves_a_log_with_exit_code_3(cloudwatch, tmp_path):
+    snapshot = json.loads(json.dumps(cloudwatch.snapshot, default=str))
+    [name] = [n for n in snapshot if n.endswith("FlowLogs.json")]
+    for flow_log in snapshot[name]["FlowLogs"]:
+        flow_log["LogGroupName"] = "no-such-group"
+    write_snapshot(snapshot, tmp_path / "snapshot")
+    target = tmp_path / "observe.sarif"
+    result = CliRunner().invoke(app, ["observe", str(MODEL), "--cloud", "aws", "--snapshot", str(tmp_path / "snapshot"),
+                                      "--region", "us-east-1", "--format", "sarif", "--output", str(target)])
+    assert result.exit_code == 3
+    assert json.loads(target.read_text())["runs"][0]["invocations"][0]["exitCode"] == 3
+
+
+def test_a_guardrail_crossing_fails_the_run_by_default_and_only_warns_when_fail_on_leaves_it_out(cloudwatch, tmp_path):
+    crossing = one_record(cloudwatch, tmp_path, "edge", "ops", 22)
+    default = observe_logs(cloudwatch, crossing)
+    assert default.exit_code == 1 and "exit 1: guardrail: 1 flow(s), 1 record(s) crossed a guardrail" in default.stdout
+    left_out = observe_logs(cloudwatch, crossing, "--fail-on", "violation")
+    assert left_out.exit_code == 0
+    assert "only warns (exit 0): guardrail: 1 flow(s)" in left_out.stdout and "--fail-on guardrail" in left_out.stdout
+
+
+def test_a_violation_fails_the_run_unless_fail_on_names_other_classes(cloudwatch, tmp_path):
+    leak = one_record(cloudwatch, tmp_path, "edge", "db", 22)
+    assert observe_logs(cloudwatch, leak).exit_code == 1
+    assert observe_logs(cloudwatch, leak, "--fail-on", "guardrail").exit_code == 0
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("blocked-attempt", 1), ("broken", 0), ("guardrail,violation", 0)])
+def test_fail_on_blocked_attempt_fails_on_an_internal_attempt(cloudwatch, tmp_path, fail_on, code):
+    lateral = one_record(cloudwatch, tmp_path, "db", "app", 22, action="REJECT")
+    result = observe_logs(cloudwatch, lateral, "--fail-on", fail_on)
+    assert result.exit_code == code, result.output
+
+
+def test_quiet_drops_the_accounting_and_keeps_the_report_and_verbose_says_what_it_did(cloudwatch):
+    normal, quiet, verbose = observe_cli(cloudwatch), observe_cli(cloudwatch, "-q"), observe_cli(cloudwatch, "-v")
+    assert "not classified:" in normal.stdout and "not classified:" not in quiet.stdout
+    assert "guardrail flow(s)" in quiet.stdout and "exit 1: guardrail" in quiet.stdout
+    assert quiet.stderr == "" and normal.stderr == ""
+    assert verbose.stdout == normal.stdout
+    assert re.search(r"^classifying the flow-log files \(1 path\(s\)\): \d+\.\d s$", verbose.stderr, re.MULTILINE)
+    assert re.search(r"^\d+ record\(s\) classified in \d+ flow\(s\)", verbose.stderr, re.MULTILINE)

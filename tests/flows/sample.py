@@ -23,6 +23,17 @@ internet), 1 broken, 3 unknown; 6 duplicates, 2 NAT-gateway records, 1 NODATA, 1
   32-35 wrong field count, bad port, bad address, action   4 bad records
   36    edge->app GRE (protocol 47) accepted               1 violation (the model cannot allow it)
   37    edge->app 8080, ten days later                     1 intended (outside a one-hour window)
+
+observed.yaml's one guardrail (edge never reaches ops) is crossed by no line. Against
+guarded.yaml (the same model with three guardrails) these lines change, by hand again:
+
+  17-20 edge->db 5432 accepted: never[0] (edge never reaches db)      2 guardrail (not violation)
+  21    db->app 22 rejected: never[1] (db never reaches app on 22,443) blocked-attempt, tried never[1]
+  22    db->internet 443 rejected: never[1] (its second `to`)         blocked-attempt, tried never[1]
+  24    internet->edge 3389 rejected: never[2] (3389 only)            blocked-attempt (internet), tried never[2]
+  23    internet->edge 22 rejected                                    unchanged: never[2] forbids 3389 only
+  36    edge->app GRE accepted                                        unchanged: no guardrail keeps edge from app
+so 11 intended, 2 guardrail, 1 violation, 4 blocked attempts (3 of them on a guardrail), 1 broken, 3 unknown.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from infra.flows.classify import Classifier
 from infra.flows.files import text_lines
 from infra.flows.intent import Intent
 from infra.flows.records import Tally, Window
+from infra.flows.sql import emit
 from infra.load import load_model
 from infra.model import Model
 from providers.aws.observe.flowlog_lines import parse_lines
@@ -42,13 +54,19 @@ from providers.aws.observe.flowlog_lines import parse_lines
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "flowlogs" / "aws-sample.log"
 MODEL = ROOT / "tests" / "flows" / "models" / "observed.yaml"
+GUARDED = ROOT / "tests" / "flows" / "models" / "guarded.yaml"
 T0 = 1714564800  # 2024-05-01T12:00:00Z, the first record's start
 
-EXPECTED = {"intended": 11, "violation": 3, "blocked-attempt": 4, "broken": 1, "unknown": 3}
+EXPECTED = {"intended": 11, "guardrail": 0, "violation": 3, "blocked-attempt": 4, "broken": 1, "unknown": 3}
+EXPECTED_GUARDED = {"intended": 11, "guardrail": 2, "violation": 1, "blocked-attempt": 4, "broken": 1, "unknown": 3}
 
 
 def observed_model() -> Model:
     return load_model(MODEL).model
+
+
+def guarded_model() -> Model:
+    return load_model(GUARDED).model
 
 
 def sample_book() -> AddressBook:
@@ -70,3 +88,23 @@ def classify_sample(window: Window = Window(), book: AddressBook | None = None, 
     records = parse_lines(text_lines(path, tally), str(path), book.capture, tally)
     return build_report(model.name, "aws", intent, aggregate(records, Classifier(book, intent), window, tally),
                         window, tally)
+
+
+# The columns of the Athena table AWS documents for the default format (version 2).
+COLUMNS = {"version": "INTEGER", "account_id": "VARCHAR", "interface_id": "VARCHAR", "srcaddr": "VARCHAR",
+           "dstaddr": "VARCHAR", "srcport": "INTEGER", "dstport": "INTEGER", "protocol": "BIGINT",
+           "packets": "BIGINT", "bytes": "BIGINT", "start": "BIGINT", "end": "BIGINT", "action": "VARCHAR",
+           "log_status": "VARCHAR"}
+
+
+def athena_rows(window: Window, model: Model | None = None, path: Path = SAMPLE) -> list[tuple]:
+    """The sample loaded as Athena's table (unparsable lines dropped, as a typed table does) and queried
+    on DuckDB with the query `observe --sql athena` emits."""
+    import duckdb
+
+    book = sample_book()
+    query = emit("athena", "observed", "aws", book, Intent.of(model or observed_model(), "aws", book.aliases), window)
+    db = duckdb.connect()
+    db.execute(f"CREATE TABLE vpc_flow_logs AS SELECT * FROM read_csv('{path}', delim=' ', header=true, "
+               f"columns={COLUMNS!r}, ignore_errors=true)")
+    return db.execute(query).fetchall()

@@ -8,7 +8,7 @@ from infra.cli import app
 from infra.flows.learn import learn, port_specs
 from infra.load import load_model, parse_model
 from infra.ports import PortSet
-from tests.flows.sample import MODEL, SAMPLE, classify_sample
+from tests.flows.sample import GUARDED, MODEL, SAMPLE, classify_sample, guarded_model
 
 # One more record: db -> app 22 accepted once, as well as rejected once (line 21).
 ACCEPTED_ONCE = ("2 123456789012 eni-a1 10.40.3.10 10.40.2.10 40100 22 6 3 300 1714568000 1714568059 ACCEPT OK\n")
@@ -71,3 +71,24 @@ def test_flows_of_segments_not_both_in_this_cloud_are_kept(tmp_path):
     path.write_text(text)
     model = parse_model(learn(classify_sample(), load_model(path)).text).model
     assert any(f.from_ == "app" and f.targets() == ("lake",) for f in model.flows)
+
+
+def test_learn_never_proposes_traffic_that_crossed_a_guardrail_and_says_what_it_left_out(tmp_path):
+    learned = learn(classify_sample(model=guarded_model()), load_model(GUARDED))
+    model = parse_model(learned.text).model  # the loader refuses a flow that crosses a guardrail
+    flows = {(f.from_, f.targets()): list(f.ports) for f in model.flows}
+    assert flows == {("app", ("app",)): [7050], ("edge", ("app",)): [8080], ("ops", ("app",)): ["udp/8125"],
+                     ("ops", ("db",)): ["icmp"]}  # edge -> db 5432 was accepted, across never[0]
+    assert len(model.never) == 3  # the guardrails are kept as they are
+    assert learned.left_out == ("edge -> db tcp/5432: crossed guardrail never[0] (2 record(s))",)
+    assert "# Left out: accepted traffic that crossed a guardrail" in learned.text
+    assert "#   edge -> db tcp/5432: crossed guardrail never[0] (2 record(s))" in learned.text
+    target = tmp_path / "learned.yaml"
+    target.write_text(learned.text)
+    assert CliRunner().invoke(app, ["validate", str(target)]).exit_code == 0
+
+
+def test_without_a_guardrail_the_same_traffic_is_learned_and_nothing_is_left_out():
+    learned = learn(classify_sample(), load_model(MODEL))
+    assert learned.left_out == () and "# Left out" not in learned.text
+    assert any(f.from_ == "edge" and f.targets() == ("db",) for f in parse_model(learned.text).model.flows)

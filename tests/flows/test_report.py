@@ -11,9 +11,9 @@ from rich.console import Console
 
 from infra.flows import render
 from infra.flows.addresses import AddressBook
+from infra.flows.gates import DEFAULT_OBSERVE_FAIL_ON, failing
 from infra.flows.records import Window
-from infra.load import load_model
-from tests.flows.sample import EXPECTED, MODEL, SAMPLE, T0, classify_sample, sample_book
+from tests.flows.sample import EXPECTED, SAMPLE, T0, classify_sample, sample_book
 
 # The JSON contract of docs/contracts.md ("bulkhead observe --format json"), as a schema.
 ENDPOINT = {"type": "string"}
@@ -26,16 +26,18 @@ OBSERVE_SCHEMA = {
                    "properties": {"start": {"type": ["string", "null"]}, "end": {"type": ["string", "null"]}}},
         "records": {"type": "integer"},
         "summary": {"type": "object", "additionalProperties": False,
-                    "required": ["intended", "violation", "blocked-attempt", "broken", "unknown"],
+                    "required": ["intended", "guardrail", "violation", "blocked-attempt", "broken", "unknown"],
                     "properties": {k: {"type": "integer"} for k in EXPECTED}},
         "flows": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,
-            "required": ["src", "dst", "protocol", "port", "class", "records", "bytes", "first", "last", "examples"],
+            "required": ["src", "dst", "protocol", "port", "class", "records", "bytes", "first", "last", "examples",
+                         "guardrail"],
             "properties": {"src": ENDPOINT, "dst": ENDPOINT, "protocol": {"type": "string"},
                            "port": {"type": ["integer", "null"]}, "class": {"enum": list(EXPECTED)},
                            "records": {"type": "integer"}, "bytes": {"type": "integer"},
                            "first": {"type": "string"}, "last": {"type": "string"},
-                           "examples": {"type": "array", "maxItems": 3}}}},
+                           "examples": {"type": "array", "maxItems": 3},
+                           "guardrail": {"type": ["string", "null"], "pattern": r"^never\[\d+\]$"}}}},
         "unused": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["src", "dst", "protocol", "ports"],
             "properties": {"src": ENDPOINT, "dst": ENDPOINT, "protocol": {"type": "string"},
@@ -48,7 +50,8 @@ def test_every_class_of_the_sample_is_counted_as_worked_out_by_hand():
     report = classify_sample()
     assert report.summary == EXPECTED
     assert report.records == 22
-    assert report.attempts == {"internal": 2, "internet": 2}
+    assert report.attempts == {"internal": 2, "internet": 2, "guardrail": 0}
+    assert all(r.guardrail is None for r in report.flows)  # observed.yaml's one guardrail: nothing crosses it
     t = report.tally
     assert (t.duplicates, t.transit, t.nodata, t.skipdata, t.outside) == (6, 2, 1, 1, 0)
 
@@ -134,29 +137,20 @@ def test_the_json_report_keeps_the_contract():
     jsonschema.validate(document, OBSERVE_SCHEMA)
     assert list(document)[:7] == ["model", "cloud", "window", "records", "summary", "flows", "unused"]
     assert document["window"] == {"start": "2024-05-01T12:01:00Z", "end": "2024-05-11T12:00:59Z"}
-    assert document["bad_records"]["count"] == 4 and document["attempts"] == {"internal": 2, "internet": 2}
+    assert document["bad_records"]["count"] == 4
+    assert document["attempts"] == {"internal": 2, "internet": 2, "guardrail": 0}
     assert json.loads(json.dumps(document)) == document
-
-
-def test_sarif_places_each_finding_on_the_model_line_it_concerns():
-    loaded = load_model(MODEL)
-    run = render.observe_sarif(classify_sample(), loaded)["runs"][0]
-    levels = {(r["ruleId"], r["level"]) for r in run["results"]}
-    assert ("observe/violation", "error") in levels and ("observe/unused", "note") in levels
-    assert ("observe/blocked-attempt", "warning") in levels and ("observe/blocked-attempt", "note") in levels
-    assert not any(r["ruleId"] == "observe/intended" for r in run["results"])
-    broken = next(r for r in run["results"] if r["ruleId"] == "observe/broken")
-    line = broken["locations"][0]["physicalLocation"]["region"]["startLine"]
-    assert "from: edge, to: app" in MODEL.read_text().splitlines()[line - 1]
 
 
 @pytest.mark.parametrize("width", [80, 160])
 def test_the_tables_render_the_headline_and_every_section(width):
     console = Console(width=width, record=True, soft_wrap=True)  # as the CLI's console
-    for part in render.observe_tables(classify_sample()):
+    report = classify_sample()
+    for part in render.observe_tables(report, failing(report, DEFAULT_OBSERVE_FAIL_ON), ()):
         console.print(part)
     text = console.export_text()
-    assert "2 violation flow(s) (3 record(s))" in text
+    assert "0 guardrail flow(s) (0 record(s))" in text and "2 violation flow(s) (3 record(s))" in text
     assert "2 internal blocked-attempt flow(s) (2 record(s))" in text
     assert "2 blocked-attempt flow(s) (2 record(s)) from the internet" in text
     assert "4 bad record(s) skipped" in text and "no traffic in the window" in text
+    assert "exit 1: violation: 2 flow(s), 3 record(s) crossed where the model forbids it" in text

@@ -2,45 +2,44 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from infra.flows.intent import Intent
 from infra.flows.records import Window
 from infra.flows.sql import emit
-from tests.flows.sample import EXPECTED, SAMPLE, T0, classify_sample, observed_model, sample_book
-
-# The columns of the Athena table AWS documents for the default format (version 2).
-COLUMNS = {"version": "INTEGER", "account_id": "VARCHAR", "interface_id": "VARCHAR", "srcaddr": "VARCHAR",
-           "dstaddr": "VARCHAR", "srcport": "INTEGER", "dstport": "INTEGER", "protocol": "BIGINT",
-           "packets": "BIGINT", "bytes": "BIGINT", "start": "BIGINT", "end": "BIGINT", "action": "VARCHAR",
-           "log_status": "VARCHAR"}
-
-
-def athena_rows(window: Window) -> list[tuple]:
-    """The sample loaded as Athena's table (unparsable lines dropped, as a typed table does) and queried."""
-    book = sample_book()
-    query = emit("athena", "observed", "aws", book, Intent.of(observed_model(), "aws", book.aliases), window)
-    db = duckdb.connect()
-    db.execute(f"CREATE TABLE vpc_flow_logs AS SELECT * FROM read_csv('{SAMPLE}', delim=' ', header=true, "
-               f"columns={COLUMNS!r}, ignore_errors=true)")
-    return db.execute(query).fetchall()
+from infra.model import Model
+from tests.flows.sample import (
+    EXPECTED,
+    EXPECTED_GUARDED,
+    T0,
+    athena_rows,
+    classify_sample,
+    guarded_model,
+    observed_model,
+    sample_book,
+)
 
 
-def python_rows(window: Window) -> list[tuple]:
-    return [(r.src, r.dst, r.protocol, r.port, r.cls, r.records, r.bytes, r.first, r.last)
-            for r in classify_sample(window).flows]
+def python_rows(window: Window, model: Model | None = None) -> list[tuple]:
+    return [(r.src, r.dst, r.protocol, r.port, r.cls, r.records, r.bytes, r.first, r.last, r.guardrail)
+            for r in classify_sample(window, model=model).flows]
 
 
+@pytest.mark.parametrize("guarded", [False, True], ids=["observed.yaml", "guarded.yaml"])
 @pytest.mark.parametrize("window", [Window(), Window(T0, T0 + 3600)], ids=["whole file", "one hour"])
-def test_the_athena_query_on_duckdb_gives_the_python_classification(window):
-    sql = athena_rows(window)
-    assert sorted(sql, key=repr) == sorted(python_rows(window), key=repr)
-    summary = dict.fromkeys(EXPECTED, 0)
+def test_the_athena_query_on_duckdb_gives_the_python_classification(window, guarded):
+    model, worked_out = (guarded_model(), EXPECTED_GUARDED) if guarded else (observed_model(), EXPECTED)
+    sql = athena_rows(window, model)
+    assert sorted(sql, key=repr) == sorted(python_rows(window, model), key=repr)
+    summary = dict.fromkeys(worked_out, 0)
     for row in sql:
         summary[row[4]] += row[5]
-    expected = dict(EXPECTED, intended=EXPECTED["intended"] - (window != Window()))
+    expected = dict(worked_out, intended=worked_out["intended"] - (window != Window()))
     assert summary == expected
+    named = {(r[0], r[1], r[3], r[4]): r[9] for r in sql if r[9] is not None}
+    assert named == ({("edge", "db", 5432, "guardrail"): "never[0]", ("db", "app", 22, "blocked-attempt"): "never[1]",
+                      ("db", "internet", 443, "blocked-attempt"): "never[1]",
+                      ("internet", "edge", 3389, "blocked-attempt"): "never[2]"} if guarded else {})
 
 
 def test_the_query_inlines_the_address_map_intent_and_interfaces():
@@ -48,6 +47,17 @@ def test_the_query_inlines_the_address_map_intent_and_interfaces():
     query = emit("athena", "observed", "aws", book, Intent.of(observed_model(), "aws", book.aliases), Window())
     assert "'edge'" in query and "'eni-nat'" in query and "'tcp', 8080, 8080" in query
     assert "FROM vpc_flow_logs f" in query and "VALUES" not in query
+    assert "rails AS (\n  SELECT 'edge' AS src, 'ops' AS dst" in query  # observed.yaml's one guardrail, inlined
+
+
+def test_the_query_inlines_each_guardrail_range_and_a_row_no_record_matches_when_there_is_none():
+    book = sample_book()
+    guarded = emit("athena", "observed", "aws", book, Intent.of(guarded_model(), "aws", book.aliases), Window())
+    assert "UNION ALL SELECT 'db', 'internet', 'tcp', 443, 443, 1" in guarded
+    assert "UNION ALL SELECT 'edge', 'db', '*', 0, 65535, 0" in guarded  # no ports: every IP protocol too
+    bare = emit("athena", "observed", "aws", book, Intent({}), Window())
+    assert "rails AS (\n  SELECT '' AS src, '' AS dst, '' AS protocol, -1 AS first_port, -1 AS last_port, " \
+           "-1 AS rail)" in bare
 
 
 def test_the_bigquery_query_reads_the_cloud_logging_sink_tables():

@@ -236,5 +236,7 @@ def test_the_bigquery_query_run_on_duckdb_gives_the_python_classification(mocked
         db.executemany(f"INSERT INTO flow_logs.{table} VALUES (?, ?)", rows)
     sql = db.execute(emit("bigquery", model.name, "gcp", book, Intent.of(model, "gcp", book.aliases),
                           Window())).fetchall()
-    python = [(r.src, r.dst, r.protocol, r.port, r.cls, r.records, r.bytes, r.first, r.last) for r in found.flows]
+    python = [(r.src, r.dst, r.protocol, r.port, r.cls, r.records, r.bytes, r.first, r.last, r.guardrail)
+              for r in found.flows]
     assert sorted(sql, key=repr) == sorted(python, key=repr)
+    assert {(r[4], r[9]) for r in sql} >= {("guardrail", "never[0]"), ("blocked-attempt", "never[0]")}

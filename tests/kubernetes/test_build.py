@@ -136,7 +136,7 @@ flows:
     assert sum(1 for _, n in names if n.startswith("m-a-to-b-to-c-egress-")) == 2
 
 
-def test_the_program_deploys_namespaces_policies_and_exports_each_segments_selector_and_policies():
+def test_the_program_deploys_namespaces_policies_and_gives_each_segment_its_pod_selector():
     model = parse_model(MODEL.replace("{extra}", "baseline_deny: true")).model
     with MockedCloud() as cloud:
         counts = cloud.deploy(make_plan(model).cloud("kubernetes"))
@@ -149,8 +149,10 @@ def test_the_program_deploys_namespaces_policies_and_exports_each_segments_selec
     from providers.kubernetes.build.component import segment_outputs
 
     outputs = segment_outputs(plan)
-    assert outputs["cache"]["namespace"] == "data" and outputs["cache"]["selector"] == {"tier": "cache"}
-    assert "shop-api-to-cache-ingress" in outputs["cache"]["policies"]
+    assert (outputs["cache"].identity_kind, outputs["cache"].identity) == \
+        ("podSelector", {"namespace": "data", "matchLabels": {"tier": "cache"}})
+    assert outputs["web"].identity == {"namespace": "web", "matchLabels": {}}  # its own namespace: every pod
+    assert (outputs["web"].subnet_ids, outputs["web"].cidrs, outputs["web"].route_table_id) == ([], [], None)
 
 
 def test_the_stack_builds_the_cluster_policies_for_a_valid_model():

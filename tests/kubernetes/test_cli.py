@@ -53,14 +53,17 @@ def test_verify_reads_a_collected_snapshot_and_a_manifest_folder_alike(tamper: L
     (folder / "serving" / "networkpolicies.yaml").unlink()  # every policy selecting serving's pods
     result = invoke("verify", str(EXAMPLE), "--cloud", "kubernetes", "--snapshot", str(folder), "--format", "sarif")
     assert result.exit_code == 1
-    rules = {r["ruleId"] for r in json.loads(result.stdout)["runs"][0]["results"]}
-    assert rules == {"unintended-path", "posture"}  # serving is wide open: nothing missing, much too much
+    run = json.loads(result.stdout)["runs"][0]
+    rules = {r["ruleId"] for r in run["results"]}
+    # serving is wide open: nothing missing, much too much, and its pods isolated by no policy
+    assert rules == {"unintended-path", "BH-KUBERNETES-NOT-ISOLATED"}
+    assert rules <= {rule["id"] for rule in run["tool"]["driver"]["rules"]}  # one rule per kind and check id
 
 
 def test_audit_lists_workload_paths_and_what_outside_the_cluster_reaches(tamper: Live, tmp_path):
     write_snapshot(collect(tamper.cloud.source()), tmp_path)
     result = invoke("audit", "--cloud", "kubernetes", "--snapshot", str(tmp_path), "--format", "json")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # edge is exposed to the internet (on purpose): audit says so
     audit = json.loads(result.stdout)
     exposed = {(e["resource"], e["protocol"]) for e in audit["exposures"]}
     assert ("edge/edge-0[Pod]", "tcp") in exposed
@@ -141,3 +144,18 @@ def test_plan_shows_the_cluster_dns_as_implied_infrastructure_and_no_addresses()
     assert table.stdout.count("udp/53 *") == 8 and "tcp/8080 *" not in table.stdout
     store = next(s for s in cluster["segments"] if s["segment"] == "feature-store")
     assert store["settings"] == {"namespace": "data", "pods": {"app.kubernetes.io/name": "feature-store"}}
+
+
+@pytest.mark.parametrize("args", [
+    ["observe", str(EXAMPLE), "--cloud", "kubernetes"],
+    ["observe", str(EXAMPLE), "--cloud", "kubernetes", "--snapshot", "snap", "--logs", "flows"],
+    ["simulate", str(EXAMPLE), "--cloud", "kubernetes", "--traffic-out", "flows"],
+], ids=["observe", "observe-saved", "simulate-traffic"])
+def test_flow_logs_are_refused_for_a_cluster_in_one_line_with_what_to_do_instead(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: flow logs are not read for kubernetes; a cluster has no standard flow log")
+    assert "bulkhead verify --cloud kubernetes" in line
+    assert not (tmp_path / "flows").exists()

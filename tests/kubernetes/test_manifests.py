@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.errors import ModelError, UsageError
+from infra.errors import ModelError, SnapshotError, UsageError
 from infra.reach import evaluate
 from providers.kubernetes.observe import normalize, read_snapshot
 
@@ -137,8 +137,12 @@ def test_a_policy_without_api_version_is_refused_not_skipped(tmp_path):
 
 def test_a_folder_without_kubernetes_objects_is_refused(tmp_path):
     write(tmp_path, {"values.yaml": "replicas: 2\n", "notes.txt": "x"})
-    with pytest.raises(UsageError, match="no Kubernetes objects"):
+    with pytest.raises(SnapshotError) as caught:
         read_snapshot(tmp_path)
+    [line] = map(str, caught.value.problems)
+    assert line.startswith(f"{tmp_path}: no file of a kubernetes snapshot found (expected cluster.json, ")
+    assert "and no Kubernetes object (a YAML or JSON document with apiVersion and kind)" in line
+    assert line.endswith("or a folder of Kubernetes manifests")
 
 
 def test_a_missing_folder_is_refused(tmp_path):

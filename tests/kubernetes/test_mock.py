@@ -36,10 +36,10 @@ def test_collect_follows_every_page_and_drops_the_continue_token(tamper: Live, m
 
 
 def test_a_policy_kind_whose_api_is_not_installed_is_skipped_and_collected_once_it_is(tamper: Live):
-    assert "cilium.io/ciliumnetworkpolicies.json" not in collect(tamper.cloud.source())
+    assert "ciliumnetworkpolicies.cilium.io.json" not in collect(tamper.cloud.source())
     tamper.put({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
                 "metadata": {"name": "x", "namespace": "edge"}, "spec": {"endpointSelector": {}}})
-    found = collect(tamper.cloud.source())["cilium.io/ciliumnetworkpolicies.json"]
+    found = collect(tamper.cloud.source())["ciliumnetworkpolicies.cilium.io.json"]
     assert [i["metadata"]["name"] for i in found["items"]] == ["x"]
 
 

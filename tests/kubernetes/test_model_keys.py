@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.errors import ModelError
 from infra.load import parse_model
 from infra.model_kubernetes import selections
 from infra.plan import make_plan
@@ -101,3 +102,15 @@ def test_every_segment_on_a_cluster_intends_the_cluster_dns_and_the_plan_shows_i
 def test_clouds_with_addresses_imply_nothing():
     model = parse_model("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments: {web: {}}\n").model
     assert intended_paths(model, "aws") == {} and make_plan(model).cloud("aws").implied == ()
+
+
+@pytest.mark.parametrize("key, ok", [("tier", True), ("example.com/tier", True), ("/tier", False),
+                                     ("Example.com/tier", False), ("a/b/c", False)])
+def test_a_label_key_prefix_is_a_dns_subdomain_and_never_empty(key, ok):
+    text = (f"name: shop\nclouds: {{kubernetes: {{cluster: c}}}}\n"
+            f"segments:\n  web: {{kubernetes: {{pods: {{'{key}': x}}}}}}\n")
+    if ok:
+        assert parse_model(text).model.segments["web"].kubernetes.pods == {key: "x"}
+    else:
+        with pytest.raises(ModelError, match="label key"):
+            parse_model(text)

@@ -82,10 +82,11 @@ def service_addresses(endpoints: list[Endpoint], resources: Resources, subnets: 
 
 def _interface_addresses(ep: Endpoint, subnet_id: str, subnet: Json, enis: dict[str, Json]) -> list[str]:
     block = subnet.get("CidrBlock")
+    network = ip_network(block, strict=False) if block else None  # the shape allows host bits ("10.0.0.5/24")
     inside = []
     for eni_id in ep.enis:
         eni = enis.get(eni_id, {})
         address = eni.get("PrivateIpAddress")
-        if eni.get("SubnetId") == subnet_id and address and block and ip_address(address) in ip_network(block):
+        if eni.get("SubnetId") == subnet_id and address and network and ip_address(address) in network:
             inside.append(f"{address}/32")
     return inside or ([block] if block else [])

@@ -32,7 +32,7 @@ def open_reasons(endpoint: Json) -> list[str]:
     if isinstance(document, str):
         try:
             document = json.loads(document)
-        except ValueError:
+        except (ValueError, RecursionError):  # the snapshot check refuses it; a direct caller still gets an answer
             return ["a policy document that is not JSON (AWS would refuse it; re-collect the snapshot)"]
     statements = document.get("Statement") if isinstance(document, dict) else None
     if isinstance(statements, dict):

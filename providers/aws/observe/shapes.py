@@ -11,28 +11,22 @@ absent, each with its documented fallback (docs/snapshot-formats.md).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import model_validator
 
 from infra.errors import FixableValueError
 from infra.shapes import Address, Cidr, Cidr4, Cidr6, FileShape, Layout, Shape, absent
-
-PROTOCOL_NAMES = {"tcp", "udp", "icmp", "icmpv6", "all", "-1"}
-
-
-def _protocol(value: str) -> str:
-    """A name AWS uses, `-1`, or an IANA protocol number 0-255 (as text, the way AWS returns it)."""
-    if value.lower() in PROTOCOL_NAMES or (value.isdigit() and 0 <= int(value) <= 255):
-        return value
-    raise FixableValueError(f"{value!r} is not an IP protocol", 'AWS writes "tcp", "udp", "icmp", "icmpv6", '
-                            '"-1" (all) or a protocol number 0-255; re-collect the snapshot')
-
-
-ProtocolText = Annotated[str, AfterValidator(_protocol)]
-Port = Annotated[int, Field(ge=-1, le=65535)]  # -1: every port (or every ICMP type)
-IcmpField = Annotated[int, Field(ge=-1, le=255)]
-RuleNumberValue = Annotated[int, Field(ge=1, le=32768)]  # 32767 / 32768: the `*` deny entries
+from providers.aws.observe.policy_shape import PolicyText
+from providers.aws.observe.shape_values import (
+    EndpointIdText,
+    EndpointState,
+    GatewayText,
+    IcmpField,
+    Port,
+    ProtocolText,
+    RuleNumberValue,
+)
 
 
 class Tag(Shape):
@@ -146,6 +140,13 @@ class AclPortRange(Shape):
     From: Port
     To: Port
 
+    @model_validator(mode="after")
+    def _ordered(self) -> AclPortRange:
+        if self.From > self.To:
+            raise FixableValueError(f"From {self.From} is above To {self.To}",
+                                    "AWS never returns a reversed range; re-collect the snapshot")
+        return self
+
 
 class AclIcmp(Shape):
     Type: IcmpField = absent()
@@ -180,7 +181,8 @@ class Route(Shape):
     DestinationCidrBlock: Cidr4 = absent()
     DestinationIpv6CidrBlock: Cidr6 = absent()
     DestinationPrefixListId: str = absent()
-    GatewayId: str = absent()
+    GatewayId: GatewayText = absent()
+    VpcEndpointId: EndpointIdText = absent()  # a Gateway Load Balancer endpoint, as some tools write it
     NatGatewayId: str = absent()
     EgressOnlyInternetGatewayId: str = absent()
     NetworkInterfaceId: str = absent()
@@ -190,7 +192,7 @@ class Route(Shape):
     CoreNetworkArn: str = absent()
     LocalGatewayId: str = absent()
     CarrierGatewayId: str = absent()
-    State: str = absent()
+    State: Literal["active", "blackhole", "filtered"] = absent()
 
 
 class RouteTable(Tagged):
@@ -208,8 +210,10 @@ class VpcEndpoint(Tagged):
     VpcEndpointId: str
     VpcId: str
     ServiceName: str
-    VpcEndpointType: str = absent()
-    State: str = absent()
+    VpcEndpointType: Literal["Interface", "Gateway", "GatewayLoadBalancer", "Resource", "ServiceNetwork",
+                             "Tunnel"] = absent()
+    State: EndpointState = absent()
+    PolicyDocument: PolicyText = absent()
     SubnetIds: list[str] = []
     NetworkInterfaceIds: list[str] = []
     Groups: list[GroupRef] = []
@@ -221,7 +225,12 @@ class PublicAssociation(Shape):
 
 
 class PrivateAddress(Shape):
+    PrivateIpAddress: Address = absent()
     Association: PublicAssociation = absent()
+
+
+class Ipv6Entry(Shape):
+    Ipv6Address: Address = absent()
 
 
 class EniAttachment(Shape):
@@ -234,7 +243,7 @@ class InterfaceFields(Shape):
     PrivateIpAddress: Address = absent()
     PrivateIpAddresses: list[PrivateAddress] = []
     Association: PublicAssociation = absent()
-    Ipv6Addresses: list[dict[str, object]] = []
+    Ipv6Addresses: list[Ipv6Entry] = []
     Ipv6Prefixes: list[dict[str, object]] = []
 
 
@@ -265,7 +274,7 @@ class Reservation(Shape):
 
 
 class GatewayAttachment(Shape):
-    State: str = absent()
+    State: Literal["available", "attaching", "attached", "detaching", "detached"] = absent()
     VpcId: str = absent()
 
 
@@ -276,17 +285,23 @@ class InternetGateway(Tagged):
 
 class NatAddress(Shape):
     NetworkInterfaceId: str = absent()
+    PublicIp: Address = absent()
+    PrivateIp: Address = absent()
 
 
 class NatGateway(Tagged):
     NatGatewayId: str
+    VpcId: str = absent()
+    SubnetId: str = absent()
+    State: Literal["pending", "failed", "available", "deleting", "deleted"] = absent()
+    ConnectivityType: Literal["public", "private"] = absent()
     NatGatewayAddresses: list[NatAddress] = []
 
 
 class PrefixList(Tagged):
     PrefixListId: str
     PrefixListName: str = absent()
-    AddressFamily: str = absent()
+    AddressFamily: Literal["IPv4", "IPv6"] = absent()
     Cidrs: list[Cidr] = []
 
 
@@ -304,6 +319,11 @@ class FlowLog(Tagged):
     ResourceId: str = absent()
     FlowLogStatus: str = absent()
     DeliverLogsStatus: str = absent()
+    # where the records go (read by `bulkhead observe` to find them)
+    LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"] = absent()
+    LogDestination: str = absent()
+    LogGroupName: str = absent()
+    LogFormat: str = absent()
 
 
 # One document per file: the describe response, `{"<Key>": [...]}`.
@@ -363,19 +383,30 @@ class FlowLogsFile(Shape):
     FlowLogs: list[FlowLog]
 
 
+def _describe(file: str, model: type[Shape], call: str, *ids: str, required: bool = False) -> FileShape:
+    """A describe file whose listed ids (`Subnets[].SubnetId`) each appear once in the whole snapshot."""
+    return FileShape(file, model, call, required, unique=ids)
+
+
 SNAPSHOT_LAYOUT = Layout("aws", "region", (
-    FileShape("Vpcs.json", VpcsFile, "describe_vpcs", required=True),
-    FileShape("Subnets.json", SubnetsFile, "describe_subnets", required=True),
-    FileShape("SecurityGroups.json", SecurityGroupsFile, "describe_security_groups", required=True),
-    FileShape("RouteTables.json", RouteTablesFile, "describe_route_tables", required=True),
-    FileShape("NetworkInterfaces.json", NetworkInterfacesFile, "describe_network_interfaces", required=True),
-    FileShape("SecurityGroupRules.json", SecurityGroupRulesFile, "describe_security_group_rules"),
-    FileShape("NetworkAcls.json", NetworkAclsFile, "describe_network_acls"),
-    FileShape("VpcEndpoints.json", VpcEndpointsFile, "describe_vpc_endpoints"),
-    FileShape("Reservations.json", ReservationsFile, "describe_instances"),
-    FileShape("InternetGateways.json", InternetGatewaysFile, "describe_internet_gateways"),
-    FileShape("NatGateways.json", NatGatewaysFile, "describe_nat_gateways"),
-    FileShape("PrefixLists.json", PrefixListsFile, "describe_managed_prefix_lists"),
-    FileShape("ManagedPrefixListEntries.json", PrefixListEntriesFile, "get_managed_prefix_list_entries"),
-    FileShape("FlowLogs.json", FlowLogsFile, "describe_flow_logs"),
+    _describe("Vpcs.json", VpcsFile, "describe_vpcs", "Vpcs[].VpcId", required=True),
+    _describe("Subnets.json", SubnetsFile, "describe_subnets", "Subnets[].SubnetId", required=True),
+    _describe("SecurityGroups.json", SecurityGroupsFile, "describe_security_groups", "SecurityGroups[].GroupId",
+              required=True),
+    _describe("RouteTables.json", RouteTablesFile, "describe_route_tables", "RouteTables[].RouteTableId",
+              required=True),
+    _describe("NetworkInterfaces.json", NetworkInterfacesFile, "describe_network_interfaces",
+              "NetworkInterfaces[].NetworkInterfaceId", required=True),
+    _describe("SecurityGroupRules.json", SecurityGroupRulesFile, "describe_security_group_rules",
+              "SecurityGroupRules[].SecurityGroupRuleId"),
+    _describe("NetworkAcls.json", NetworkAclsFile, "describe_network_acls", "NetworkAcls[].NetworkAclId"),
+    _describe("VpcEndpoints.json", VpcEndpointsFile, "describe_vpc_endpoints", "VpcEndpoints[].VpcEndpointId"),
+    _describe("Reservations.json", ReservationsFile, "describe_instances", "Reservations[].Instances[].InstanceId"),
+    _describe("InternetGateways.json", InternetGatewaysFile, "describe_internet_gateways",
+              "InternetGateways[].InternetGatewayId"),
+    _describe("NatGateways.json", NatGatewaysFile, "describe_nat_gateways", "NatGateways[].NatGatewayId"),
+    _describe("PrefixLists.json", PrefixListsFile, "describe_managed_prefix_lists", "PrefixLists[].PrefixListId"),
+    _describe("ManagedPrefixListEntries.json", PrefixListEntriesFile, "get_managed_prefix_list_entries",
+              "ManagedPrefixListEntries[].PrefixListId"),
+    _describe("FlowLogs.json", FlowLogsFile, "describe_flow_logs"),
 ), "bulkhead collect --cloud aws --region <region> --out DIR")

@@ -30,9 +30,9 @@ def _address_item(value: str) -> str:
 
 
 def _port_item(value: str) -> str:
-    """`*`, a port, a range, or a comma list of those."""
-    for piece in value.split(","):
-        if piece.strip() != "*":
+    """`*` alone, or a port, a range, or a comma list of ports and ranges."""
+    if value.strip() != "*":
+        for piece in value.split(","):
             port_text(piece, low=0)
     return value
 
@@ -55,6 +55,10 @@ class AddressSpace(Shape):
     addressPrefixes: list[Cidr] = []
 
 
+class ServiceEndpoint(Shape):
+    service: str  # Microsoft.Storage, Microsoft.KeyVault, ...
+
+
 class SubnetProperties(Shape):
     addressPrefix: Cidr | None = None
     addressPrefixes: list[Cidr] = []
@@ -63,6 +67,8 @@ class SubnetProperties(Shape):
     natGateway: Ref | None = None
     defaultOutboundAccess: bool | None = None
     privateEndpointNetworkPolicies: str | None = None
+    serviceEndpoints: list[ServiceEndpoint] = []
+    serviceEndpointPolicies: list[Ref] = []
 
 
 class Subnet(Shape):
@@ -71,9 +77,24 @@ class Subnet(Shape):
     properties: SubnetProperties
 
 
+class PeeringProperties(Shape):
+    peeringState: Literal["Initiated", "Connected", "Disconnected"] | None = None
+    allowVirtualNetworkAccess: bool | None = None
+    remoteVirtualNetwork: Ref | None = None
+    remoteAddressSpace: AddressSpace | None = None
+    remoteVirtualNetworkAddressSpace: AddressSpace | None = None
+
+
+class Peering(Shape):
+    id: str
+    name: str
+    properties: PeeringProperties
+
+
 class VnetProperties(Shape):
     addressSpace: AddressSpace | None = None
     subnets: list[Subnet] = []
+    virtualNetworkPeerings: list[Peering] = []
 
 
 class VirtualNetwork(Resource):
@@ -137,6 +158,7 @@ class IpConfiguration(Shape):
 class NicProperties(Shape):
     networkSecurityGroup: Ref | None = None
     privateEndpoint: Ref | None = None
+    virtualMachine: Ref | None = None
     ipConfigurations: list[IpConfiguration] = []
 
 
@@ -200,6 +222,14 @@ class NetworkWatcher(Resource):
     properties: WatcherProperties = absent()
 
 
+class PublicIpProperties(Shape):
+    ipAddress: Address | None = None
+
+
+class PublicIpAddress(Resource):
+    properties: PublicIpProperties = absent()
+
+
 class VirtualNetworksFile(Shape):
     value: list[VirtualNetwork]
 
@@ -228,21 +258,29 @@ class ResourcesFile(Shape):
     value: list[Resource]
 
 
+class PublicIpAddressesFile(Shape):
+    value: list[PublicIpAddress]
+
+
 class NetworkWatchersFile(Shape):
     value: list[NetworkWatcher]
 
 
+IDS = "value[].id"  # ARM ids are unique across subscriptions, compared case-blind
+
 SNAPSHOT_LAYOUT = Layout("azure", "subscription", (
-    FileShape("virtualNetworks.json", VirtualNetworksFile, "virtual_networks.list_all", required=True),
+    FileShape("virtualNetworks.json", VirtualNetworksFile, "virtual_networks.list_all", required=True,
+              unique=(IDS, "value[].properties.subnets[].id")),
     FileShape("networkSecurityGroups.json", NetworkSecurityGroupsFile, "network_security_groups.list_all",
-              required=True),
+              required=True, unique=(IDS,)),
     FileShape("applicationSecurityGroups.json", ApplicationSecurityGroupsFile,
-              "application_security_groups.list_all", required=True),
-    FileShape("networkInterfaces.json", NetworkInterfacesFile, "network_interfaces.list_all", required=True),
-    FileShape("routeTables.json", RouteTablesFile, "route_tables.list_all", required=True),
+              "application_security_groups.list_all", required=True, unique=(IDS,)),
+    FileShape("networkInterfaces.json", NetworkInterfacesFile, "network_interfaces.list_all", required=True,
+              unique=(IDS,)),
+    FileShape("routeTables.json", RouteTablesFile, "route_tables.list_all", required=True, unique=(IDS,)),
     FileShape("privateEndpoints.json", PrivateEndpointsFile, "private_endpoints.list_by_subscription",
-              required=True),
-    FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all"),
-    FileShape("publicIPAddresses.json", ResourcesFile, "public_ip_addresses.list_all"),
-    FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all"),
-), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR")
+              required=True, unique=(IDS,)),
+    FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all", unique=(IDS,)),
+    FileShape("publicIPAddresses.json", PublicIpAddressesFile, "public_ip_addresses.list_all", unique=(IDS,)),
+    FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all", unique=(IDS,)),
+), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR", fold_case=True)

@@ -6,7 +6,8 @@ API returns many more). `items` may be absent (the REST API omits an empty list)
 null. Required in every project folder: `networks.json`, `firewalls.json`, `routes.json` and
 at least one `subnetworks-<region>.json`: without them a project would read as one where
 nothing is allowed or nothing exists. Routers, effective firewalls and the IAM policy may be
-absent (posture findings or a permissive fallback say so).
+absent (posture findings or a permissive fallback say so); so may instances (audit then lists
+no exposure).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from infra.errors import FixableValueError
-from infra.shapes import Cidr, Cidr4, FileShape, Layout, Shape, absent, port_text
+from infra.shapes import Address4, Cidr, Cidr4, FileShape, Layout, Shape, absent, port_text
 
 PROTOCOL_NAMES = {"tcp", "udp", "icmp", "esp", "ah", "sctp", "ipip", "all"}
 
@@ -114,10 +115,45 @@ class Router(Shape):
     nats: list[Nat] = []
 
 
+class Peering(Shape):
+    name: str
+    network: str  # the peer network's URL
+    state: Literal["ACTIVE", "INACTIVE"] = absent()
+
+
 class Network(Shape):
     name: str
     selfLink: str
     firewallPolicy: str = absent()
+    peerings: list[Peering] = []
+
+
+class InstanceTags(Shape):
+    items: list[str] = []
+
+
+class InstanceAccount(Shape):
+    email: str = absent()
+
+
+class AccessConfig(Shape):
+    natIP: Address4 = absent()  # the external IPv4 address (IPv6 ones sit in ipv6AccessConfigs)
+
+
+class InstanceInterface(Shape):
+    name: str = absent()
+    subnetwork: str = absent()
+    networkIP: Address4 = absent()
+    accessConfigs: list[AccessConfig] = []
+
+
+class Instance(Shape):
+    """What audit reads of a VM (exposures.py): its interfaces, external addresses and identity."""
+
+    name: str
+    tags: InstanceTags = absent()
+    serviceAccounts: list[InstanceAccount] = []
+    networkInterfaces: list[InstanceInterface] = []
 
 
 class FirewallPolicy(Shape):
@@ -157,17 +193,25 @@ class EffectiveFirewallsFile(Shape):
     firewallPolicys: list[FirewallPolicy] = []
 
 
+class InstancesFile(Shape):
+    items: list[Instance] = []
+
+
 class IamPolicyFile(Shape):
     bindings: list[Binding] = []
 
 
+NAMES = "items[].name"  # unique per project (per region for subnetworks and routers): one file
+
 SNAPSHOT_LAYOUT = Layout("gcp", "project", (
-    FileShape("networks.json", NetworksFile, "NetworksClient.list", required=True),
-    FileShape("firewalls.json", FirewallsFile, "FirewallsClient.list", required=True),
-    FileShape("routes.json", RoutesFile, "RoutesClient.list", required=True),
+    FileShape("networks.json", NetworksFile, "NetworksClient.list", required=True, unique=(NAMES,)),
+    FileShape("firewalls.json", FirewallsFile, "FirewallsClient.list", required=True, unique=(NAMES,)),
+    FileShape("routes.json", RoutesFile, "RoutesClient.list", required=True, unique=(NAMES,)),
     FileShape("subnetworks-*.json", SubnetworksFile, "SubnetworksClient.list, one file per region",
-              required=True, shown="subnetworks-<region>.json"),
-    FileShape("routers-*.json", RoutersFile, "RoutersClient.list"),
+              required=True, shown="subnetworks-<region>.json", unique=(NAMES,)),
+    FileShape("routers-*.json", RoutersFile, "RoutersClient.list", unique=(NAMES,)),
     FileShape("effective-firewalls-*.json", EffectiveFirewallsFile, "NetworksClient.get_effective_firewalls"),
     FileShape("iam-policy.json", IamPolicyFile, "projects.getIamPolicy"),
-), "bulkhead collect --cloud gcp --project <project> --region <region> --out DIR")
+    # instance names are unique per zone only, and this list holds every zone: no id is checked
+    FileShape("instances.json", InstancesFile, "InstancesClient.aggregated_list, every zone in one list"),
+), "bulkhead collect --cloud gcp --project <project> --region <region> --out DIR", ids="file")

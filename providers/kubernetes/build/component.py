@@ -2,8 +2,11 @@
 
 Every decision (names, selectors, peers, ports) is in plan.py; this module turns plan entries
 into pulumi-kubernetes resources. Logical names are `<namespace>/<name>`, from model names, so
-reordering the YAML replaces nothing. The cluster is the stack's Kubernetes provider (the
-kubeconfig context in `kubernetes:context`), or `opts.provider`.
+reordering the YAML replaces nothing. Every object has a fixed name, so a replacement deletes
+the old object first (pulumi-kubernetes does the same for named objects; said here so that it
+holds whatever provider version runs). No provider is created here: the cluster is the stack's
+default Kubernetes provider, with every `kubernetes:` setting of the stack
+(build/settings.py), or `opts.provider`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.plan import CloudPlan
+from infra.stack_outputs import SegmentOutputs, stack_outputs
 from providers.kubernetes.build.plan import KubernetesRulePlan, NamespacePlan, PolicyPlan, rule_plan
 
 
@@ -23,7 +27,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, plan: KubernetesRulePlan, opts: pulumi.ResourceOptions | None = None):
         super().__init__("bulkhead:kubernetes:SegmentedNetwork", name, None, opts)
         self.plan = plan
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
         self.namespaces = {n.name: self._namespace(n, child) for n in plan.namespaces}
         self.policies = {f"{p.namespace}/{p.name}": self._policy(p, child) for p in plan.policies}
         if plan.guardrail is not None:
@@ -31,7 +35,8 @@ class SegmentedNetwork(pulumi.ComponentResource):
             k8s.apiextensions.CustomResource(
                 f"baseline/{meta['name']}", api_version=plan.guardrail["apiVersion"], kind=plan.guardrail["kind"],
                 metadata=meta, spec=plan.guardrail["spec"], opts=child)
-        self.register_outputs({"segments": segment_outputs(plan)})
+        self.outputs = stack_outputs("kubernetes", plan.model, None, plan.cluster, segment_outputs(plan))
+        self.register_outputs(self.outputs)
 
     def _namespace(self, namespace: NamespacePlan, child: pulumi.ResourceOptions) -> k8s.core.v1.Namespace:
         return k8s.core.v1.Namespace(namespace.name, metadata={"name": namespace.name,
@@ -46,16 +51,24 @@ class SegmentedNetwork(pulumi.ComponentResource):
                                                spec=manifest["spec"], opts=opts)
 
 
-def segment_outputs(plan: KubernetesRulePlan) -> dict[str, Any]:
-    """Per segment: its namespace, its pod selector and the policies that select its pods."""
-    return {seg: {"namespace": pick.namespace, "selector": dict(pick.pods) if not pick.owned else {},
-                  "policies": list(plan.policies_of(seg))} for seg, pick in plan.selections.items()}
+def segment_outputs(plan: KubernetesRulePlan) -> dict[str, SegmentOutputs]:
+    """Per segment: the pods that make it up (its namespace and the labels its policies select), no subnets."""
+    return {seg: SegmentOutputs(subnet_ids=[], cidrs=[], identity_kind="podSelector", identity=pod_selector(
+        pick.namespace, {} if pick.owned else pick.pods)) for seg, pick in plan.selections.items()}
+
+
+def pod_selector(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A segment's identity on a cluster: `{namespace, matchLabels}` ({} = every pod of the namespace)."""
+    return {"namespace": namespace, "matchLabels": dict(sorted(labels.items()))}
 
 
 def program(cloud_plan: CloudPlan, opts: pulumi.ResourceOptions | None = None) -> SegmentedNetwork:
-    """Build the model's policies on the cluster and export what workload stacks need."""
-    plan = rule_plan(cloud_plan)
-    net = SegmentedNetwork(plan.model, plan, opts)
-    pulumi.export("cluster", plan.cluster)
-    pulumi.export("segments", segment_outputs(plan))
+    """Build the model's policies through the stack's own Kubernetes provider; export the one output shape.
+
+    Nothing in the provider's settings can contradict the model (build/settings.py), so there is
+    nothing to refuse before the first resource is registered.
+    """
+    net = SegmentedNetwork(cloud_plan.model, rule_plan(cloud_plan), opts)
+    for key, value in net.outputs.items():
+        pulumi.export(key, value)
     return net

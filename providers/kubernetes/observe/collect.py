@@ -2,11 +2,14 @@
 
 Each list is written as the API returned it (`<Kind>List` JSON, pages merged, no `continue`
 token), one file per resource: `namespaces.json`, `pods.json`, `deployments.json`, ...,
-`networkpolicies.json`, and one per policy kind of another engine the cluster serves
-(`adminnetworkpolicies.json`, `ciliumnetworkpolicies.json`, ...; a kind whose API is not
-installed is skipped). The raw body is kept (`_preload_content=False`), so a snapshot is the
-API's own JSON. `live_source(context=...)` reads a kubeconfig context, or the pod's service
-account with `context="in-cluster"`.
+`networkpolicies.json`, and one per policy kind of another engine the cluster serves, named
+`<plural>.<group>.json` as kubectl names the resource (`ciliumnetworkpolicies.cilium.io.json`;
+a kind whose API is not installed is skipped). The raw body is kept (`_preload_content=False`),
+so a snapshot is the API's own JSON. `cluster.json` (bulkhead's own record, not an API
+response) says which context and API server were read: it marks the folder as a collected
+snapshot, checked file by file against what this module writes (shapes.py), and names the
+cluster when the model is not found there. `live_source(context=...)` reads a kubeconfig
+context, or the pod's service account with `context="in-cluster"`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from infra.snapshot import Snapshot
 
 IN_CLUSTER = "in-cluster"
 PAGE = 500
+CLUSTER_FILE = "cluster.json"  # {"context": ..., "server": ...}: which cluster a collected snapshot holds
 # file -> (API class, list method) of the kinds bulkhead evaluates
 CORE_LISTS: dict[str, tuple[str, str]] = {
     "namespaces": ("CoreV1Api", "list_namespace"),
@@ -95,7 +99,7 @@ def loopback_source(host: str) -> KubeSource:
 def collect(source: KubeSource) -> Snapshot:
     api = source.client()
     k8s = needs("kubernetes.client", extra="kubernetes")
-    snapshot: Snapshot = {}
+    snapshot: Snapshot = {CLUSTER_FILE: {"context": source.name, "server": str(api.configuration.host)}}
     for name, (api_class, method) in CORE_LISTS.items():
         call = getattr(getattr(k8s, api_class)(api), method)
         snapshot[f"{name}.json"] = _read_all(source, name, call)
@@ -104,8 +108,13 @@ def collect(source: KubeSource) -> Snapshot:
         call = partial(custom.list_cluster_custom_object, group, version, plural)
         found = _read_all(source, plural, call, missing_ok=True)
         if found is not None:
-            snapshot[f"{group}/{plural}.json"] = found
+            snapshot[custom_file(group, plural)] = found
     return snapshot
+
+
+def custom_file(group: str, plural: str) -> str:
+    """The file of another engine's policy list: `<plural>.<group>.json`, kubectl's name of the resource."""
+    return f"{plural}.{group}.json"
 
 
 def _read_all(source: KubeSource, what: str, call: Callable[..., Any], missing_ok: bool = False) -> Any:

@@ -23,14 +23,14 @@ from infra.model import Model
 from infra.model_kubernetes import KubernetesCloud, Selection, selections
 from infra.ports import ALL_PROTOCOLS
 from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, Posture
-from infra.snapshot import Snapshot
-from providers.kubernetes.observe import posture, shapes
+from infra.snapshot import CheckedSnapshot, Snapshot
+from providers.kubernetes.observe import object_shapes, posture
 from providers.kubernetes.observe.addresses import EVERYTHING, Addresses, PodAddresses
 from providers.kubernetes.observe.baseline import baseline, is_baseline
 from providers.kubernetes.observe.chains import Place, build_chains
 from providers.kubernetes.observe.exposures import exposures
 from providers.kubernetes.observe.filters import Cluster, Outside
-from providers.kubernetes.observe.objects import CheckedSnapshot, Obj, objects
+from providers.kubernetes.observe.objects import Obj, objects
 from providers.kubernetes.observe.policies import policy
 from providers.kubernetes.observe.workloads import NOTIONAL, Workload, workload_name, workloads
 from providers.kubernetes.services import DNS_ENDPOINT
@@ -75,7 +75,7 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
 def check(objs: list[Obj]) -> None:
     """Refuse objects the API would refuse; the manifest reader has located them already."""
     found = [f"{o.origin}: {o.ref()}: {'.'.join(map(str, p.path))}: {p.message}; {p.fix}"
-             for o in objs for p in shapes.problems(o)]
+             for o in objs for p in object_shapes.problems(o)]
     if found:
         more = f" (and {len(found) - MAX_SHOWN} more)" if len(found) > MAX_SHOWN else ""
         raise UsageError("the snapshot has objects the API server would refuse:\n" + "\n".join(found[:MAX_SHOWN])

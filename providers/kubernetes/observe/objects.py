@@ -43,10 +43,6 @@ NOT_EVALUATED: dict[tuple[str, str], str] = {
 }
 
 
-class CheckedSnapshot(dict[str, Any]):
-    """A snapshot whose objects the manifest reader has shape-checked (and located) already."""
-
-
 @dataclass(frozen=True)
 class Origin:
     """Where an object is: a snapshot file, the document in it, the List item (if any)."""
