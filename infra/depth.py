@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from infra.ports import PROTOCOLS, PortSet, Protocol
-from infra.reach import Engine, Network, Side
+from infra.reach import Engine, Filter, Network, Side
 from infra.traffic import Traffic
 
 Key = tuple[str, str, Protocol]
@@ -47,18 +47,13 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     sides = {name: found for name, found in layer_sides.items() if name in wanted}
     layer = Engine(Network(network.cloud, tuple(sides), sides=sides))
     full = Engine(network)
+    firsts = {name: _first_filters(found) for name, found in sides.items()}
     out = []
-    for src, dst in sorted(layer.pairs()):
-        for protocol in PROTOCOLS:
-            allowed = intended.get((src, dst, protocol), PortSet())
-            if excused is not None:
-                allowed = allowed | excused(src, dst, protocol)
-            # What the sender's first filter lets out bounds the chain: most pairs stop here.
-            if not _first_hop(layer, sides[src], dst, protocol) - allowed:
-                continue
+    for src, dst, protocols in _exceeding(layer, firsts, intended, excused):
+        for protocol, allowed in protocols:
             passed = layer.traffic(src, dst, protocol)
             excess = passed.ports() - allowed
-            stopped = excess - full.traffic(src, dst, protocol).ports() if excess else PortSet()
+            stopped = excess - full.passing_ports(src, dst, protocol) if excess else _NONE
             if stopped:
                 opened_by = Traffic.restrict(passed, stopped).ids()
                 out.append(LoneOpening(src, dst, protocol, stopped, opened_by,
@@ -66,12 +61,64 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     return out
 
 
-def _first_hop(engine: Engine, senders: tuple[Side, ...], dst: str, protocol: Protocol) -> PortSet:
-    """The ports any of the sender's sides lets out toward dst through its first filter."""
-    found = PortSet()
+def _exceeding(layer: Engine, firsts: dict[str, tuple[Filter, ...] | None], intended: Mapping[Key, PortSet],
+               excused: Callable[[str, str, Protocol], PortSet] | None,
+               ) -> list[tuple[str, str, list[tuple[Protocol, PortSet]]]]:
+    """The layer's pairs, in order, with the protocols on which the sender's first filter alone
+    lets out more than the model allows (and what it allows): what the sender's first filter
+    lets out bounds the chain, and most pairs stop there."""
+    found = []
+    for src, first_filters in firsts.items():
+        protocols = _protocols(layer, first_filters)
+        if not protocols:
+            continue
+        for dst in layer.receivers(src):
+            exceeding = []
+            for protocol in protocols:
+                first = _first_hop(layer, first_filters, dst, protocol)
+                if not first:
+                    continue
+                allowed = intended.get((src, dst, protocol), _NONE)
+                if not first - allowed:  # (most pairs: the model's own ports, no need for the excuses)
+                    continue
+                if excused is not None:
+                    allowed = allowed | excused(src, dst, protocol)
+                if first - allowed:
+                    exceeding.append((protocol, allowed))
+            if exceeding and layer.accepts(src, dst):
+                found.append((src, dst, exceeding))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return found
+
+
+_NONE = PortSet()
+
+
+def _first_filters(senders: tuple[Side, ...]) -> tuple[Filter, ...] | None:
+    """The distinct first filters of an endpoint's sides; None when one side passes everything there."""
+    found: dict[int, Filter] = {}  # sides launched alike share their filters
     for side in senders:
         first = (side.egress or side.boundary_out or (None,))[0]
         if first is None or (not side.egress and side.place):  # (boundary filters skip shared places)
-            return PortSet.full(protocol)
-        found = found | engine.decide(first, dst, protocol)[0].ports()
+            return None
+        found.setdefault(id(first), first)
+    return tuple(found.values())
+
+
+def _protocols(engine: Engine, firsts: tuple[Filter, ...] | None) -> tuple[Protocol, ...]:
+    """The protocols some first filter has a rule for (the others pass nothing there), in order."""
+    if firsts is None:
+        return PROTOCOLS
+    return tuple(p for p in PROTOCOLS if any(engine.index(f).decides(p) for f in firsts))
+
+
+def _first_hop(engine: Engine, firsts: tuple[Filter, ...] | None, dst: str, protocol: Protocol) -> PortSet:
+    """The ports any of the sender's sides lets out toward dst through its first filter."""
+    if firsts is None:
+        return PortSet.full(protocol)
+    if len(firsts) == 1:
+        return engine.allowed_ports(firsts[0], dst, protocol)
+    found = _NONE
+    for first in firsts:
+        found = found | engine.allowed_ports(first, dst, protocol)
     return found

@@ -37,7 +37,7 @@ class PlaceGap:
 def place_gaps(engine: Engine, src: str, dst: str, protocol: Protocol, want: PortSet, already_missing: PortSet,
                segments: Iterable[str]) -> list[PlaceGap]:
     """Per pair of places, the intended ports missing there but not missing for the segment as a whole."""
-    judged = set(segments)
+    judged = segments if isinstance(segments, set | frozenset) else set(segments)
     src_places = engine.places(src) if src in judged else ()
     dst_places = engine.places(dst) if dst in judged else ()
     if len(src_places) < 2 and len(dst_places) < 2:
@@ -46,7 +46,7 @@ def place_gaps(engine: Engine, src: str, dst: str, protocol: Protocol, want: Por
     out = []
     for src_place, dst_place in product(src_places or (None,), dst_places or (None,)):
         places = (src_place, dst_place)
-        missing = want - engine.traffic(src, dst, protocol, places).ports()
+        missing = want - engine.passing_ports(src, dst, protocol, places)
         if missing:
             out.append(PlaceGap(src, dst, protocol, missing, src_place, dst_place,
                                 engine.blocked_by(src, dst, protocol, missing, places)))
@@ -56,8 +56,9 @@ def place_gaps(engine: Engine, src: str, dst: str, protocol: Protocol, want: Por
 def sending_places(engine: Engine, src: str, dst: str, protocol: Protocol, ports: PortSet,
                    segments: Iterable[str]) -> tuple[str, ...]:
     """The places of src that send some of `ports` to dst, when that is not every place of src."""
-    found = engine.places(src) if src in set(segments) else ()
+    judged = segments if isinstance(segments, set | frozenset) else set(segments)
+    found = engine.places(src) if src in judged else ()
     if len(found) < 2:
         return ()
-    sending = tuple(p for p in found if engine.traffic(src, dst, protocol, (p, None)).ports() & ports)
+    sending = tuple(p for p in found if engine.passing_ports(src, dst, protocol, (p, None)) & ports)
     return sending if len(sending) < len(found) else ()

@@ -39,21 +39,23 @@ class PortSet:
     @classmethod
     def of(cls, ranges: Iterable[tuple[int, int]]) -> PortSet:
         """Normalise arbitrary (possibly overlapping or adjacent) inclusive ranges."""
-        merged: list[list[int]] = []
+        merged: list[tuple[int, int]] = []
         for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
             if merged and lo <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], hi)
+                if hi > merged[-1][1]:
+                    merged[-1] = (merged[-1][0], hi)
             else:
-                merged.append([lo, hi])
-        return cls(tuple((lo, hi) for lo, hi in merged))
+                merged.append((lo, hi))
+        return cls(tuple(merged))
 
     @classmethod
     def single(cls, lo: int, hi: int | None = None) -> PortSet:
-        return cls.of([(lo, lo if hi is None else hi)])
+        top = lo if hi is None else hi
+        return cls(((lo, top),)) if lo <= top else _EMPTY
 
     @classmethod
     def full(cls, protocol: Protocol) -> PortSet:
-        return cls((universe(protocol),))
+        return _FULL_ICMP if protocol == "icmp" else _FULL
 
     def __bool__(self) -> bool:
         return bool(self.intervals)
@@ -62,12 +64,23 @@ class PortSet:
         return iter(self.intervals)
 
     def __or__(self, other: PortSet) -> PortSet:
+        if not other.intervals:
+            return self
+        if not self.intervals:
+            return other
         return PortSet.of(self.intervals + other.intervals)
 
     def __and__(self, other: PortSet) -> PortSet:
+        a, b = self.intervals, other.intervals
+        if len(a) == 1 and len(b) == 1:  # the common case: one range each
+            lo, hi = max(a[0][0], b[0][0]), min(a[0][1], b[0][1])
+            if lo > hi:
+                return _EMPTY
+            if (lo, hi) == a[0]:  # (a set is immutable: an equal one may be shared)
+                return self
+            return other if (lo, hi) == b[0] else PortSet(((lo, hi),))
         out: list[tuple[int, int]] = []
         i = j = 0
-        a, b = self.intervals, other.intervals
         while i < len(a) and j < len(b):
             lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
             if lo <= hi:
@@ -79,6 +92,8 @@ class PortSet:
         return PortSet(tuple(out))
 
     def __sub__(self, other: PortSet) -> PortSet:
+        if not other.intervals or not self.intervals:
+            return self
         out: list[tuple[int, int]] = []
         for lo, hi in self.intervals:
             cur = lo
@@ -92,7 +107,8 @@ class PortSet:
                     break
             if cur <= hi:
                 out.append((cur, hi))
-        return PortSet(tuple(out))
+        intervals = tuple(out)
+        return self if intervals == self.intervals else PortSet(intervals)
 
     def __contains__(self, port: object) -> bool:
         return isinstance(port, int) and any(lo <= port <= hi for lo, hi in self.intervals)
@@ -109,6 +125,11 @@ class PortSet:
     def __str__(self) -> str:
         return ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.intervals)
 
+
+# Shared instances: a set is immutable, so the engine's many empty and full answers can be one object.
+_EMPTY = PortSet()
+_FULL = PortSet(((0, MAX_PORT),))
+_FULL_ICMP = PortSet(((0, MAX_ICMP_TYPE),))
 
 _SPEC = re.compile(r"^(?:(?P<proto>[a-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")
 

@@ -23,13 +23,27 @@ Every decision keeps the ids of the rules that made it, so a report says why.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
-from infra.ports import EPHEMERAL, PROTOCOLS, PortSet, Protocol
-from infra.traffic import Part, Traffic
+from infra.passing import (
+    Ids,
+    Ranges,
+    decide,
+    either,
+    evidence_of,
+    ids_of,
+    join_all,
+    meet,
+    of_ports,
+    ports_of,
+    to_traffic,
+    touching,
+)
+from infra.ports import ALL_PROTOCOLS, EPHEMERAL, PROTOCOLS, PortSet, Protocol, universe
+from infra.traffic import Traffic
 
 FilterKind = Literal["union", "ordered"]
 Action = Literal["allow", "deny"]
@@ -64,6 +78,9 @@ class Filter:
     id: str
     kind: FilterKind
     rules: tuple[Rule, ...]  # for "ordered": already in evaluation order (priority, deny first)
+    # The engine's index of the rules and its decisions, made once and kept with the filter: they
+    # are the same in every engine that meets it. Not part of the value (equality, hash, repr).
+    _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -153,11 +170,11 @@ class ObservedPath:
 
     def evidence_for(self, ports: PortSet) -> tuple[str, ...]:
         """The ids of the rules behind the given ports (sorted, each once)."""
-        ids: set[str] = set()
-        for (lo, hi), rule_ids in self.evidence:
-            if PortSet.single(lo, hi) & ports:
-                ids.update(rule_ids)
-        return tuple(sorted(ids))
+        found = [rule_ids for (lo, hi), rule_ids in self.evidence
+                 if lo <= hi and any(plo <= hi and lo <= phi for plo, phi in ports.intervals)]
+        if len(found) == 1 and len(found[0]) < 2:  # one range behind one rule: nothing to sort
+            return tuple(found[0])
+        return tuple(sorted({i for rule_ids in found for i in rule_ids}))
 
 
 def evaluate(network: Network) -> tuple[ObservedPath, ...]:
@@ -171,22 +188,30 @@ def blocked_by(network: Network, src: str, dst: str, protocol: Protocol, ports: 
 
 
 Hop = tuple[Filter, str, bool]  # (filter, peer, reply)
+Decision = tuple[Ranges, Ranges]  # (allowed, explicitly denied)
 
 
 @dataclass
 class _Index:
-    """Which rules of a filter can match which peer, so most peers share one cached answer."""
+    """Which rules of a filter can match which peer, so most peers share one cached answer.
 
-    named: dict[str, list[int]]  # peer -> positions of the rules naming it
-    wildcard: list[int]  # positions of the rules with peers=None
-    allow_named: frozenset[str]
+    It also keeps the filter's answers per protocol and per peer that some rule names (None
+    for every other peer): the decision, and what a reply step through the filter passes.
+    """
+
+    named: dict[str, tuple[int, ...]]  # peer -> positions of the rules naming it
+    wildcard: tuple[int, ...]  # positions of the rules with peers=None
+    allow_named: dict[str, None]  # a set of names (a dict of plain values is not tracked by the collector)
     allow_wildcard: bool
+    protocols: tuple[str | None, ...] = ()  # of its rules (None: a rule for every protocol)
+    decided: dict[tuple[str | None, str], Decision] = field(default_factory=dict, repr=False)
+    replied: dict[tuple[str | None, str], Ranges] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, flt: Filter) -> _Index:
         named: dict[str, list[int]] = {}
         wildcard: list[int] = []
-        allow_named: set[str] = set()
+        allow_named: dict[str, None] = {}
         allow_wildcard = False
         for pos, rule in enumerate(flt.rules):
             is_allow = rule.action == "allow"
@@ -197,80 +222,128 @@ class _Index:
             for peer in rule.peers:
                 named.setdefault(peer, []).append(pos)
             if is_allow:
-                allow_named.update(rule.peers)
-        return cls(named, wildcard, frozenset(allow_named), allow_wildcard)
+                allow_named.update(dict.fromkeys(rule.peers))
+        # Tuples, not lists: the garbage collector stops tracking a tuple of ints.
+        return cls({peer: tuple(at) for peer, at in named.items()}, tuple(wildcard), allow_named,
+                   allow_wildcard, tuple(dict.fromkeys(rule.protocol for rule in flt.rules)))
+
+    def decides(self, protocol: str) -> bool:
+        """Whether any rule applies to the protocol (else the filter passes none of it)."""
+        return protocol in self.protocols or None in self.protocols
 
     def can_match(self, peer: str) -> bool:
         return self.allow_wildcard or peer in self.allow_named
 
     def relevant(self, flt: Filter, peer: str | None) -> list[Rule]:
-        positions = sorted(self.wildcard + self.named.get(peer, [])) if peer is not None else self.wildcard
+        named = self.named.get(peer, ()) if peer is not None else ()
+        positions = sorted(self.wildcard + named) if named and self.wildcard else named or self.wildcard
         return [flt.rules[p] for p in positions]
 
 
 class Engine:
-    """Evaluates one network, caching per (filter, peer, protocol) and per distinct chain.
+    """Evaluates one network, caching per (filter, peer, protocol), per chain and per pair.
 
     Cost grows with rules + candidate pairs: a filter is decided once per peer its rules
     name (all other peers share the wildcard-only answer), and a pair of sides is expanded
     only if the sender's first filter and the receiver's last filter can match at all.
+    Sides of one endpoint that cross the same filters at the same place (interfaces launched
+    alike) make the same chain, so each distinct chain is walked once. Values are kept as
+    `infra.passing.Ranges` and become `Traffic` only when asked for.
     """
 
     def __init__(self, network: Network):
         self.network = network
-        self._indexes: dict[int, _Index] = {}
-        self._decisions: dict[tuple[int, str | None, str], tuple[Traffic, Traffic]] = {}
-        self._chains: dict[tuple[tuple[int, str, bool], ...], dict[str, Traffic]] = {}
         self._places: dict[str, tuple[str, ...]] | None = None
+        self._groups: dict[str, tuple[_SideGroup, ...]] = {}
+        self._totals: dict[tuple[str, str, Places | None, str], Ranges] = {}
 
     # --- one filter ---------------------------------------------------------------------
 
-    def index(self, flt: Filter) -> _Index:
-        found = self._indexes.get(id(flt))
+    @staticmethod
+    def index(flt: Filter) -> _Index:
+        """The filter's index, made once and kept with the filter: its decisions are the same in
+        every engine that meets it (verify, and the layers a provider evaluates on their own)."""
+        found = flt._index
         if found is None:
-            found = self._indexes[id(flt)] = _Index.of(flt)
+            found = _Index.of(flt)
+            object.__setattr__(flt, "_index", found)  # a cache: the filter's value does not change
         return found
 
     def decide(self, flt: Filter, peer: str, protocol: Protocol) -> tuple[Traffic, Traffic]:
         """(allowed, explicitly denied) traffic of one filter toward one peer."""
-        index = self.index(flt)
-        key_peer = peer if peer in index.named else None
-        key = (id(flt), key_peer, protocol)
-        found = self._decisions.get(key)
+        allowed, denied = self._decision(flt, peer, protocol)
+        return to_traffic(allowed), to_traffic(denied)
+
+    def allowed_ports(self, flt: Filter, peer: str, protocol: Protocol) -> PortSet:
+        """`decide(...)[0].ports()` without building the traffic."""
+        allowed = self._decision(flt, peer, protocol)[0]
+        return ports_of(allowed) if allowed else _NO_PORTS
+
+    def _decision(self, flt: Filter, peer: str, protocol: Protocol) -> Decision:
+        index = flt._index or self.index(flt)
+        if not index.decides(protocol):
+            return _UNDECIDED
+        key = (peer if peer in index.named else None, protocol)
+        found = index.decided.get(key)
         if found is None:
-            found = self._decisions[key] = _walk(flt, index.relevant(flt, key_peer), protocol)
+            found = index.decided[key] = decide(flt.kind, index.relevant(flt, key[0]), protocol)
         return found
 
     def step(self, hop: Hop, protocol: Protocol) -> Traffic:
+        return to_traffic(self._step(hop, protocol))
+
+    def _step(self, hop: Hop, protocol: Protocol) -> Ranges:
         flt, peer, reply = hop
-        if reply and not needs_replies(protocol):
-            return Traffic.of(PortSet.full(protocol), ())  # a datagram arrives without an answer
-        allowed = self.decide(flt, peer, protocol)[0]
         if not reply:
-            return allowed
-        answers = allowed.restrict(reply_ports(protocol))
-        return Traffic.of(PortSet.full(protocol), answers.ids()) if answers else Traffic()
+            return self._decision(flt, peer, protocol)[0]
+        if not needs_replies(protocol):
+            return _ANSWERED[protocol]  # a datagram arrives without an answer
+        index = flt._index or self.index(flt)
+        key = (peer if peer in index.named else None, protocol)
+        found = index.replied.get(key)
+        if found is None:
+            low, high = universe(protocol)
+            answers = touching(self._decision(flt, peer, protocol)[0], *reply_ports(protocol).intervals[0])
+            found = index.replied[key] = ((low, high, answers),) if answers else ()
+        return found
 
     # --- chains -------------------------------------------------------------------------
 
     def chains(self, src: str, dst: str, places: Places | None = None) -> list[tuple[Hop, ...]]:
-        """Every chain from src to dst; with `places`, only those from/to those places."""
+        """Every distinct chain from src to dst; with `places`, only those from/to those places."""
+        return [hops for _, hops in self._chain_list(src, dst, places)]
+
+    def _chain_list(self, src: str, dst: str, places: Places | None) -> list[_Chain]:
+        return self._spelled(src, dst, places) + self._side_chains(src, dst, places)
+
+    def _spelled(self, src: str, dst: str, places: Places | None) -> list[_Chain]:
         spelled = self.network.chains.get((src, dst), ())
-        if places is not None:
-            where = self.network.chain_places.get((src, dst), ())
-            spelled = tuple(c for i, c in enumerate(spelled)
-                            if _at(where[i] if i < len(where) else ("", ""), places))
-        out = [tuple((s.filter, s.peer, s.reply) for s in chain) for chain in spelled]
-        for a in self.network.sides.get(src, ()):
+        where = self.network.chain_places.get((src, dst), ()) if places is not None else ()
+        out: list[_Chain] = []
+        for i, chain in enumerate(spelled):
+            if places is None or _at(where[i] if i < len(where) else ("", ""), places):
+                out.append(((src, dst, i), tuple((s.filter, s.peer, s.reply) for s in chain)))
+        return out
+
+    def _side_chains(self, src: str, dst: str, places: Places | None) -> list[_Chain]:
+        out: list[_Chain] = []
+        for ga in self._side_groups(src):
+            a = ga.side
             if places is not None and places[0] is not None and a.place != places[0]:
                 continue
-            for b in self.network.sides.get(dst, ()):
+            for gb in self._side_groups(dst):
+                b = gb.side
                 if places is not None and places[1] is not None and b.place != places[1]:
                     continue
-                hops = side_chain(a, b, src, dst)
-                if hops is not None:
-                    out.append(hops)
+                if _talk(ga, gb):
+                    out.append(((ga.number, gb.number, src, dst), _side_hops(a, b, src, dst)))
         return out
+
+    def _side_groups(self, endpoint: str) -> tuple[_SideGroup, ...]:
+        found = self._groups.get(endpoint)
+        if found is None:
+            found = self._groups[endpoint] = _SideGroup.of(self.network.sides.get(endpoint, ()), len(self._groups))
+        return found
 
     def places(self, endpoint: str) -> tuple[str, ...]:
         """The distinct non-empty places an endpoint's sides and spelled-out chains sit at."""
@@ -285,72 +358,121 @@ class Engine:
         return self._places.get(endpoint, ())
 
     def chain_traffic(self, hops: tuple[Hop, ...], protocol: Protocol) -> Traffic:
-        key = tuple((id(f), peer, reply) for f, peer, reply in hops)
-        per_protocol = self._chains.setdefault(key, {})
-        found = per_protocol.get(protocol)
-        if found is None:
-            found = per_protocol[protocol] = self._walk_chain(hops, protocol)
-        return found
+        return to_traffic(self._walk_chain(hops, protocol))
 
-    def _walk_chain(self, hops: tuple[Hop, ...], protocol: Protocol) -> Traffic:
-        result = Traffic.of(PortSet.full(protocol), ())
+    def _walk_chain(self, hops: tuple[Hop, ...], protocol: Protocol) -> Ranges:
+        # While every hop passes one range (the common case), only the bounds move and the
+        # ids are joined once at the end; a hop of several ranges switches to the general walk.
+        # Steps already decided are read from the filter's index here (the hot loop of verify).
+        lo, hi = universe(protocol)
+        ids: list[Ids] = []
+        ranges: Ranges | None = None
         for hop in hops:
-            result = result & self.step(hop, protocol)
-            if not result:
-                break
-        return result
+            flt, peer, reply = hop
+            index = flt._index
+            step: Ranges | None = None
+            if index is not None:
+                if not reply and protocol not in index.protocols and None not in index.protocols:
+                    return ()  # no rule of the filter is about this protocol: nothing passes
+                key = (peer if peer in index.named else None, protocol)
+                if reply:
+                    step = index.replied.get(key)
+                else:
+                    decided = index.decided.get(key)
+                    step = decided[0] if decided is not None else None
+            if step is None:
+                step = self._step(hop, protocol)
+            if ranges is None and len(step) == 1:
+                lo, hi = max(lo, step[0][0]), min(hi, step[0][1])
+                if lo > hi:
+                    return ()
+                if step[0][2]:
+                    ids.append(step[0][2])
+                continue
+            if ranges is None:
+                ranges = ((lo, hi, join_all(ids) if ids else ()),)
+            ranges = meet(ranges, step)
+            if not ranges:
+                return ()
+        if ranges is None:
+            return ((lo, hi, join_all(ids) if ids else ()),)
+        return ranges
 
     def traffic(self, src: str, dst: str, protocol: Protocol, places: Places | None = None) -> Traffic:
         """The union over every alternative chain from src to dst (from/to `places` only, if given)."""
-        total = Traffic()
-        for hops in self.chains(src, dst, places):
-            total = total | self.chain_traffic(hops, protocol)
-        return total
+        return to_traffic(self._passing(src, dst, protocol, places))
+
+    def passing_ports(self, src: str, dst: str, protocol: Protocol, places: Places | None = None) -> PortSet:
+        """`traffic(...).ports()` without building the traffic."""
+        return ports_of(self._passing(src, dst, protocol, places))
+
+    def _passing(self, src: str, dst: str, protocol: Protocol, places: Places | None,
+                 chains: list[_Chain] | None = None) -> Ranges:
+        key = (src, dst, places, protocol)
+        found = self._totals.get(key)
+        if found is None:
+            found = ()
+            for _, hops in self._chain_list(src, dst, places) if chains is None else chains:
+                found = either(found, self._walk_chain(hops, protocol))
+            self._totals[key] = found
+        return found
 
     # --- the whole network --------------------------------------------------------------
 
     def pairs(self) -> set[tuple[str, str]]:
         """Pairs that may have an open path: spelled-out chains, and side pairs that can match."""
         found = set(self.network.chains)
-        sides = self.network.sides
-        for src, senders in sides.items():
-            for dst in self._reachable_by_first_filter(senders, sides):
-                if any(self._accepts(b, src) for b in sides[dst]):
-                    found.add((src, dst))
+        for src in self.network.sides:
+            found.update((src, dst) for dst in self.receivers(src) if self.accepts(src, dst))
         return found
 
-    def _reachable_by_first_filter(self, senders: tuple[Side, ...], sides: dict[str, tuple[Side, ...]]) -> set[str]:
+    def receivers(self, src: str) -> Iterable[str]:
+        """The endpoints with sides that src's first filters let anything out to (`pairs` then
+        keeps those whose last filter can match src)."""
+        sides = self.network.sides
         dsts: set[str] = set()
-        for a in senders:
+        for group in self._side_groups(src):
+            a = group.side
             first = (a.egress or a.boundary_out or (None,))[0]
             if first is None or self.index(first).allow_wildcard:
-                return set(sides)
-            dsts.update(self.index(first).allow_named & sides.keys())
+                return sides
+            dsts.update(sides.keys() & self.index(first).allow_named.keys())
         return dsts
 
-    def _accepts(self, b: Side, src: str) -> bool:
-        last = (b.ingress or b.boundary_in or (None,))[-1]
-        return last is None or self.index(last).can_match(src)
+    def accepts(self, src: str, dst: str) -> bool:
+        """Whether the last filter of some side of dst can match src."""
+        for group in self._side_groups(dst):
+            b = group.side
+            last = (b.ingress or b.boundary_in or (None,))[-1]
+            if last is None or self.index(last).can_match(src):
+                return True
+        return False
 
     def observed(self) -> tuple[ObservedPath, ...]:
-        out: list[ObservedPath] = []
+        return tuple(ObservedPath(src, dst, protocol, ports_of(passed), evidence_of(passed))
+                     for (src, dst, protocol), passed in self.open_paths().items())
+
+    def open_paths(self) -> dict[tuple[str, str, Protocol], Ranges]:
+        """What `observed` says, as (src, dst, protocol) -> the ranges that pass, in the same order."""
+        out: dict[tuple[str, str, Protocol], Ranges] = {}
         for src, dst in sorted(self.pairs()):
+            chains = self._chain_list(src, dst, None)
             for protocol in self.network.protocols:
-                passed = self.traffic(src, dst, protocol)
+                passed = self._passing(src, dst, protocol, None, chains)
                 if passed:
-                    out.append(ObservedPath(src, dst, protocol, passed.ports(), passed.evidence()))
-        return tuple(out)
+                    out[(src, dst, protocol)] = passed
+        return out
 
     def blocked_by(self, src: str, dst: str, protocol: Protocol, ports: PortSet,
                    places: Places | None = None) -> tuple[str, ...]:
         """Where each chain drops part of `ports`: the deny rules that matched, else the filter's id
         (no rule allows them; for a reply step, the replies are not allowed back)."""
         ids: set[str] = set()
-        for hops in self.chains(src, dst, places):
-            remaining = Traffic.of(ports, ())
+        for _, hops in self._chain_list(src, dst, places):
+            remaining = of_ports(ports)
             for hop in hops:
-                passed = remaining & self.step(hop, protocol)
-                dropped = remaining.ports() - passed.ports()
+                passed = meet(remaining, self._step(hop, protocol))
+                dropped = ports_of(remaining) - ports_of(passed)
                 if dropped:
                     ids.update(self._drop_reason(hop, protocol, dropped))
                 remaining = passed
@@ -360,9 +482,40 @@ class Engine:
 
     def _drop_reason(self, hop: Hop, protocol: Protocol, dropped: PortSet) -> tuple[str, ...]:
         flt, peer, reply = hop
-        denied = self.decide(flt, peer, protocol)[1]
+        denied = self._decision(flt, peer, protocol)[1]
         scope = reply_ports(protocol) if reply else dropped
-        return denied.restrict(scope).ids() or (flt.id,)
+        return ids_of(meet(denied, of_ports(scope))) or (flt.id,)
+
+
+_Chain = tuple[object, tuple[Hop, ...]]  # (what identifies the chain within one engine, its hops)
+
+
+@dataclass(frozen=True, eq=False)
+class _SideGroup:
+    """Sides of one endpoint that cross the same filter objects at the same place and family."""
+
+    side: Side  # the first of them: its filters, place, family and `multiple` stand for all
+    members: tuple[Side, ...]
+    number: tuple[int, int]  # (the endpoint's number in the engine, the group's within it): a chain key
+
+    @classmethod
+    def of(cls, sides: tuple[Side, ...], endpoint: int) -> tuple[_SideGroup, ...]:
+        groups: dict[tuple[object, ...], list[Side]] = {}
+        for side in sides:
+            signature = (tuple(map(id, side.egress)), tuple(map(id, side.ingress)), tuple(map(id, side.boundary_out)),
+                         tuple(map(id, side.boundary_in)), side.place, side.family, side.multiple)
+            groups.setdefault(signature, []).append(side)
+        return tuple(cls(found[0], tuple(found), (endpoint, i)) for i, found in enumerate(groups.values()))
+
+
+def _talk(ga: _SideGroup, gb: _SideGroup) -> bool:
+    """Whether some side of group a reaches some side of group b (see `side_chain`)."""
+    a, b = ga.side, gb.side
+    if a.family and b.family and a.family != b.family:
+        return False
+    if a.multiple:
+        return True
+    return any(x != y for x in ga.members for y in gb.members)  # an interface does not reach itself
 
 
 def _at(where: tuple[str, str], places: Places) -> bool:
@@ -375,6 +528,10 @@ def side_chain(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...] | None:
         return None
     if a == b and not a.multiple:
         return None  # an interface does not reach itself over the network
+    return _side_hops(a, b, src, dst)
+
+
+def _side_hops(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...]:
     cross = not (a.place and a.place == b.place)
     hops: list[Hop] = [(f, dst, False) for f in a.egress]
     if cross:
@@ -400,34 +557,10 @@ def reply_ports(protocol: Protocol) -> PortSet:
     return PortSet.full("icmp") if protocol == "icmp" else PortSet.single(*EPHEMERAL)
 
 
-def _walk(flt: Filter, rules: list[Rule], protocol: Protocol) -> tuple[Traffic, Traffic]:
-    """Decide one filter for one peer: union of allows, or an ordered first-match walk."""
-    rules = [r for r in rules if r.protocol is None or r.protocol == protocol]
-    if not rules:
-        return _NOTHING
-    full = PortSet.full(protocol)
-    allowed: list[Part] = []
-    denied: list[Part] = []
-    if flt.kind == "union":
-        for rule in rules:
-            if rule.action == "allow":
-                ports = full if rule.ports is None else rule.ports & full
-                allowed += [(lo, hi, frozenset((rule.id,))) for lo, hi in ports]
-        return Traffic.union_of(allowed), Traffic()
-    undecided = full
-    for rule in rules:
-        taken = undecided if rule.ports is None else undecided & rule.ports
-        if not taken:
-            continue
-        target = allowed if rule.action == "allow" else denied
-        target += [(lo, hi, frozenset((rule.id,))) for lo, hi in taken]
-        undecided = undecided - taken
-        if not undecided:
-            break
-    return Traffic.union_of(allowed), Traffic.union_of(denied)
-
-
-_NOTHING = (Traffic(), Traffic())
+_UNDECIDED: Decision = ((), ())
+_NO_PORTS = PortSet()
+# What a reply step passes for a protocol whose one-way delivery is already a path.
+_ANSWERED: dict[str, Ranges] = {p: ((*universe(p), ()),) for p in ALL_PROTOCOLS}
 
 
 @contextmanager

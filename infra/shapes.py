@@ -17,6 +17,7 @@ or crash on.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -107,32 +108,51 @@ def _text(value: object) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-def _network(value: str, kind: type[IPv4Network] | type[IPv6Network] | None, what: str) -> str:
-    try:
-        ip_network(value, strict=False) if kind is None else kind(value, strict=False)
-    except ValueError:
-        raise FixableValueError(f"{_text(value)} is not {what}", RESTORE) from None
+def _network(value: str, kind: str, what: str) -> str:
+    if not _parses(value, kind):
+        raise FixableValueError(f"{_text(value)} is not {what}", RESTORE)
     return value
+
+
+_KINDS: dict[str, type[IPv4Network] | type[IPv6Network]] = {"v4": IPv4Network, "v6": IPv6Network}
+
+
+@functools.lru_cache(maxsize=8192)
+def _parses(value: str, kind: str) -> bool:
+    """`kind` "v4", "v6" or "any". Cached: a snapshot repeats a few thousand CIDRs over tens of
+    thousands of rules."""
+    try:
+        ip_network(value, strict=False) if kind == "any" else _KINDS[kind](value, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def cidr_text(value: str) -> str:
-    return _network(value, None, "an IPv4 or IPv6 CIDR")
+    return _network(value, "any", "an IPv4 or IPv6 CIDR")
 
 
 def _cidr4(value: str) -> str:
-    return _network(value, IPv4Network, "an IPv4 CIDR")
+    return _network(value, "v4", "an IPv4 CIDR")
 
 
 def _cidr6(value: str) -> str:
-    return _network(value, IPv6Network, "an IPv6 CIDR")
+    return _network(value, "v6", "an IPv6 CIDR")
 
 
 def _address(value: str) -> str:
+    if not _is_address(value):
+        raise FixableValueError(f"{_text(value)} is not an IP address", RESTORE)
+    return value
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_address(value: str) -> bool:
     try:
         ip_address(value)
     except ValueError:
-        raise FixableValueError(f"{_text(value)} is not an IP address", RESTORE) from None
-    return value
+        return False
+    return True
 
 
 def _address4(value: str) -> str:
@@ -166,17 +186,20 @@ def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
 # ---- the check ----
 
 
-def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, where: str | None = None) -> None:
+def check_snapshot(cloud: str, snapshot: Snapshot, model: Model | None = None, where: str | None = None,
+                   nesting_checked: bool = False) -> None:
     """Raise SnapshotError (every problem) or WrongPlace; return when the snapshot may be read.
 
     `where` is the snapshot folder, prefixed to file names; None for a live read.
+    `nesting_checked`: `infra.snapshot.read_snapshot` read it, which refuses documents nested
+    too deeply already (the check walks every value, so it is not done twice).
     """
     from infra.registry import part
 
     observe = part(cloud, "observe")
     layout: Layout | None = getattr(observe, "SNAPSHOT_LAYOUT", None)
     if layout is not None and not isinstance(snapshot, CheckedSnapshot):
-        problems = layout_problems(layout, snapshot)
+        problems = layout_problems(layout, snapshot, nesting_checked)
         if problems:
             raise SnapshotError([_within(p, where) for p in problems])
     placement: Callable[[Snapshot, Model], None] | None = getattr(observe, "check_placement", None)
@@ -192,14 +215,14 @@ def _within(problem: SnapshotProblem, where: str | None) -> SnapshotProblem:
     return replace(problem, file=f"{root}/{problem.file}" if root else problem.file)
 
 
-def layout_problems(layout: Layout, snapshot: Snapshot) -> list[SnapshotProblem]:
+def layout_problems(layout: Layout, snapshot: Snapshot, nesting_checked: bool = False) -> list[SnapshotProblem]:
     mine = layout.recognized(snapshot)
     if not mine:
         return [not_this_cloud(layout, snapshot)]
     problems = _missing_files(layout, mine)
     readable = {}
     for name in mine:
-        found = document_problems(name, snapshot[name], layout)
+        found = document_problems(name, snapshot[name], layout, nesting_checked)
         problems += found
         if not found:
             readable[name] = snapshot[name]
@@ -257,12 +280,12 @@ def _other_layouts(cloud: str, snapshot: Snapshot) -> Iterator[tuple[str, list[s
             yield other, [n for f in layout.files for n in sorted(found) if f.matches(n)]
 
 
-def document_problems(name: str, document: Any, layout: Layout) -> list[SnapshotProblem]:
+def document_problems(name: str, document: Any, layout: Layout, nesting_checked: bool = False) -> list[SnapshotProblem]:
     """Every problem of one file against its shape (at most MAX_PER_FILE, then a count)."""
     shape = layout.shape_of(name)
     if shape is None:
         return []
-    if too_deep(document):
+    if not nesting_checked and too_deep(document):
         return [SnapshotProblem(name, "", f"the JSON nests deeper than {MAX_DEPTH} levels",
                                 f"no {layout.cloud} API response does; {layout.fix}")]
     try:
@@ -279,15 +302,18 @@ def document_problems(name: str, document: Any, layout: Layout) -> list[Snapshot
 
 
 def too_deep(document: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether the document nests more than `limit` lists/objects (iterative: no recursion)."""
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict | list):
-            if level > limit:
-                return True
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    """Whether the document nests more than `limit` lists/objects (iterative: no recursion).
+
+    One level at a time: a snapshot holds ~100,000 objects, read twice per verify.
+    """
+    level = [document] if isinstance(document, dict | list) else []
+    depth = 1
+    while level:
+        if depth > limit:
+            return True
+        level = [child for value in level for child in (value.values() if isinstance(value, dict) else value)
+                 if isinstance(child, dict | list)]
+        depth += 1
     return False
 
 

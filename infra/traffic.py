@@ -50,18 +50,8 @@ class Traffic:
         return bool(self.parts)
 
     def __and__(self, other: Traffic) -> Traffic:
-        out: list[Part] = []
-        a, b = self.parts, other.parts
-        i = j = 0
-        while i < len(a) and j < len(b):
-            lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-            if lo <= hi:
-                out.append((lo, hi, a[i][2] | b[j][2]))
-            if a[i][1] < b[j][1]:
-                i += 1
-            else:
-                j += 1
-        return Traffic(_merge(out))
+        parts = and_parts(self.parts, other.parts)
+        return Traffic(parts) if parts else NO_TRAFFIC
 
     def __or__(self, other: Traffic) -> Traffic:
         if not other:
@@ -74,13 +64,46 @@ class Traffic:
         return self & Traffic.of(ports, ())
 
     def ports(self) -> PortSet:
-        return PortSet.of((lo, hi) for lo, hi, _ in self.parts)
+        parts = self.parts
+        if len(parts) == 1:
+            return PortSet(((parts[0][0], parts[0][1]),))
+        merged: list[tuple[int, int]] = []  # parts are sorted and disjoint: only adjacent ones join
+        for lo, hi, _ in parts:
+            if merged and merged[-1][1] + 1 == lo:
+                merged[-1] = (merged[-1][0], hi)
+            else:
+                merged.append((lo, hi))
+        return PortSet(tuple(merged))
 
     def ids(self) -> tuple[str, ...]:
         return tuple(sorted(frozenset().union(*(p[2] for p in self.parts)))) if self.parts else ()
 
     def evidence(self) -> tuple[tuple[tuple[int, int], tuple[str, ...]], ...]:
         return tuple(((lo, hi), tuple(sorted(ids))) for lo, hi, ids in self.parts)
+
+
+NO_TRAFFIC = Traffic()
+
+
+def and_parts(a: tuple[Part, ...], b: tuple[Part, ...]) -> tuple[Part, ...]:
+    """The common ports of two sorted part tuples, each range with the ids of both."""
+    if len(a) == 1 and len(b) == 1:  # the common case: one range each
+        (alo, ahi, aids), (blo, bhi, bids) = a[0], b[0]
+        lo, hi = (alo if alo > blo else blo), (ahi if ahi < bhi else bhi)
+        if lo > hi:
+            return ()
+        return ((lo, hi, aids | bids if aids and bids else aids or bids),)
+    out: list[Part] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo <= hi:
+            out.append((lo, hi, a[i][2] | b[j][2]))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return _merge(out)
 
 
 def _merge(parts: list[Part]) -> tuple[Part, ...]:

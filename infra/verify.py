@@ -17,9 +17,10 @@ from typing import Literal
 
 from infra.guardrails import GuardrailIndex
 from infra.model import Model
+from infra.passing import Ranges, ids_within, ports_of
 from infra.placewise import PlaceGap, place_gaps, sending_places
 from infra.ports import ALL_PROTOCOLS, PortSet, Protocol, format_ports, parse_port_specs
-from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, ObservedPath, Posture
+from infra.reach import INTERNET, SERVICE_PREFIX, Engine, Network, Posture
 
 Kind = Literal["guardrail", "unintended-path", "missing-path", "posture"]
 Key = tuple[str, str, Protocol]
@@ -79,13 +80,16 @@ def intended_paths(model: Model, cloud: str) -> dict[Key, PortSet]:
         for dst in flow.targets():
             if flow.from_ in placed and dst in placed:  # src == dst only when named both sides
                 add(flow.from_, dst, parsed)
+    implied = model.implied_egress(cloud)  # a cluster's DNS: verified like any path
     for name in placed:
         segment = model.segments[name]
-        add(INTERNET, name, segment.internet.ingress)
-        add(name, INTERNET, segment.internet.egress)
+        if segment.internet.ingress:
+            add(INTERNET, name, segment.internet.ingress)
+        if segment.internet.egress:
+            add(name, INTERNET, segment.internet.egress)
         for service in segment.services:
             add(name, SERVICE_PREFIX + service, SERVICE_PORTS)
-        for endpoint, specs in model.implied_egress(cloud):  # a cluster's DNS: verified like any path
+        for endpoint, specs in implied:
             add(name, endpoint, specs)
     return {key: ports for key, ports in merged.items() if ports}
 
@@ -93,14 +97,14 @@ def intended_paths(model: Model, cloud: str) -> dict[Key, PortSet]:
 def verify(model: Model, network: Network) -> Report:
     """Compare every pair x protocol intended or observed; findings for each difference."""
     engine = Engine(network)
-    observed = {(p.src, p.dst, p.protocol): p for p in engine.observed()}
+    observed = engine.open_paths()  # what passes, with the ids of its rules (infra/passing.py)
     intended = intended_paths(model, network.cloud)
     guardrails = GuardrailIndex.of(model)
     rows: list[PathRow] = []
     findings: list[Finding] = []
-    segments = [name for name in model.segments if network.cloud in model.placement(name)]
+    segments = {name for name in model.segments if network.cloud in model.placement(name)}
     for key in sorted(set(observed) | set(intended), key=_order):
-        seen = observed.get(key)
+        seen = observed.get(key, ())
         want = intended.get(key, PortSet())
         rows += _rows(key, want, seen)
         findings += _differences(model, engine, key, want, seen, segments, guardrails)
@@ -113,26 +117,26 @@ def _order(key: Key) -> tuple[str, str, int]:
     return (key[0], key[1], ALL_PROTOCOLS.index(key[2]))
 
 
-def _rows(key: Key, want: PortSet, seen: ObservedPath | None) -> list[PathRow]:
-    got = seen.ports if seen else PortSet()
+def _rows(key: Key, want: PortSet, seen: Ranges) -> list[PathRow]:
+    got = ports_of(seen) if seen else PortSet()
     src, dst, protocol = key
     rows = []
     for ports, intended, observed in ((want & got, True, True), (want - got, True, False), (got - want, False, True)):
         if ports:
-            evidence = seen.evidence_for(ports) if seen and observed else ()
+            evidence = ids_within(seen, ports) if seen and observed else ()
             rows.append(PathRow(src, dst, protocol, ports, intended, observed, evidence))
     return rows
 
 
-def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: ObservedPath | None,
-                 segments: list[str], guardrails: GuardrailIndex) -> list[Finding]:
+def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: Ranges,
+                 segments: set[str], guardrails: GuardrailIndex) -> list[Finding]:
     src, dst, protocol = key
-    got = seen.ports if seen else PortSet()
+    got = ports_of(seen) if seen else PortSet()
     out = []
     excess, missing = got - want, want - got
     if excess and seen:
         for crossing in guardrails.crossings(src, dst, protocol, excess):
-            evidence = seen.evidence_for(crossing.ports)
+            evidence = ids_within(seen, crossing.ports)
             out.append(Finding(
                 "guardrail", f"{_name(src, True)} reaches {_name(dst)}: {crossing.describe()} "
                 f"via {', '.join(evidence) or 'no recorded rule'}", evidence, src, dst, protocol, crossing.ports,
@@ -140,11 +144,11 @@ def _differences(model: Model, engine: Engine, key: Key, want: PortSet, seen: Ob
             excess = excess - crossing.ports
     if excess and seen:
         places = sending_places(engine, src, dst, protocol, excess, segments)
-        evidence = tuple(dict.fromkeys((*seen.evidence_for(excess), *places)))
+        evidence = tuple(dict.fromkeys((*ids_within(seen, excess), *places)))
         where = f" (from {', '.join(places)} only)" if places else ""
         out.append(Finding(
             "unintended-path", f"{_name(src, True)}{where} reaches {_name(dst)} on {format_ports(protocol, excess)} "
-            f"via {', '.join(seen.evidence_for(excess)) or 'no recorded rule'}", evidence, src, dst, protocol, excess,
+            f"via {', '.join(ids_within(seen, excess)) or 'no recorded rule'}", evidence, src, dst, protocol, excess,
             _pair_loc(model, src, dst)))
     if missing:
         evidence = engine.blocked_by(src, dst, protocol, missing)

@@ -195,13 +195,15 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
         raise UsageError("pass exactly one of --region (read the live account; --context for a Kubernetes "
                          "cluster) or --snapshot DIR (a saved snapshot)")
     collector = part(cloud, "observe")
-    if snapshot is not None:  # a provider may read its own formats (Kubernetes: any manifest folder)
-        raw = getattr(collector, "read_snapshot", read_snapshot)(snapshot)
+    reader = getattr(collector, "read_snapshot", read_snapshot)  # a provider may read its own formats
+    if snapshot is not None:  # (Kubernetes: any manifest folder)
+        raw = reader(snapshot)
     else:
         source = collector.live_source(region=region, **options)
         with progress(f"reading {cloud} {region or options.get('context')}"):
             raw = collector.collect(source)
-    check_snapshot(cloud, raw, model, str(snapshot) if snapshot is not None else None)
+    check_snapshot(cloud, raw, model, str(snapshot) if snapshot is not None else None,
+                   nesting_checked=snapshot is not None and reader is read_snapshot)
     return raw
 
 

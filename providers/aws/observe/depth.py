@@ -36,11 +36,13 @@ def layer_posture(network: Network, model: Model) -> list[Posture]:
     def replies(src: str, dst: str, protocol: Protocol) -> PortSet:
         if not intended.get((dst, src, protocol)):
             return PortSet()
-        return PortSet.full("icmp") if protocol == "icmp" else PortSet.single(*EPHEMERAL)
+        return PortSet.full("icmp") if protocol == "icmp" else _EPHEMERAL
 
-    groups = {name: tuple(replace(s, boundary_out=(), boundary_in=()) for s in sides)
-              for name, sides in network.sides.items()}
-    acls = {name: tuple(replace(s, egress=(), ingress=(), place="") for s in sides)
+    # Side(...) rather than dataclasses.replace: this runs for every interface, and replace is slow.
+    groups = {name: tuple(Side(s.id, s.egress, s.ingress, place=s.place, family=s.family, multiple=s.multiple)
+                          for s in sides) for name, sides in network.sides.items()}
+    acls = {name: tuple(Side(s.id, boundary_out=s.boundary_out, boundary_in=s.boundary_in, family=s.family,
+                              multiple=s.multiple) for s in sides)
             for name, sides in network.sides.items()}
     out = []
     for found in lone_layer_openings(network, groups, intended, segments):
@@ -50,6 +52,9 @@ def layer_posture(network: Network, model: Model) -> list[Posture]:
         if (aimed := _aimed_at_segments(found, acls, egress=False)) is not None:
             out.append(_finding(checks.NACL_ALONE_OPENS, "network ACLs", "security groups", aimed))
     return out
+
+
+_EPHEMERAL = PortSet.single(*EPHEMERAL)
 
 
 def _aimed_at_segments(found: LoneOpening, sides: dict[str, tuple[Side, ...]], egress: bool) -> LoneOpening | None:

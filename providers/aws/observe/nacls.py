@@ -49,25 +49,23 @@ class AclFilters:
         direction = "out" if egress else "in"
         entries = sorted((e for e in acl.get("Entries", []) if bool(e.get("Egress")) == egress),
                          key=lambda e: int(e.get("RuleNumber", 0)))
-        rules = []
-        for entry in entries:
-            rule = self._rule(acl["NetworkAclId"], direction, entry, fam)
-            if rule is not None:
-                rules.append(rule)
-        return Filter(f"aws:nacl/{acl['NetworkAclId']}#{direction}", "ordered", tuple(rules))
-
-    def _rule(self, acl_id: str, direction: str, entry: Json, fam: str) -> Rule | None:
-        cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
-        protocol = protocol_of(entry.get("Protocol", "-1"), fam)
-        if cidr is None or family(cidr) != fam or protocol == "other":
-            return None
-        allow = str(entry.get("RuleAction", "deny")).lower() == "allow"
+        prefix = f"aws:nacl/{acl['NetworkAclId']}#"
         book = self.books[fam]
-        peers = book.overlapping(cidr) if allow else book.covered(cidr)
-        if protocol == "icmp":
-            ports = port_set(protocol, (entry.get("IcmpTypeCode") or {}).get("Type"), None)
-        else:
-            rng = entry.get("PortRange") or {}
-            ports = port_set(protocol, rng.get("From"), rng.get("To"))
-        return Rule(f"aws:nacl/{acl_id}#{entry.get('RuleNumber')}-{direction}", "allow" if allow else "deny",
-                    peers, None if protocol == "all" else protocol, ports)
+        rules = []
+        for entry in entries:  # one Rule per entry: tens of thousands in a large account, kept lean
+            cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
+            if cidr is None or family(cidr) != fam:
+                continue
+            protocol = protocol_of(entry.get("Protocol", "-1"), fam)
+            if protocol == "other":
+                continue
+            allow = str(entry.get("RuleAction", "deny")).lower() == "allow"
+            if protocol == "icmp":
+                ports = port_set(protocol, (entry.get("IcmpTypeCode") or {}).get("Type"), None)
+            else:
+                rng = entry.get("PortRange") or {}
+                ports = port_set(protocol, rng.get("From"), rng.get("To"))
+            rules.append(Rule(f"{prefix}{entry.get('RuleNumber')}-{direction}", "allow" if allow else "deny",
+                                    book.overlapping(cidr) if allow else book.covered(cidr),
+                                    None if protocol == "all" else protocol, ports))
+        return Filter(f"{prefix}{direction}", "ordered", tuple(rules))

@@ -9,6 +9,7 @@ IPv6 family the neutral "icmp" is ICMPv6 (58).
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from infra.ports import PortSet, Protocol
@@ -34,7 +35,14 @@ def port_set(protocol: Kind, low: object, high: object) -> PortSet | None:
     if protocol in ("all", "other"):
         return None
     if protocol == "icmp":
-        return None if low in (None, -1) else PortSet.single(int(low))  # type: ignore[call-overload]
+        return None if low in (None, -1) else _single(int(low), None)  # type: ignore[call-overload]
     if low in (None, -1) or high in (None, -1):
         return None
-    return PortSet.single(int(low), int(high))  # type: ignore[call-overload]
+    return _single(int(low), int(high))  # type: ignore[call-overload]
+
+
+@functools.lru_cache(maxsize=4096)
+def _single(low: int, high: int | None) -> PortSet:
+    # One object per range: a large account repeats a few ports over tens of thousands of
+    # rules, and fewer live objects make the garbage collector's passes shorter.
+    return PortSet.single(low, high)
