@@ -64,7 +64,8 @@ def _redundant_flows(flows: tuple[Flow, ...]) -> Iterator[Problem]:
     still kept allow all of it. Each is then reported with the kept flows that cover it, so
     following every warning leaves the same allowed traffic.
     """
-    allowed = [_flow_ports(flow) for flow in flows]
+    parsed: dict[tuple[int | str, ...], Allowed] = {}  # most flows share a handful of port lists
+    allowed = [parsed.get(flow.ports) or parsed.setdefault(flow.ports, _flow_ports(flow)) for flow in flows]
     # Only flows from the same segment can cover one another: compare within those groups, so a
     # 5,000-flow model costs its groups' sizes squared, not 5,000 squared.
     same_source: dict[str, list[int]] = {}
