@@ -23,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from infra.reach import evaluate, fewer_collections
+from infra.gc_tuning import fewer_collections
+from infra.reach import evaluate
 from infra.report import audit_json
 from providers.kubernetes.observe import normalize, read_snapshot
 

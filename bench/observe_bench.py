@@ -29,8 +29,8 @@ from infra.flows.classify import Classifier
 from infra.flows.files import text_lines
 from infra.flows.intent import Intent
 from infra.flows.records import Tally, Window
+from infra.gc_tuning import fewer_collections
 from infra.model import Model
-from infra.reach import fewer_collections
 from providers.aws.observe.flowlog_lines import DEFAULT_FIELDS, parse_lines
 
 SEGMENTS = ("edge", "serving", "training", "feature-store", "vector-db", "model-registry", "notebooks", "monitoring")

@@ -124,7 +124,7 @@ def json_floor(folder: Path) -> float:
 
 
 def verify_once(folder: Path, n: int, fewer_gc: bool) -> tuple[float, int]:
-    from infra.reach import fewer_collections
+    from infra.gc_tuning import fewer_collections
     from infra.snapshot import read_snapshot
     from infra.verify import verify
     from providers.aws.observe.normalize import normalize

@@ -22,9 +22,7 @@ Every decision keeps the ids of the rules that made it, so a report says why.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -561,20 +559,3 @@ _UNDECIDED: Decision = ((), ())
 _NO_PORTS = PortSet()
 # What a reply step passes for a protocol whose one-way delivery is already a path.
 _ANSWERED: dict[str, Ranges] = {p: ((*universe(p), ()),) for p in ALL_PROTOCOLS}
-
-
-@contextmanager
-def fewer_collections(young: int = 50_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while a large network is normalized and walked.
-
-    Normalizing and evaluating allocate millions of small, acyclic, frozen objects; with the
-    default threshold (700) the collector rescans that growing heap over and over, ~30% of a
-    1,000-segment verify (bench/RESULTS.md). Raising the young-generation threshold for the
-    duration keeps memory bounded and restores the caller's setting afterwards.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(max(young, before[0]), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)

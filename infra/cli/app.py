@@ -93,7 +93,10 @@ def _options(
 
 
 def main() -> None:
+    from infra.gc_tuning import fewer_collections
+
     try:
-        app(prog_name="bulkhead")
+        with fewer_collections():  # one short process that builds large heaps of small values: see the module
+            app(prog_name="bulkhead")
     except BulkheadError as exc:  # a command that forgot to catch still never shows a traceback
         fail(exc)

@@ -163,14 +163,13 @@ def audit(
     Exit 0 when nothing is exposed to the internet, 1 when an interface or subnet is.
     """
     from infra import report as reports
-    from infra.reach import evaluate, fewer_collections
+    from infra.reach import evaluate
     from infra.registry import part
 
     try:
         raw = _read_cloud(cloud.value, region, snapshot, live_options(project, subscription, context=context))
-        with fewer_collections():
-            network = part(cloud.value, "observe").normalize(raw, None)
-            observed = evaluate(network)
+        network = part(cloud.value, "observe").normalize(raw, None)
+        observed = evaluate(network)
         if format is AuditFormat.json:
             write_json(reports.audit_json(network, observed), output)
         else:
@@ -208,12 +207,11 @@ def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: 
 
 
 def _verify(loaded: Loaded, cloud: str, snapshot: dict):
-    from infra.reach import fewer_collections
     from infra.registry import part
     from infra.verify import verify as compare
 
     observe = part(cloud, "observe")
-    with fewer_collections(), progress(f"proving {loaded.model.name} on {cloud}"):
+    with progress(f"proving {loaded.model.name} on {cloud}"):
         return compare(loaded.model, observe.normalize(snapshot, loaded.model))
 
 

@@ -20,11 +20,8 @@ from infra.ports import format_ports
 
 def load_checked(file: Path) -> tuple[Loaded, Plan]:
     """Load and validate fully (schema, references, addressing, quotas) before anything else."""
-    from infra.reach import fewer_collections
-
-    with fewer_collections():  # tens of thousands of small frozen values: see infra/reach.py
-        loaded = load_model(file)
-        plan, problems = checked_plan(loaded.model)
+    loaded = load_model(file)
+    plan, problems = checked_plan(loaded.model)
     if problems or plan is None:
         raise loaded.source.fail(problems)
     return loaded, plan

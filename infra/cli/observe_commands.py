@@ -146,7 +146,6 @@ class _Context:
         from infra.flows.classify import Classifier
         from infra.flows.intent import Intent
         from infra.flows.records import iso
-        from infra.reach import fewer_collections
 
         book = self.pipeline.flow_book(snap, self.model)
         intent = Intent.of(self.model, self.cloud, book.aliases)
@@ -158,7 +157,7 @@ class _Context:
             records = self.pipeline.flow_records(snap, self.model, book, source, window, tally)
             what = f"reading and classifying the flow logs of {self.cloud} {self.region or ''}".rstrip()
         detail(f"window: {iso(window.start) or 'first record'} to {iso(window.end) or 'last record'}")
-        with fewer_collections(), progress(what):  # records stream from the reader through the classifier
+        with progress(what):  # records stream from the reader through the classifier
             found = aggregate(records, Classifier(book, intent), window, tally)
         report = build_report(self.model.name, self.cloud, intent, found, window, tally)
         detail(f"{report.records} record(s) classified in {len(report.flows)} flow(s); {tally.duplicates} "

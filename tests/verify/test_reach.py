@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from infra.ports import PortSet
 from infra.reach import Engine, Filter, Network, Rule, Side, Step, blocked_by, evaluate
 from infra.traffic import Traffic
@@ -137,21 +135,3 @@ def test_traffic_union_joins_the_ids_only_where_ranges_overlap() -> None:
     assert (left | right).parts == ((1, 4, frozenset({"x"})), (5, 10, frozenset({"x", "y"})),
                                     (11, 20, frozenset({"y"})))
     assert (left & right).parts == ((5, 10, frozenset({"x", "y"})),)
-
-
-def test_fewer_collections_raises_the_young_threshold_and_restores_the_callers_setting():
-    import gc
-
-    from infra.reach import fewer_collections
-
-    before = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 10, 10)
-        with fewer_collections(young=12_345):
-            assert gc.get_threshold() == (12_345, 10, 10)
-        assert gc.get_threshold() == (700, 10, 10)
-        with pytest.raises(RuntimeError), fewer_collections():
-            raise RuntimeError("a failing verify still restores the setting")
-        assert gc.get_threshold() == (700, 10, 10)
-    finally:
-        gc.set_threshold(*before)
