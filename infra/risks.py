@@ -9,7 +9,7 @@ warnings, never raised.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from infra.errors import Problem
 from infra.model import Flow, Model
@@ -24,6 +24,19 @@ def intent_warnings(model: Model) -> list[Problem]:
     for name, segment in model.segments.items():
         warnings += _internet_ingress(name, segment.internet.ingress)
     warnings += _redundant_flows(model.flows)
+    return warnings
+
+
+def provider_warnings(model: Model, clouds: Iterable[str]) -> list[Problem]:
+    """What each cloud's build warns about for this model (`model_warnings` of its build part,
+    if it has one): intent that cloud's filters cannot keep exactly, such as AWS's S3 case."""
+    from infra.registry import part
+
+    warnings: list[Problem] = []
+    for cloud in clouds:
+        found = getattr(part(cloud, "build"), "model_warnings", None)
+        if found is not None:
+            warnings += found(model)
     return warnings
 
 

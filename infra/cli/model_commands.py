@@ -36,9 +36,10 @@ def validate(
 
     A bulkhead.waivers.yaml next to a model is checked too. Every problem of every file is reported.
     Risky but legal intent (the internet on every port, udp or icmp from the internet, flows
-    written twice or covered by others) is reported as warnings; they do not change the exit code.
+    written twice or covered by others, intent a cloud's filters cannot keep exactly) is reported as
+    warnings; they do not change the exit code.
     """
-    from infra.risks import intent_warnings
+    from infra.risks import intent_warnings, provider_warnings
 
     problems = []
     for file in files:
@@ -50,7 +51,8 @@ def validate(
             continue
         except BulkheadError as exc:
             fail(exc)
-        warnings = [loaded.source.diagnostic(p.loc, p.message, p.fix) for p in intent_warnings(loaded.model)]
+        risky = intent_warnings(loaded.model) + provider_warnings(loaded.model, [cp.cloud for cp in plan.clouds])
+        warnings = [loaded.source.diagnostic(p.loc, p.message, p.fix) for p in risky]
         warn(warnings)
         clouds = ", ".join(cp.cloud for cp in plan.clouds)
         guarded = f", {len(loaded.model.never)} guardrails" if loaded.model.never else ""
