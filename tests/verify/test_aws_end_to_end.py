@@ -124,7 +124,7 @@ def random_accounts(draw) -> list[Model]:
           phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(random_accounts())
-def test_random_valid_models_deployed_side_by_side_into_moto_each_verify_with_zero_findings(
+def test_random_valid_models_deployed_side_by_side_into_moto_verify_with_no_finding_but_the_warned_s3_ports(
         models: list[Model]) -> None:
     snapshot = deploy_together(models)
     for model in models:
