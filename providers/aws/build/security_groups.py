@@ -47,7 +47,10 @@ def outside(vpc: IPv4Network) -> list[IPv4Network]:
 
 
 def _sg_intervals(protocol: str, ports: PortSet) -> Iterable[tuple[int, int]]:
-    # For ICMP, FromPort/ToPort are type and code; the model only ever allows every type.
+    # For ICMP, FromPort/ToPort are type and code; the model only ever allows every type. No
+    # ports is no rule, for ICMP too (all of it may be taken out, as in _internet_egress).
+    if not ports:
+        return []
     return [(-1, -1)] if protocol == "icmp" else ports.intervals
 
 
@@ -70,7 +73,7 @@ def _internet_egress(cp: CloudPlan, path: Path) -> list[SgRule]:
     group = group_name(cp, path.src)
     rules = [_rule(cp, path, lo, hi, "egress", group, path.src, cidr=ANYWHERE)
              for lo, hi in _sg_intervals(path.protocol, path.ports - shared)]
-    for lo, hi in _sg_intervals(path.protocol, shared) if shared else ():
+    for lo, hi in _sg_intervals(path.protocol, shared):
         rules += [_rule(cp, path, lo, hi, "egress", group, path.src,
                         suffix="-" + str(net).replace(".", "-").replace("/", "-"), cidr=str(net))
                   for net in outside(cp.cidr)]
