@@ -70,6 +70,8 @@ class Recording(pulumi.runtime.Mocks):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/t", "id": "123456789012",
                     "userId": "AIDATEST"}, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":  # and the region's zones
+            return {"names": ["us-east-1a", "us-east-1b", "us-east-1c"]}, []
         return {}, []
 
     def of_type(self, suffix: str) -> dict[str, Registered]:

@@ -46,4 +46,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":  # endpoint policies name the account
             return {"accountId": "111122223333", "arn": "arn:echo:caller", "id": "111122223333", "userId": "echo"}, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":  # zones a-f of the stack's region
+            region = pulumi.runtime.get_config("aws:region") or "us-east-1"
+            return {"id": region, "names": [f"{region}{letter}" for letter in "abcdef"]}, []
         raise NotImplementedError(args.token)

@@ -36,6 +36,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._plan = plan
         self._child = pulumi.ResourceOptions(parent=self)
+        zones = self._availability_zones()  # before any resource: a region short of zones creates nothing
         self.vpc = aws.ec2.Vpc(plan.vpc, cidr_block=plan.cidr, enable_dns_support=True,
                                enable_dns_hostnames=True, tags=plan.tags(SHARED, plan.vpc), opts=self._child)
         # Adopting the defaults with no rules empties them: whatever lands in the default
@@ -47,7 +48,7 @@ class SegmentedNetwork(pulumi.ComponentResource):
         aws.ec2.DefaultRouteTable(plan.default_table, default_route_table_id=self.vpc.default_route_table_id,
                                   tags=plan.tags(SHARED, plan.default_table), opts=self._child)
         self.subnets = {s.name: aws.ec2.Subnet(
-            s.name, vpc_id=self.vpc.id, cidr_block=s.cidr, availability_zone=s.zone,
+            s.name, vpc_id=self.vpc.id, cidr_block=s.cidr, availability_zone=zones[s.zone],
             map_public_ip_on_launch=s.public, tags=plan.tags(s.segment, s.name), opts=self._child)
             for s in plan.subnets}
         self.groups = {g.name: aws.ec2.SecurityGroup(
@@ -61,6 +62,23 @@ class SegmentedNetwork(pulumi.ComponentResource):
         self._flow_logs()
         self.outputs = stack_outputs("aws", plan.model, plan.region, self.vpc.id, self._segment_outputs())
         self.register_outputs(self.outputs)
+
+    def _availability_zones(self) -> dict[str, str]:
+        """The plan's zones (`<region>a`, `b`, ... : resource names stay stable) -> the region's real ones.
+
+        Which zones a region offers differs per region and account (ap-northeast-1 has a, c and
+        d; us-west-1 two of a, b, c), so the n-th planned zone is the n-th zone the region
+        offers this account, in name order, leaving out Local and Wavelength Zones.
+        """
+        planned = sorted({s.zone for s in self._plan.subnets})
+        offered = sorted(aws.get_availability_zones(
+            state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(parent=self)).names)
+        if len(planned) > len(offered):
+            raise UsageError(f"clouds.aws.zones asks for {len(planned)} availability zones, but "
+                             f"{self._plan.region} offers this account {len(offered)} ({', '.join(offered)}); "
+                             f"set clouds.aws.zones to at most {len(offered)}")
+        return dict(zip(planned, offered, strict=False))
 
     def _segment_outputs(self) -> dict[str, SegmentOutputs]:
         plan = self._plan

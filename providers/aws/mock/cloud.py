@@ -141,7 +141,19 @@ class MotoMocks(Mocks):
             account = self.clients.account
             return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/bulkhead", "id": account,
                     "userId": "AIDABULKHEAD"}, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return self._availability_zones(dict(args.args)), []
         raise UnsupportedResource(f"the mocked AWS has no data source '{args.token}'; add it to MotoMocks.call")
+
+    def _availability_zones(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """What the data source returns, read from moto's zones of the region (its filters passed on)."""
+        filters = [{"Name": f["name"], "Values": list(f["values"])} for f in inputs.get("filters") or []]
+        if inputs.get("state"):
+            filters.append({"Name": "state", "Values": [inputs["state"]]})
+        zones = self.clients.ec2.describe_availability_zones(Filters=filters)["AvailabilityZones"]
+        return {"id": self.region, "names": [z["ZoneName"] for z in zones], "zoneIds": [z["ZoneId"] for z in zones],
+                "groupNames": sorted({z.get("GroupName", self.region) for z in zones}), "state": inputs.get("state"),
+                "filters": inputs.get("filters")}
 
 
 def run_program(mocks: Mocks, cloud_plan: CloudPlan, config: dict[str, str] | None = None) -> None:
