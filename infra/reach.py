@@ -22,7 +22,7 @@ Every decision keeps the ids of the rules that made it, so a report says why.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,6 +50,25 @@ INTERNET = "internet"
 SERVICE_PREFIX = "service:"
 
 
+class AtPlace(str):
+    """A peer name for the part of an endpoint at one place (a segment's subnet in one zone).
+
+    A deny that covers one of a segment's subnets and not the others names that subnet this
+    way (`at_place`). Between sides, the engine gives such a filter the sender's or receiver's
+    place-qualified name when the filter has rules for it (`Network.placed`), and the rules
+    naming the whole endpoint apply to it as well: so one zone's subnet can lose a path the
+    others keep, and the verifier's per-place check (infra/placewise.py) reports it.
+    """
+
+    endpoint: str
+
+
+def at_place(endpoint: str, place: str) -> AtPlace:
+    name = AtPlace(f"{endpoint}@{place}")
+    name.endpoint = endpoint
+    return name
+
+
 @dataclass(frozen=True)
 class Rule:
     """One entry of a filter. `peers is None` matches every endpoint (e.g. 0.0.0.0/0 + VNet tag).
@@ -57,6 +76,7 @@ class Rule:
     For an allow, `peers` holds every endpoint the rule's source/destination overlaps; for a
     deny only those it covers completely (a partial deny does not close a path).
     `protocol is None` means every protocol; `ports is None` every port of it.
+    A peer may be an `AtPlace` (part of an endpoint), in deny rules only.
     """
 
     id: str
@@ -151,6 +171,8 @@ class Network:
     chain_places: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # The protocols the engine evaluates: a target that can open SCTP (Kubernetes) adds it.
     protocols: tuple[Protocol, ...] = PROTOCOLS
+    # Endpoints some rule names by place (`AtPlace`): their sides carry place-qualified names.
+    placed: frozenset[str] = frozenset()
 
 
 Places = tuple[str | None, str | None]  # (sender's place, receiver's place); None = any
@@ -221,6 +243,8 @@ class _Index:
                 named.setdefault(peer, []).append(pos)
             if is_allow:
                 allow_named.update(dict.fromkeys(rule.peers))
+        for peer in [p for p in named if isinstance(p, AtPlace)]:  # the whole endpoint's rules apply there too
+            named[peer] = sorted({*named[peer], *named.get(peer.endpoint, ())})
         # Tuples, not lists: the garbage collector stops tracking a tuple of ints.
         return cls({peer: tuple(at) for peer, at in named.items()}, tuple(wildcard), allow_named,
                    allow_wildcard, tuple(dict.fromkeys(rule.protocol for rule in flt.rules)))
@@ -334,7 +358,7 @@ class Engine:
                 if places is not None and places[1] is not None and b.place != places[1]:
                     continue
                 if _talk(ga, gb):
-                    out.append(((ga.number, gb.number, src, dst), _side_hops(a, b, src, dst)))
+                    out.append(((ga.number, gb.number, src, dst), _side_hops(a, b, src, dst, self.network.placed)))
         return out
 
     def _side_groups(self, endpoint: str) -> tuple[_SideGroup, ...]:
@@ -520,24 +544,39 @@ def _at(where: tuple[str, str], places: Places) -> bool:
     return all(want is None or got == want for got, want in zip(where, places, strict=True))
 
 
-def side_chain(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...] | None:
+def side_chain(a: Side, b: Side, src: str, dst: str, placed: frozenset[str] = frozenset()) -> tuple[Hop, ...] | None:
     """The hops from side a (of src) to side b (of dst); None if the two never talk."""
     if a.family and b.family and a.family != b.family:
         return None
     if a == b and not a.multiple:
         return None  # an interface does not reach itself over the network
-    return _side_hops(a, b, src, dst)
+    return _side_hops(a, b, src, dst, placed)
 
 
-def _side_hops(a: Side, b: Side, src: str, dst: str) -> tuple[Hop, ...]:
+def _side_hops(a: Side, b: Side, src: str, dst: str, placed: frozenset[str] = frozenset()) -> tuple[Hop, ...]:
     cross = not (a.place and a.place == b.place)
-    hops: list[Hop] = [(f, dst, False) for f in a.egress]
+    # (filter, whether it names the receiver, reply): the sender's filters name dst, the receiver's src.
+    hops = [(f, True, False) for f in a.egress]
     if cross:
-        hops += [(f, dst, False) for f in a.boundary_out] + [(f, src, False) for f in b.boundary_in]
-    hops += [(f, src, False) for f in b.ingress]
+        hops += [(f, True, False) for f in a.boundary_out] + [(f, False, False) for f in b.boundary_in]
+    hops += [(f, False, False) for f in b.ingress]
     if cross:
-        hops += [(f, src, True) for f in b.boundary_out] + [(f, dst, True) for f in a.boundary_in]
-    return tuple(hops)
+        hops += [(f, False, True) for f in b.boundary_out] + [(f, True, True) for f in a.boundary_in]
+    to_dst = _named_at(dst, b.place if dst in placed else "")
+    to_src = _named_at(src, a.place if src in placed else "")
+    return tuple((f, to_dst(f) if toward_dst else to_src(f), reply) for f, toward_dst, reply in hops)
+
+
+def _named_at(peer: str, place: str) -> Callable[[Filter], str]:
+    if not place:
+        return lambda _: peer
+    return lambda flt: _placed_peer(flt, peer, place)
+
+
+def _placed_peer(flt: Filter, peer: str, place: str) -> str:
+    """The peer's name at its place where the filter has rules for that place, else its own name."""
+    qualified = at_place(peer, place)
+    return qualified if qualified in Engine.index(flt).named else peer
 
 
 def needs_replies(protocol: Protocol) -> bool:

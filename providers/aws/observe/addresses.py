@@ -3,17 +3,20 @@
 Endpoints own address ranges: a segment (or audited subnet) its subnets, a service its
 interface endpoints' addresses or its gateway prefix list, the internet every public
 address. An ALLOW names every endpoint its CIDR overlaps (partial coverage opens a path to
-part of it, so it counts); a DENY names only the endpoints it covers completely (a partial
-deny leaves a path open). IPv4 and IPv6 are separate books: 0.0.0.0/0 does not cover ::/0.
+part of it, so it counts); a DENY names the endpoints it covers completely, and of a segment
+it covers only in part, the places (subnets) it covers completely, as `at_place(segment,
+place)`: a deny of one zone's subnet closes that subnet's paths and leaves the others open,
+which the engine judges place by place (infra/reach.py). IPv4 and IPv6 are separate books:
+0.0.0.0/0 does not cover ::/0.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
-from infra.reach import INTERNET
+from infra.reach import INTERNET, at_place
 
 Net = IPv4Network | IPv6Network
 Range = tuple[int, int]
@@ -45,16 +48,23 @@ class AddressBook:
     """One VPC's endpoints by address, in one family; answers are cached per CIDR."""
 
     def __init__(self, fam: str, segments: dict[str, list[str]], services: dict[str, list[str]],
-                 vpc_cidrs: Iterable[str]):
+                 vpc_cidrs: Iterable[str], places: Mapping[str, str] | None = None):
+        """`places`: a segment CIDR -> the place (subnet) it belongs to, for denies that cover part
+        of a segment; without it such a deny names nothing."""
         self.family = fam
-        ranges = sorted((span(n), name) for name, cidrs in segments.items() for c in cidrs
+        where = places or {}
+        ranges = sorted((span(n), name, where.get(c, "")) for name, cidrs in segments.items() for c in cidrs
                         if (n := parse(c)) is not None and family(c) == fam)
         self._starts = [r[0][0] for r in ranges]
         self._ends = [r[0][1] for r in ranges]
         self._owners = [r[1] for r in ranges]
+        self._places = [r[2] for r in ranges]
         self._totals: dict[str, int] = {}
-        for owner in self._owners:
+        self._place_totals: dict[str, int] = {}
+        for owner, place in zip(self._owners, self._places, strict=True):
             self._totals[owner] = self._totals.get(owner, 0) + 1
+            self._place_totals[place] = self._place_totals.get(place, 0) + 1
+        self.placed: set[str] = set()  # the segments some answer named by place
         self._services = {name: [span(n) for c in cidrs if (n := parse(c)) is not None and family(c) == fam]
                           for name, cidrs in services.items()}
         hidden = [span(n) for c in (*NOT_PUBLIC[fam], *vpc_cidrs) if (n := parse(c)) and family(c) == fam]
@@ -80,10 +90,17 @@ class AddressBook:
         lo, hi = rng
         first, last = bisect_left(self._ends, lo), bisect_right(self._starts, hi)
         inside: dict[str, int] = {}
+        places: dict[tuple[str, str], int] = {}
         for i in range(first, last):
             if not covered or (lo <= self._starts[i] and self._ends[i] <= hi):
                 inside[self._owners[i]] = inside.get(self._owners[i], 0) + 1
+                if covered and self._places[i]:
+                    places[self._owners[i], self._places[i]] = places.get((self._owners[i], self._places[i]), 0) + 1
         names = {n for n, count in inside.items() if not covered or count == self._totals[n]}
+        for (owner, place), count in places.items():
+            if owner not in names and count == self._place_totals[place]:
+                names.add(at_place(owner, place))
+                self.placed.add(owner)
         for name, spans in self._services.items():
             if not spans:  # a service whose addresses the snapshot lacks: somewhere public
                 hit = self._touches_internet(rng, covered)

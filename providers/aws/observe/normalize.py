@@ -49,8 +49,9 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     found = posture(resources, scope, model, ifaces, endpoints, rules, build.acls, build.tables, dead_ends)
     names = _endpoint_names(model, scope, endpoints)
     exposures = () if model is not None else _exposures(build, ifaces)
+    placed = frozenset(n for ctx in build.ctx.values() for book in ctx.books.values() for n in book.placed)
     network = Network("aws", names, {k: tuple(c for c, _ in v) for k, v in chains.items()}, tuple(found), exposures,
-                      sides, {k: tuple(p for _, p in v) for k, v in chains.items()})
+                      sides, {k: tuple(p for _, p in v) for k, v in chains.items()}, placed=placed)
     if model is None:
         return network
     return replace(network, posture=network.posture + tuple(layer_posture(network, model)))
@@ -175,11 +176,13 @@ class _Vpc:
         self.books = {}
         for fam in ("v4", "v6"):
             segments: dict[str, list[str]] = {}
+            places: dict[str, str] = {}  # a segment CIDR -> its subnet, for denies that cover one zone's subnet
             for s in mine:
                 if s["SubnetId"] in owners:
                     cidrs = subnet_v6(s) if fam == "v6" else [s["CidrBlock"]] if s.get("CidrBlock") else []
                     segments.setdefault(owners[s["SubnetId"]], []).extend(cidrs)
-            self.books[fam] = AddressBook(fam, segments, services, vpc_cidrs(raw))
+                    places.update(dict.fromkeys(cidrs, place(s["SubnetId"])))
+            self.books[fam] = AddressBook(fam, segments, services, vpc_cidrs(raw), places)
         self.groups = GroupFilters(build.rules, self.books, lambda g: build.members.get(g, frozenset()),
                                    lambda pl, fam, routed: build.prefix_list_peers(vpc, pl, fam, routed))
         self.nacls = AclFilters(self.books)
