@@ -194,6 +194,35 @@ def test_deleting_the_default_route_is_a_missing_internet_path(tamper: Live) -> 
     assert kinds(found, "missing-path") == {("serving", "internet", "tcp")}  # the APIs keep their own route
 
 
+def test_two_halves_routed_to_an_instance_ip_take_the_internet_from_serving(tamper: Live) -> None:
+    """0.0.0.0/1 and 128.0.0.0/1 to an address in monitoring's subnet are more specific than the
+    default route: serving's internet traffic goes to that VM, not to the internet gateway."""
+    c = tamper.clients()
+    for name, dest in (("lpm0", "0.0.0.0/1"), ("lpm1", "128.0.0.0/1")):
+        _routes(tamper).insert(project=c["project"], route_resource=compute_v1.Route(
+            name=name, network=NET, dest_range=dest, next_hop_ip="10.20.7.5", priority=1000)).result()
+    found = findings(tamper, posture=True)
+    missing = one(found, "missing-path", "serving", "internet")
+    assert missing.ports == PortSet.single(443) and missing.evidence[0] in ("gcp:route/lpm0", "gcp:route/lpm1")
+    assert kinds(found, "missing-path") == {("serving", "internet", "tcp")}
+    assert kinds(found, "unintended-path") == set()
+    assert {(f.check, f.evidence) for f in found if f.kind == "posture"} == {
+        ("BH-GCP-INTERNET-ROUTE-DIVERTED", ("gcp:route/lpm0",)),
+        ("BH-GCP-INTERNET-ROUTE-DIVERTED", ("gcp:route/lpm1",))}
+
+
+def test_a_public_24_to_the_gateway_under_those_halves_still_leaves(tamper: Live) -> None:
+    c = tamper.clients()
+    gateway = "global/gateways/default-internet-gateway"
+    for name, dest, hop in (("lpm0", "0.0.0.0/1", {"next_hop_ip": "10.20.7.5"}),
+                            ("lpm1", "128.0.0.0/1", {"next_hop_ip": "10.20.7.5"}),
+                            ("mirror-out", "203.0.113.0/24", {"next_hop_gateway": gateway})):
+        _routes(tamper).insert(project=c["project"], route_resource=compute_v1.Route(
+            name=name, network=NET, dest_range=dest, priority=1000, **hop)).result()
+    found = findings(tamper)
+    assert found == []
+
+
 def test_the_private_googleapis_vip_reaches_google_apis_like_the_restricted_one(tamper: Live) -> None:
     """private.googleapis.com (199.36.153.8/30) serves the Google APIs to subnets with Private
     Google Access just as restricted.googleapis.com does; training has it on and IAM grants."""

@@ -37,6 +37,21 @@ VPC_PEERED = Check(
     "the peer's subnet routes are imported: whatever the firewall lets through to the peer's ranges is reported "
     "as a path to peer:<network>, but the peer's own firewall and workloads are outside the proof",
     "remove the peering, or verify the peered network separately and waive this check for the peering")
+INTERNET_ROUTE_DIVERTED = Check(
+    "BH-GCP-INTERNET-ROUTE-DIVERTED", "high", "internet-bound traffic is routed to a next hop other than the "
+    "default internet gateway",
+    "the most specific route for some public or Google APIs addresses sends the segments' traffic to an instance, "
+    "an IP address, an internal load balancer, a VPN tunnel, a peering or a hub: it does not leave through the "
+    "default internet gateway (an intended internet path through it is reported missing), and what the next hop "
+    "does with it (forward it, inspect it, read it) is outside the proof, so a path to the internet through it is "
+    "not reported either",
+    "route public ranges to default-internet-gateway (the stack does), or verify the appliance separately and waive "
+    "this check for the route")
+ROUTE_NOT_FOLLOWED = Check(
+    "BH-GCP-ROUTE-NOT-FOLLOWED", "medium", "route sends traffic to a next hop bulkhead does not follow",
+    "whatever lies beyond (an appliance, a VPN tunnel, a hub, an interconnect) is outside the proof",
+    "remove the route, or verify the network beyond it separately and waive this check for the route")
 
 CHECKS = (FLOWLOGS_OFF, PGA_WITHOUT_SERVICES, SEGMENT_NOT_FOUND, NAT_MISSING, FIREWALL_LOGGING_OFF,
-          EFFECTIVE_FIREWALLS_UNREAD, FIREWALL_POLICY_NOT_EVALUATED, VPC_PEERED)
+          EFFECTIVE_FIREWALLS_UNREAD, FIREWALL_POLICY_NOT_EVALUATED, VPC_PEERED, INTERNET_ROUTE_DIVERTED,
+          ROUTE_NOT_FOLLOWED)

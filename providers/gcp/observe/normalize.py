@@ -9,9 +9,11 @@ and the Google APIs are reached through spelled-out chains:
 
   segment -> segment    egress(src) + ingress(dst)            (subnet routes always exist)
   internet -> segment   ingress(dst)
-  segment -> internet   egress(src) + routes to a gateway covering public addresses
+  segment -> internet   egress(src) + the routes selected for public addresses, when some
+                        of them goes to the default internet gateway (routes.py)
   segment -> service:x  one chain per APIs VIP (restricted and private.googleapis.com):
-                        egress(src) toward that VIP + a route for it + Private Google Access
+                        egress(src) toward that VIP + the route selected for it going to the
+                        default internet gateway + Private Google Access
                         on the subnet + an IAM role for x on the segment's service account
 
 A peered network is an endpoint `peer:<network>` with no filters of its own (peering.py).
@@ -32,9 +34,9 @@ from providers.gcp.observe import labels, posture
 from providers.gcp.observe.exposures import exposures
 from providers.gcp.observe.firewalls import Place, Surroundings, evaluation_order, segment_filter
 from providers.gcp.observe.peering import peer_ranges, peer_side, peering_posture
-from providers.gcp.observe.ranges import INTERNET as INTERNET_RANGE
-from providers.gcp.observe.ranges import addresses, overlaps
-from providers.gcp.services import API_VIPS, DEFAULT_INTERNET_GATEWAY, services_of_role
+from providers.gcp.observe.ranges import addresses
+from providers.gcp.observe.routes import Routing
+from providers.gcp.services import API_VIPS, services_of_role
 
 Json = dict[str, Any]
 SERVICE_ENDPOINTS = tuple(SERVICE_PREFIX + s for s in SERVICES)
@@ -77,6 +79,8 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
     firewalls = evaluation_order(items(snapshot, "firewalls.json"))
     cache: dict[str, tuple[Rule, ...]] = {}
     routes = items(snapshot, "routes.json")
+    routing = {net: Routing(net, routes, VIPS) for net in sorted({p.network for p in places})}
+    route_filters = {net: r.filter() for net, r in routing.items()}
     iam = _iam_bindings(snapshot)
     # A peer has no filters here: its firewall is another network's (peering.py).
     sides: dict[str, tuple[Side, ...]] = {peer: (peer_side(peer, frozenset(peers) - {peer}),) for peer in peers}
@@ -87,7 +91,7 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
         ingress = segment_filter(place, "INGRESS", firewalls, around, cache)
         sides[place.segment] = sides.get(place.segment, ()) + (
             Side(f"gcp:subnet/{place.subnet}", egress=(egress,), ingress=(ingress,), multiple=True),)
-        route_filter = _routes_filter(place, routes)
+        route_filter = route_filters[place.network]
         _add(chains, (INTERNET, place.segment), (Step(ingress, INTERNET),))
         _add(chains, (place.segment, INTERNET), (Step(egress, INTERNET), Step(route_filter, INTERNET)))
         google = (_access_filter(by_subnet[place.subnet]), _iam_filter(place, iam))
@@ -97,7 +101,8 @@ def normalize(snapshot: Snapshot, model: Model | None) -> Network:
                      + tuple(Step(f, service) for f in google))
     found = exposures(items(snapshot, "instances.json"), places, firewalls, around) if model is None else ()
     return Network(cloud="gcp", endpoints=(*_endpoints(places, model), *sorted(peers)), chains=chains, sides=sides,
-                   posture=(*posture.findings(snapshot, places, model), *peering_posture(networks, places)),
+                   posture=(*posture.findings(snapshot, places, model), *peering_posture(networks, places),
+                            *(p for r in routing.values() for p in r.posture())),
                    exposures=found)
 
 
@@ -111,25 +116,6 @@ def _endpoints(places: tuple[Place, ...], model: Model | None) -> tuple[str, ...
     else:
         segments = sorted({p.segment for p in places})
     return (*segments, INTERNET, *SERVICE_ENDPOINTS)
-
-
-def _routes_filter(place: Place, routes: list[Json]) -> Filter:
-    """Routes of the segment's network that carry traffic out: to the internet or the APIs VIP.
-
-    Tagged routes apply to tagged instances, which may sit in any segment, so they count.
-    """
-    rules = []
-    for route in sorted(routes, key=lambda r: r["name"]):
-        if route.get("network") != place.network or route.get("nextHopNetwork"):
-            continue
-        dest = addresses([route.get("destRange", "")])
-        peers = {INTERNET} if overlaps(dest, INTERNET_RANGE) else set()
-        if str(route.get("nextHopGateway", "")).endswith(f"/{DEFAULT_INTERNET_GATEWAY}"):
-            # Google APIs need the default gateway as next hop, one VIP at a time
-            peers.update(name for name, vip in VIPS.items() if overlaps(dest, vip))
-        if peers:
-            rules.append(Rule(f"gcp:route/{route['name']}", "allow", frozenset(peers)))
-    return Filter(f"gcp:routes/{labels.short_id(place.network)}", "union", tuple(rules))
 
 
 def _access_filter(subnet: Json) -> Filter:

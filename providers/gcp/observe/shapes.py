@@ -80,6 +80,14 @@ class Route(Shape):
     priority: Priority = absent()
     nextHopGateway: str = absent()
     nextHopNetwork: str = absent()
+    nextHopIp: str = absent()
+    nextHopInstance: str = absent()
+    nextHopIlb: str = absent()
+    nextHopVpnTunnel: str = absent()
+    nextHopPeering: str = absent()
+    nextHopHub: str = absent()
+    nextHopInterconnectAttachment: str = absent()
+    routeType: str = absent()
     tags: list[str] = []
 
 
