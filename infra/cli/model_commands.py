@@ -198,15 +198,16 @@ def schema(output: Output = None) -> None:
 @app.command(epilog="Example: bulkhead pin examples/ai-platform.yaml")
 def pin(file: ModelFile) -> None:
     """Write every segment's assigned address slot into the file (comments and order kept)."""
-    from infra.pin import pin_slots
+    from infra.pin import pin_slots, write_pinned
 
     try:
         loaded, full = load_checked(file)
         text, pinned = pin_slots(loaded.text, full.slots, str(file))
+        if pinned:
+            write_pinned(file, text)
     except BulkheadError as exc:
         fail(exc)
     if pinned:
-        file.write_text(text, encoding="utf-8")
         info(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}")
     else:
         info(f"{file}: every segment already has a slot; nothing changed")
