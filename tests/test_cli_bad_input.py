@@ -134,3 +134,52 @@ def test_a_file_without_a_size_is_read_no_further_than_one_byte_past_the_limit(m
         assert len(os.read(read_end, 10_000)) == 5000 - 1001  # the rest was never read
     finally:
         os.close(read_end)
+
+
+ONE_SEGMENT_PER_CLOUD = {
+    "aws": "aws: {region: us-east-1, cidr: 10.10.0.0/16, zones: 1}",
+    "gcp": "gcp: {region: us-central1, cidr: 10.20.0.0/16, project: demo}",
+    "azure": "azure: {region: eastus, cidr: 10.30.0.0/16}",
+}
+
+
+def model_on(cloud: str, tmp_path: Path) -> Path:
+    model = tmp_path / "m.yaml"
+    model.write_text(f"name: shop\nclouds:\n  {ONE_SEGMENT_PER_CLOUD[cloud]}\nsegments:\n  web: {{}}\n  api: {{}}\n"
+                     "flows:\n  - {from: web, to: api, ports: [8080]}\n")
+    return model
+
+
+def test_simulate_into_a_snapshot_folder_that_is_a_file_is_one_line_with_exit_2(tmp_path):
+    model = model_on("aws", tmp_path)
+    before = model.read_text()
+    result = CliRunner().invoke(app, ["simulate", str(model), "--cloud", "aws", "--snapshot-out", str(model)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(rf"error: --snapshot-out {re.escape(str(model))}: cannot write {re.escape(str(model))}/"
+                        r"\S+\.json \(Not a directory\); pick a folder that can be written", line), line
+    assert model.read_text() == before
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_simulate_saving_traffic_under_a_file_is_one_line_with_exit_2(tmp_path, cloud):
+    model = model_on(cloud, tmp_path)
+    before = model.read_text()
+    folder = model / "traffic"  # like /dev/full/x: a folder that cannot be made
+    result = CliRunner().invoke(app, ["simulate", str(model), "--cloud", cloud, "--traffic-out", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: --traffic-out {folder}: cannot write {folder}/"), line
+    assert line.endswith(" (Not a directory); pick a folder that can be written"), line
+    assert model.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+
+
+def test_simulate_saving_traffic_into_a_file_says_it_is_a_file(tmp_path):
+    model = model_on("aws", tmp_path)
+    result = CliRunner().invoke(app, ["simulate", str(model), "--cloud", "aws", "--traffic-out", str(model)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [f"error: --traffic-out {model}: is a file, not a folder; "
+                                          "pick a new or empty folder"]

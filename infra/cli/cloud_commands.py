@@ -67,7 +67,7 @@ def simulate(
             with progress(f"reading the mocked {cloud.value} back"):
                 snapshot = mocked_snapshot(mocked, cloud.value, loaded.model, traffic_out)
         if snapshot_out is not None:
-            write_snapshot(snapshot, snapshot_out)
+            write_snapshot(snapshot, snapshot_out, "--snapshot-out")
         check_snapshot(cloud.value, snapshot, loaded.model)
         report = _verify(loaded, cloud.value, snapshot)
     except BulkheadError as exc:
