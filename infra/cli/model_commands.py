@@ -68,10 +68,10 @@ def _check_waivers(file: Path, loaded: Loaded) -> str:
     from datetime import UTC, datetime
 
     from infra.checks import declared_checks
-    from infra.waivers import load_waivers, waivers_path
+    from infra.waivers import load_waivers, waivers_file
 
-    path = waivers_path(file)
-    if not path.is_file():
+    path = waivers_file(file, None)
+    if path is None:
         return ""
     waivers = load_waivers(path, declared_checks(), loaded.model.segments)
     today = datetime.now(UTC).date()
