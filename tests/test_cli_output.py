@@ -176,3 +176,13 @@ def test_a_reader_that_goes_away_early_ends_the_run_quietly(tmp_path):
         stderr = process.stderr.read().decode()
         process.wait(timeout=120)
         assert stderr == "", stderr
+
+
+@pytest.mark.parametrize(("name", "sarif"), [("schema", False), ("diff", False), ("audit", False),
+                                             ("verify", True), ("simulate", True), ("observe", True)])
+def test_the_help_of_output_mentions_sarif_only_where_the_command_offers_it(name, sarif):
+    result = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    [option] = [p for p in COMMANDS[name].params if p.name == "output"]
+    assert ("--format sarif" in option.help) is sarif
+    assert ("sarif" in " ".join(result.stdout.split()).lower()) is sarif

@@ -18,6 +18,7 @@ from infra.cli.options import (
     FailOn,
     ModelFile,
     Output,
+    PlainOutput,
     Project,
     ReportFormat,
     Subscription,
@@ -155,7 +156,7 @@ def audit(
     format: Annotated[AuditFormat, typer.Option("--format", help="table or json")] = AuditFormat.table,
     project: Project = None,
     subscription: Subscription = None,
-    output: Output = None,
+    output: PlainOutput = None,
     context: Context = None,
 ) -> None:
     """Without a model: what an existing network exposes to the internet and which subnets reach which.

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from infra.cli.app import app
-from infra.cli.options import CloudChoice, GraphFormat, ModelFile, Output, PlanFormat
+from infra.cli.options import CloudChoice, GraphFormat, ModelFile, PlainOutput, PlanFormat
 from infra.cli.output import fail, info, notice, out, warn, write_document
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
@@ -185,7 +185,7 @@ def graph(
 
 
 @app.command(epilog="Example: bulkhead schema --output bulkhead.schema.json")
-def schema(output: Output = None) -> None:
+def schema(output: PlainOutput = None) -> None:
     """Print (or write) the JSON Schema of the model, for editor completion and validation."""
     from infra.schema import model_schema
 
