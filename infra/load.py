@@ -20,7 +20,7 @@ from infra.errors import Diagnostic, ModelError, Problem
 from infra.explain import explain, salvage
 from infra.model import Model, reference_problems
 from infra.yaml_compose import Loc, Node, dotted
-from infra.yaml_parse import parse, size_problem
+from infra.yaml_parse import parse, read_limited
 
 __all__ = ["Loaded", "Loc", "SourceMap", "dotted", "load_model", "parse_model"]
 
@@ -85,17 +85,21 @@ def load_model(path: str | Path) -> Loaded:
     """Read, parse and validate a model file; raise ModelError listing every problem."""
     file = str(path)
     try:
-        too_big = size_problem(Path(path).stat().st_size, file)  # before reading it whole
-        if too_big is not None:
-            raise ModelError([too_big])
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_limited(Path(path), file)
     except FileNotFoundError:
         raise ModelError([Diagnostic(file, 1, 1, "", "file does not exist",
                                      "check the path, or start from examples/minimal.yaml")]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ModelError([Diagnostic(file, 1, 1, "", f"cannot read the file ({exc.__class__.__name__})",
+    except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, a name too long, a symlink loop...
+        raise ModelError([Diagnostic(file, 1, 1, "", f"cannot read the file ({_reason(exc)})",
                                      "pass a readable UTF-8 YAML file")]) from None
     return parse_model(text, file)
+
+
+def _reason(exc: OSError | UnicodeDecodeError) -> str:
+    """Why a file could not be read: its errno's words (`File name too long`), else the error's name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return exc.__class__.__name__
 
 
 def parse_model(text: str, file: str = "<model>") -> Loaded:

@@ -6,9 +6,17 @@ theirs. So `slot: N` is inserted where the user would have typed it (inside a `{
 mapping, or as one more line of a block mapping, at its indentation) and nothing else in
 the file changes. Segments that already have a slot are left alone, so running it twice
 changes nothing.
+
+The file is written whole or not at all (`write_pinned`): a new file beside it, then a rename.
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -96,3 +104,32 @@ def _check(text: str, expected: dict[str, int], file: str) -> None:
     if wrong:
         raise ModelError([Diagnostic(file, 1, 1, "segments", f"could not pin {', '.join(wrong)} safely",
                                      "add their slot: lines by hand (see `bulkhead plan` for the slots)")])
+
+
+def write_pinned(path: Path, text: str) -> None:
+    """Replace the model file's content by `text` atomically, keeping its permissions and line ends.
+
+    A crash or a full disk leaves the old file, never half of the new one. A symlink stays a
+    symlink: the file it names is replaced. A file that cannot be replaced (immutable, on a
+    read-only mount, in a folder bulkhead cannot write) is a located ModelError; nothing changed.
+    """
+    target = Path(os.path.realpath(path))  # through symlinks, as writing in place would go
+    temporary: str | None = None
+    try:
+        status = target.stat()
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".pin")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:  # newline="": CRLF stays CRLF
+            stream.write(text)
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))
+        with contextlib.suppress(OSError):  # only root may give a file away; anyone else's is theirs already
+            os.chown(temporary, status.st_uid, status.st_gid)
+        os.replace(temporary, target)
+        temporary = None
+    except OSError as exc:
+        raise ModelError([Diagnostic(str(path), 1, 1, "", f"cannot write the file ({exc.strerror or exc})",
+                                     "make it writable (an immutable file: chattr -i; a read-only mount), "
+                                     "or pin a writable copy")]) from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

@@ -24,13 +24,19 @@ class CheckedSnapshot(dict[str, Any]):
     alone and only asks whether the model is there."""
 
 
-def write_snapshot(snapshot: Snapshot, directory: str | Path) -> list[Path]:
+def write_snapshot(snapshot: Snapshot, directory: str | Path, option: str = "--out") -> list[Path]:
+    """One JSON file per API response under `directory` (folders created). A folder that cannot be
+    written is bad output (UsageError naming `option`, the command's flag), as an unwritable --output is."""
     root = Path(directory)
     written = []
     for name, document in sorted(snapshot.items()):
         target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{option} {directory}: cannot write {target} ({exc.strerror or exc}); "
+                             "pick a folder that can be written") from None
         written.append(target)
     return written
 

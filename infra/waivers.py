@@ -17,6 +17,7 @@ such, so an acceptance cannot outlive its review. Bad entries are located proble
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -24,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from infra.checks import Check
-from infra.errors import Diagnostic, ModelError, Problem
+from infra.errors import Diagnostic, ModelError, Problem, UsageError
 from infra.load import SourceMap
 from infra.verify import Finding, Report
-from infra.yaml_parse import parse
+from infra.yaml_parse import parse, read_limited
 
 WAIVERS_FILE = "bulkhead.waivers.yaml"
 KEYS = ("check", "resource", "segment", "reason", "expires")
@@ -116,6 +117,21 @@ def waivers_path(model_file: Path) -> Path:
     return model_file.parent / WAIVERS_FILE
 
 
+def waivers_file(model_file: Path, override: Path | None) -> Path | None:
+    """The waivers file a run reads: `override` (--waivers), else the one next to the model; None when the
+    model has none. Anything at that name counts, readable or not: a folder or a dangling symlink there is
+    a mistake to report (load_waivers does), never a reason to waive nothing in silence."""
+    path = override if override is not None else waivers_path(model_file)
+    if override is not None and override.is_dir():
+        raise UsageError(f"--waivers {override}: is a directory, not a file; pass the waivers file itself, "
+                         f"e.g. {override / WAIVERS_FILE}")
+    if os.path.lexists(path):
+        return path
+    if override is not None:
+        raise UsageError(f"--waivers {override}: no such file; check the path")
+    return None
+
+
 def load_waivers(path: Path, checks: Mapping[str, Check], segments: Iterable[str] | None = None) -> tuple[Waiver, ...]:
     """Read and check a waivers file; raise ModelError listing every bad entry with its line.
 
@@ -124,10 +140,10 @@ def load_waivers(path: Path, checks: Mapping[str, Check], segments: Iterable[str
     """
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, file)  # the model's reader: the same size limit, whatever the file is
     except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError([Diagnostic(file, 1, 1, "", f"cannot read the waivers file ({exc.__class__.__name__})",
-                                     "pass a readable UTF-8 YAML file")]) from None
+        raise ModelError([Diagnostic(file, 1, 1, "", f"cannot read the waivers file ({_unreadable(path, exc)})",
+                                     "make it a readable UTF-8 YAML file, or remove it")]) from None
     composed = parse(text, file)  # the model's parser: same limits, same located syntax errors
     if composed.problems:
         raise ModelError(list(composed.problems))
@@ -153,6 +169,15 @@ def load_waivers(path: Path, checks: Mapping[str, Check], segments: Iterable[str
     if problems:
         raise source.fail(problems)
     return tuple(waivers)
+
+
+def _unreadable(path: Path, exc: OSError | UnicodeDecodeError) -> str:
+    """Why the waivers file could not be read, in words: a dangling symlink is not `No such file`."""
+    if path.is_symlink() and not path.exists():
+        return f"a symlink to {os.readlink(path)}, which does not exist"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return exc.__class__.__name__
 
 
 def _waiver(entry: dict[str, Any], file: str, line: int, index: int) -> Waiver:

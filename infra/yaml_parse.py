@@ -17,7 +17,10 @@ be read at all.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from pathlib import Path
 from typing import Any
 
 from infra.errors import Diagnostic, ModelError
@@ -43,11 +46,46 @@ def parser_name() -> str:
     return "libyaml" if LIBYAML is not None else "ruamel.yaml (pure Python)"
 
 
-def size_problem(size: int, file: str) -> Diagnostic | None:
-    if size <= MAX_BYTES:
+def size_problem(size: int | None, file: str) -> Diagnostic | None:
+    """The file is too large; `size` None when it is known only to be over the limit (a pipe, a device)."""
+    if size is not None and size <= MAX_BYTES:
         return None
-    return Diagnostic(file, 1, 1, "", f"the file is {size:,} bytes, over the limit of {MAX_BYTES:,} for a model",
+    said = f"{size:,} bytes" if size is not None else f"more than {MAX_BYTES:,} bytes"
+    return Diagnostic(file, 1, 1, "", f"the file is {said}, over the limit of {MAX_BYTES:,} for a model",
                       "check that this is the model file; one with thousands of segments is under 1 MB")
+
+
+def read_limited(path: Path, file: str) -> str:
+    """The text of a model (or waivers) file, having read at most MAX_BYTES + 1 bytes of it.
+
+    A regular file's size is known before reading, but a pipe, /dev/stdin or /dev/zero has
+    none: only the bytes actually read tell, so no kind of file is read without bound.
+    Line ends are kept as written (CRLF stays CRLF: `pin` writes the text back).
+    Raises ModelError when the file is too large; OSError and UnicodeDecodeError as reading does.
+    """
+    with path.open("rb", buffering=0) as stream:  # unbuffered: a buffer would read ahead of the limit
+        status = os.fstat(stream.fileno())
+        regular = stat.S_ISREG(status.st_mode)
+        too_big = size_problem(status.st_size, file) if regular else None  # before reading any of it
+        data = b"" if too_big is not None else _read_at_most(stream, MAX_BYTES + 1)
+    if too_big is None and len(data) > MAX_BYTES:
+        too_big = size_problem(None, file)
+    if too_big is not None:
+        raise ModelError([too_big])
+    return data.decode("utf-8")
+
+
+def _read_at_most(stream: Any, limit: int) -> bytes:
+    """Up to `limit` bytes; a pipe hands them over in pieces, so read until there are enough or none are left."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = stream.read(min(left, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def parse(text: str, file: str) -> Composed:

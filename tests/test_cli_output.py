@@ -141,3 +141,48 @@ def test_shell_completion_completes_command_names():
     result = _run([], _BULKHEAD_COMPLETE="complete_bash", COMP_WORDS="bulkhead val", COMP_CWORD="1")
     assert result.stdout.split() == ["validate"]
     assert "--install-completion" in _run(["--help"]).stdout
+
+
+STDOUT_FULL = ("error: cannot write the results to stdout (No space left on device); redirect it somewhere with "
+               "room, or use --output FILE where offered")
+
+
+@pytest.mark.parametrize("args", [
+    ["--version"], ["--help"], ["validate", str(EXAMPLE)], ["plan", str(EXAMPLE)],
+    ["plan", str(EXAMPLE), "--format", "json"], ["graph", str(EXAMPLE)], ["schema"],
+    ["diff", str(EXAMPLE), str(EXAMPLE)], ["diff", str(EXAMPLE), str(EXAMPLE), "--format", "json"],
+], ids=" ".join)
+def test_a_stdout_that_cannot_be_written_is_one_error_line_and_exit_2(args):
+    # this checkout's code (python -m from the root), not whichever one the installed script imports
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "infra.cli", *args], cwd=ROOT, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [STDOUT_FULL]
+
+
+def test_a_reader_that_goes_away_early_ends_the_run_quietly(tmp_path):
+    # a guard for the stdout above: `bulkhead plan ... | head -1` must not turn into an error line
+    big = tmp_path / "big.yaml"
+    big.write_text("name: big\nclouds:\n  aws: {region: us-east-1, cidr: 10.0.0.0/16, zones: 1}\nsegments:\n"
+                   + "".join(f"  s{i}: {{}}\n" for i in range(200))
+                   + "flows:\n" + "".join(f"  - {{from: s{i}, to: s{i + 1}, ports: [80]}}\n" for i in range(199)))
+    for args in (["plan", str(big)], ["plan", str(big), "--format", "json"], ["graph", str(big)]):
+        process = subprocess.Popen([sys.executable, "-m", "infra.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=120)
+        assert stderr == "", stderr
+
+
+@pytest.mark.parametrize(("name", "sarif"), [("schema", False), ("diff", False), ("audit", False),
+                                             ("verify", True), ("simulate", True), ("observe", True)])
+def test_the_help_of_output_mentions_sarif_only_where_the_command_offers_it(name, sarif):
+    result = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    [option] = [p for p in COMMANDS[name].params if p.name == "output"]
+    assert ("--format sarif" in option.help) is sarif
+    assert ("sarif" in " ".join(result.stdout.split()).lower()) is sarif

@@ -193,6 +193,41 @@ def test_a_revision_git_cannot_give_is_a_located_problem_with_exit_2(repo: Path,
     assert result.stderr.startswith(f"{spec}:1:1: {said}") and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("spec", ["git:--output={out}:net/model.yaml", "git:HEAD:--output={out}"])
+def test_a_revision_that_git_could_read_as_an_option_is_refused_and_writes_nothing(repo: Path, spec: str) -> None:
+    out = repo / "written-by-git"
+    result = cli(spec.format(out=out), "net/model.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{spec.format(out=out)}:1:1: the REF or path starts with '-'; name a branch")
+    assert len(result.stderr.splitlines()) == 2 and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_git_is_told_where_options_end_before_the_revision(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.revisions
+
+    seen: list[list[str]] = []
+    run = subprocess.run
+
+    def recording(argv, **kwargs):
+        seen.append(list(argv))
+        return run(argv, **kwargs)
+
+    monkeypatch.setattr(infra.revisions.subprocess, "run", recording)
+    assert cli("git:HEAD:net/model.yaml", "net/model.yaml").exit_code == 0
+    assert seen and all(argv[-2:] == ["--end-of-options", "HEAD:net/model.yaml"] for argv in seen)
+
+
+@pytest.mark.parametrize("spec", ["git:HEAD:net", "git:HEAD:net/"])
+def test_a_revision_naming_a_directory_says_so_and_what_to_pass(repo: Path, spec: str) -> None:
+    result = cli(spec, "net/model.yaml")
+    assert result.exit_code == 2
+    first, summary = result.stderr.splitlines()
+    assert first == (f"{spec}:1:1: names a directory ({spec.removeprefix('git:HEAD:')}), not a file; "
+                     "name the model file inside it, e.g. git:HEAD:net/<model>.yaml")
+    assert summary == "1 problem(s) found; nothing was changed."
+
+
 def test_a_bad_model_at_a_revision_is_reported_at_its_lines_in_that_revision(repo: Path) -> None:
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     (repo / "net" / "model.yaml").write_text(TEXT.replace("  feature-store:\n", "  feature_store:\n"))

@@ -74,6 +74,31 @@ def test_init_refuses_to_overwrite_anything_and_writes_nothing(tmp_path):
     assert (tmp_path / "aws" / "Pulumi.yaml").read_text() == "mine"
 
 
+@pytest.mark.parametrize(("layout", "in_the_way", "said"), [
+    ({"aws": "a file"}, "aws", "is a file where a folder must be"),  # the project's folder is a file
+    ({"segments.yaml": "mine"}, "segments.yaml", "already exists"),  # the model, though the project is free
+])
+def test_init_checks_every_target_before_writing_any(tmp_path, layout, in_the_way, said):
+    for name, text in layout.items():
+        (tmp_path / name).write_text(text)
+    result = CliRunner().invoke(app, ["init", "--cloud", "aws", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: {tmp_path / in_the_way} {said}; nothing was written. "
+                                          "Pick an empty DIR, or move those files away"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(layout)  # nothing half-written
+    assert all((tmp_path / name).read_text() == text for name, text in layout.items())
+
+
+def test_init_into_a_dir_that_is_a_file_says_so_and_leaves_it_alone(tmp_path):
+    target = tmp_path / "platform"
+    target.write_text("mine")
+    result = CliRunner().invoke(app, ["init", "--cloud", "aws", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: {target} is a file where a folder must be; nothing was "
+                                          "written. Pick an empty DIR, or move those files away"]
+    assert target.read_text() == "mine" and list(tmp_path.iterdir()) == [target]
+
+
 def test_init_of_an_unknown_cloud_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["init", "--cloud", "oracle", str(tmp_path)])
     assert result.exit_code == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,41 @@ def test_the_pin_command_writes_the_file_once_and_then_reports_nothing_to_do(tmp
     assert second.exit_code == 0
     assert "nothing changed" in second.stdout
     assert model.read_text() == AFTER
+
+
+def test_the_pin_command_keeps_a_files_windows_line_ends(tmp_path):
+    model = tmp_path / "shop.yaml"
+    model.write_bytes(BEFORE.replace("\n", "\r\n").encode())
+    result = CliRunner().invoke(app, ["pin", str(model)])
+    assert result.exit_code == 0, result.output
+    assert model.read_bytes() == AFTER.replace("\n", "\r\n").encode()
+
+
+def test_a_file_pin_cannot_replace_is_one_located_line_with_exit_2_and_stays_as_it_was(tmp_path, monkeypatch):
+    def refused(source, target):  # what the kernel answers for an immutable file (chattr +i), even to root
+        raise PermissionError(1, "Operation not permitted", str(target))
+
+    monkeypatch.setattr(os, "replace", refused)
+    model = tmp_path / "shop.yaml"
+    model.write_text(BEFORE)
+    result = CliRunner().invoke(app, ["pin", str(model)])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines() == [
+        f"{model}:1:1: cannot write the file (Operation not permitted); make it writable "
+        "(an immutable file: chattr -i; a read-only mount), or pin a writable copy",
+        "1 problem(s) found; nothing was changed."]
+    assert model.read_text() == BEFORE
+    assert [p.name for p in tmp_path.iterdir()] == ["shop.yaml"]  # no temporary file left behind
+
+
+def test_pin_through_a_symlink_replaces_the_file_it_names_and_keeps_its_permissions(tmp_path):
+    # a guard for the atomic write: the rename must land on the target, not turn the link into a file
+    model = tmp_path / "shop.yaml"
+    model.write_text(BEFORE)
+    model.chmod(0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(model.name)
+    assert CliRunner().invoke(app, ["pin", str(link)]).exit_code == 0
+    assert link.is_symlink() and model.read_text() == AFTER
+    assert model.stat().st_mode & 0o777 == 0o640

@@ -227,3 +227,52 @@ def test_an_explicit_waivers_file_must_exist_and_an_empty_one_waives_nothing(tmp
     assert missing.exit_code == 2 and "--waivers" in missing.stderr
     (tmp_path / "empty.yaml").write_text("")
     assert run(model, "--waivers", str(tmp_path / "empty.yaml"), "--fail-on", "posture").exit_code == 1
+
+
+@pytest.mark.parametrize("command", ["verify", "validate"])
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("directory", "Is a directory"),
+    ("dangling-symlink", "a symlink to {missing}, which does not exist"),
+])
+def test_a_waivers_file_next_to_the_model_that_cannot_be_read_is_exit_2_not_ignored(
+        tmp_path: Path, command: str, kind: str, reason: str) -> None:
+    model = model_in(tmp_path)
+    waivers = tmp_path / "bulkhead.waivers.yaml"
+    missing = tmp_path / "nowhere.yaml"
+    if kind == "directory":
+        waivers.mkdir()
+    else:
+        waivers.symlink_to(missing)
+    args = [command, str(model)] + (["--cloud", "aws", "--snapshot", str(SNAPSHOT)] if command == "verify" else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines() == [
+        f"{waivers}:1:1: cannot read the waivers file ({reason.format(missing=missing)}); "
+        "make it a readable UTF-8 YAML file, or remove it",
+        "1 problem(s) found; nothing was changed."]
+
+
+def test_an_explicit_waivers_path_that_is_a_directory_says_so(tmp_path: Path) -> None:
+    result = run(model_in(tmp_path), "--waivers", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: --waivers {tmp_path}: is a directory, not a file; pass the "
+                                          f"waivers file itself, e.g. {tmp_path / 'bulkhead.waivers.yaml'}"]
+
+
+def test_a_waivers_file_is_read_no_further_than_one_byte_past_the_size_limit(monkeypatch) -> None:
+    import os
+
+    from infra import yaml_parse
+
+    monkeypatch.setattr(yaml_parse, "MAX_BYTES", 1000)
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, b"#" * 5000)
+        os.close(write_end)
+        with pytest.raises(ModelError) as caught:
+            load_waivers(Path(f"/dev/fd/{read_end}"), declared_checks())
+        assert "more than 1,000 bytes" in str(caught.value)
+        assert len(os.read(read_end, 10_000)) == 5000 - 1001
+    finally:
+        os.close(read_end)

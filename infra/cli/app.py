@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar, get_type_hints
+from typing import Annotated, Any, NoReturn, TypeVar, get_type_hints
 
 import typer
 
@@ -95,8 +96,23 @@ def _options(
 def main() -> None:
     from infra.gc_tuning import fewer_collections
 
+    sys.stdout = output.GuardedStdout(sys.stdout)  # type: ignore[assignment]  # click writes --help here
     try:
         with fewer_collections():  # one short process that builds large heaps of small values: see the module
-            app(prog_name="bulkhead")
-    except BulkheadError as exc:  # a command that forgot to catch still never shows a traceback
-        fail(exc)
+            try:
+                app(prog_name="bulkhead")
+            finally:
+                output.flush_stdout()  # results still buffered: a full disk is reported here, not at exit
+    except BulkheadError as exc:  # a command that forgot to catch (or stdout refused) never shows a traceback
+        _exit_on(exc)
+    except BrokenPipeError:  # the reader went away (`| head -1`): nothing more to say to it
+        output.silence_stdout()
+        sys.exit(1)
+
+
+def _exit_on(error: BulkheadError) -> NoReturn:
+    """`fail` outside click: its typer.Exit would not be turned into an exit status here."""
+    try:
+        fail(error)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)

@@ -18,6 +18,7 @@ from infra.cli.options import (
     FailOn,
     ModelFile,
     Output,
+    PlainOutput,
     Project,
     ReportFormat,
     Subscription,
@@ -67,7 +68,7 @@ def simulate(
             with progress(f"reading the mocked {cloud.value} back"):
                 snapshot = mocked_snapshot(mocked, cloud.value, loaded.model, traffic_out)
         if snapshot_out is not None:
-            write_snapshot(snapshot, snapshot_out)
+            write_snapshot(snapshot, snapshot_out, "--snapshot-out")
         check_snapshot(cloud.value, snapshot, loaded.model)
         report = _verify(loaded, cloud.value, snapshot)
     except BulkheadError as exc:
@@ -155,7 +156,7 @@ def audit(
     format: Annotated[AuditFormat, typer.Option("--format", help="table or json")] = AuditFormat.table,
     project: Project = None,
     subscription: Subscription = None,
-    output: Output = None,
+    output: PlainOutput = None,
     context: Context = None,
 ) -> None:
     """Without a model: what an existing network exposes to the internet and which subnets reach which.

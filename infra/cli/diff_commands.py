@@ -10,7 +10,7 @@ import typer
 
 from infra.cli.app import app
 from infra.cli.model_commands import load_checked
-from infra.cli.options import CloudChoice, Output
+from infra.cli.options import CloudChoice, PlainOutput
 from infra.cli.output import fail, show, write_json, write_report
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, parse_model
@@ -43,7 +43,7 @@ def diff(
     fail_on: Annotated[DiffFailOn | None, typer.Option(
         "--fail-on", help="exit 1 when the change opens a path to or from the internet (opened-internet), "
         "opens any path (opened), or changes anything (any); without it diff exits 0")] = None,
-    output: Output = None,
+    output: PlainOutput = None,
 ) -> None:
     """Compare two models: per cloud the paths opened, closed and changed, segments added, removed or moved
     (with every subnet replacement called out), and guardrail and flow changes. Both models are validated first.

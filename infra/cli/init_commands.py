@@ -37,9 +37,9 @@ def init(
 
     try:
         files = init_files(clouds, settings_of)
-        existing = sorted(str(directory / name) for name in files if (directory / name).exists())
-        if existing:
-            raise UsageError(f"{', '.join(existing)} already exist(s); nothing was written. "
+        in_the_way = _in_the_way(directory, files)
+        if in_the_way:
+            raise UsageError(f"{'; '.join(in_the_way)}; nothing was written. "
                              "Pick an empty DIR, or move those files away")
         for name, text in files.items():
             target = directory / name
@@ -51,3 +51,22 @@ def init(
     info(f"next: edit {directory / MODEL_FILE}, run `bulkhead validate {directory / MODEL_FILE}` and "
          f"`bulkhead simulate {directory / MODEL_FILE} --cloud {clouds[0]}`, then in "
          f"{directory / clouds[0]}: `pulumi stack init dev && pulumi up`")
+
+
+def _in_the_way(directory: Path, files: dict[str, str]) -> list[str]:
+    """What stops `files` from being written under `directory`, all of it found before anything is written.
+
+    A file that exists is in the way (nothing is overwritten), and so is a file where a folder has to
+    be: DIR itself, or `DIR/aws` when the aws project goes in there.
+    """
+    found: dict[Path, str] = {}
+    for name in files:
+        relative = Path(name)
+        folders = [directory, *(directory / parent for parent in reversed(relative.parents[:-1]))]  # DIR, DIR/aws
+        for folder in folders:
+            if folder.exists() and not folder.is_dir():
+                found[folder] = "is a file where a folder must be"
+        target = directory / relative
+        if target.exists() or target.is_symlink():  # a dangling symlink would be written through
+            found[target] = "already exists"
+    return [f"{path} {what}" for path, what in sorted(found.items())]

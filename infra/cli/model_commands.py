@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from infra.cli.app import app
-from infra.cli.options import CloudChoice, GraphFormat, ModelFile, Output, PlanFormat
+from infra.cli.options import CloudChoice, GraphFormat, ModelFile, PlainOutput, PlanFormat
 from infra.cli.output import fail, info, notice, out, warn, write_document
 from infra.errors import BulkheadError, ModelError
 from infra.load import Loaded, load_model
@@ -68,10 +68,10 @@ def _check_waivers(file: Path, loaded: Loaded) -> str:
     from datetime import UTC, datetime
 
     from infra.checks import declared_checks
-    from infra.waivers import load_waivers, waivers_path
+    from infra.waivers import load_waivers, waivers_file
 
-    path = waivers_path(file)
-    if not path.is_file():
+    path = waivers_file(file, None)
+    if path is None:
         return ""
     waivers = load_waivers(path, declared_checks(), loaded.model.segments)
     today = datetime.now(UTC).date()
@@ -185,7 +185,7 @@ def graph(
 
 
 @app.command(epilog="Example: bulkhead schema --output bulkhead.schema.json")
-def schema(output: Output = None) -> None:
+def schema(output: PlainOutput = None) -> None:
     """Print (or write) the JSON Schema of the model, for editor completion and validation."""
     from infra.schema import model_schema
 
@@ -198,15 +198,16 @@ def schema(output: Output = None) -> None:
 @app.command(epilog="Example: bulkhead pin examples/ai-platform.yaml")
 def pin(file: ModelFile) -> None:
     """Write every segment's assigned address slot into the file (comments and order kept)."""
-    from infra.pin import pin_slots
+    from infra.pin import pin_slots, write_pinned
 
     try:
         loaded, full = load_checked(file)
         text, pinned = pin_slots(loaded.text, full.slots, str(file))
+        if pinned:
+            write_pinned(file, text)
     except BulkheadError as exc:
         fail(exc)
     if pinned:
-        file.write_text(text, encoding="utf-8")
         info(f"{file}: pinned {', '.join(f'{n}={full.slots[n]}' for n in pinned)}")
     else:
         info(f"{file}: every segment already has a slot; nothing changed")

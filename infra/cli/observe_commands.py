@@ -218,6 +218,8 @@ def mocked_snapshot(mocked: Any, cloud: str, model: Model, traffic_out: Path | N
     if traffic_out is None:
         return pipeline.collect(mocked.source())  # type: ignore[no-any-return]
     require_flow_logs(cloud, pipeline)
+    if traffic_out.exists() and not traffic_out.is_dir():
+        raise UsageError(f"--traffic-out {traffic_out}: is a file, not a folder; pick a new or empty folder")
     if traffic_out.exists() and any(traffic_out.iterdir()):
         # observe --logs reads every file of the folder: an older run's files would count twice
         raise UsageError(f"{traffic_out}: --traffic-out must be a new or empty folder; remove it or pick another")

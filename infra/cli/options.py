@@ -52,10 +52,13 @@ class AuditFormat(StrEnum):
     json = "json"
 
 
-# Shared by every command that writes a report (simulate, verify, audit, diff; observe too).
+# Shared by the commands that write a report and offer SARIF (simulate, verify, observe).
 Output = Annotated[Path | None, typer.Option(
     "--output", help="write the report to this file instead of stdout; with --format sarif a run that fails "
     "still leaves a valid SARIF log there", show_default=False)]
+# The commands whose output has no SARIF form (audit, diff, schema): their help must not promise one.
+PlainOutput = Annotated[Path | None, typer.Option(
+    "--output", help="write it to this file instead of stdout", show_default=False)]
 FailOn = Annotated[list[str] | None, typer.Option(
     "--fail-on", metavar="<path,guardrail,posture>", help="which findings exit 1: path, guardrail, posture "
     "(repeat or comma-separate; default path,guardrail: posture findings only warn)", show_default=False)]

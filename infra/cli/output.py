@@ -8,12 +8,17 @@ how a BulkheadError ends a run (after leaving a SARIF log that says so, when SAR
   `info` lines (what a command did) are dropped by -q; `detail` lines (what it is doing, to
   stderr) appear only with -v; `progress(...)` shows a rich spinner on stderr when stderr is a
   terminal, and nothing otherwise. Errors are always printed.
+- stdout that cannot take the results (a full disk, `> /dev/full`) is bad output like an
+  unwritable `--output`: `StdoutUnwritable`, one `error:` line and exit 2. A reader that went
+  away (`| head -1`) is not an error: the rest is dropped quietly, as rich does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -65,7 +70,60 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-out = _Console(soft_wrap=True)
+class StdoutUnwritable(UsageError):
+    """stdout refused the results (ENOSPC, EIO): bad output, exit 2, as an unwritable --output is."""
+
+
+def silence_stdout() -> None:
+    """Point stdout's descriptor at /dev/null, so that what is still buffered cannot fail again at exit
+    (Python's own last flush would print `Exception ignored` and exit 120)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # a captured stdout (tests) has no descriptor
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+@contextmanager
+def _stdout_guard() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # the reader went away: rich and main() end quietly
+    except OSError as exc:
+        raise StdoutUnwritable(f"cannot write the results to stdout ({exc.strerror or exc}); "
+                               "redirect it somewhere with room, or use --output FILE where offered") from None
+
+
+class GuardedStdout:
+    """A stdout whose failed write is raised as StdoutUnwritable: `stream`, or else sys.stdout as it is at
+    each call (CliRunner swaps it). main() puts one around the real stdout, for click's own output (--help)."""
+
+    def __init__(self, stream: Any = None):
+        self._stream = stream
+
+    @property
+    def _target(self) -> Any:
+        return self._stream if self._stream is not None else sys.stdout
+
+    def write(self, text: str) -> int:
+        with _stdout_guard():
+            return int(self._target.write(text))
+
+    def flush(self) -> None:
+        with _stdout_guard():
+            self._target.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno...: rich and click ask the stream itself
+        return getattr(self._target, name)
+
+
+stdout = GuardedStdout()
+
+
+def flush_stdout() -> None:
+    """Push out what is still buffered, where a failure can still be reported (not at interpreter exit)."""
+    stdout.flush()
+
+
+out = _Console(file=stdout, soft_wrap=True)  # type: ignore[arg-type]
 err = _Console(stderr=True, soft_wrap=True)
 level = Level.normal
 
@@ -112,6 +170,8 @@ def progress(what: str) -> Iterator[None]:
 
 
 def fail(error: BulkheadError) -> NoReturn:
+    if isinstance(error, StdoutUnwritable):
+        silence_stdout()  # said once, here; not again by the flush at exit
     if isinstance(error, ModelError):
         for diagnostic in error.diagnostics:
             err.print(str(diagnostic), markup=False, highlight=False)
@@ -136,7 +196,7 @@ def notice(line: str) -> None:
 def write_report(content: str, output: Path | None) -> None:
     """The rendered report to stdout, or to `output` (`--output FILE`, parent folders created)."""
     if output is None:
-        sys.stdout.write(content)
+        stdout.write(content)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +227,7 @@ def fail_leaving_sarif(error: BulkheadError, run: Run | None, output: Path | Non
     """End the run on `error`. With SARIF asked for (`run` given), first write a log saying the run
     failed (`executionSuccessful: false`, the error as notifications), so a CI step that uploads
     the file finds a valid one."""
-    if run is not None:
+    if run is not None and not isinstance(error, StdoutUnwritable):  # the log would go where nothing can
         from infra.sarif import failed_log
 
         diagnostics = error.diagnostics if isinstance(error, ModelError) else ()

@@ -17,12 +17,11 @@ from rich.text import Text
 
 from infra.cli.options import ReportFormat
 from infra.cli.output import notice, show, write_json
-from infra.errors import UsageError
 from infra.gate import GATE_OF, Gate, failing
 from infra.load import Loaded
 from infra.sarif import Run
 from infra.verify import Report
-from infra.waivers import Match, Waived, Waiver, apply_waivers, load_waivers, waivers_path
+from infra.waivers import Match, Waived, Waiver, apply_waivers, load_waivers, waivers_file
 
 
 def sarif_run(command: str, cloud: str, model_file: Path, format: ReportFormat) -> tuple[Run | None, Path]:
@@ -42,12 +41,8 @@ def model_waivers(model_file: Path, override: Path | None, loaded: Loaded) -> tu
     """The waivers next to the model (or `--waivers FILE`), checked; none when there is no file."""
     from infra.checks import declared_checks
 
-    path = override if override is not None else waivers_path(model_file)
-    if not path.is_file():
-        if override is not None:
-            raise UsageError(f"--waivers {override}: no such file; check the path")
-        return ()
-    return load_waivers(path, declared_checks(), loaded.model.segments)
+    path = waivers_file(model_file, override)
+    return () if path is None else load_waivers(path, declared_checks(), loaded.model.segments)
 
 
 def emit(report: Report, loaded: Loaded, format: ReportFormat, output: Path | None, fail_on: frozenset[Gate],

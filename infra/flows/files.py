@@ -37,6 +37,21 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def save(target: Path, data: bytes, folder: Path, append: bool = False) -> None:
+    """Write (or append to) one file of the flow logs `simulate --traffic-out` saves under `folder`.
+
+    A folder that cannot be written (a path under a file, a full or read-only disk) is bad
+    output, exit 2 with one line, as an unwritable `--output` is.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("ab" if append else "wb") as stream:
+            stream.write(data)
+    except OSError as exc:
+        raise UsageError(f"--traffic-out {folder}: cannot write {target} ({exc.strerror or exc}); "
+                         "pick a folder that can be written") from None
+
+
 def read_bytes(path: Path, tally: Tally) -> bytes | None:
     """The file's content, decompressed when it is gzip; None (and a bad record) when unreadable."""
     try:

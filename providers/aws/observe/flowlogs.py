@@ -17,7 +17,7 @@ from typing import Any
 
 from infra.errors import CloudError, UsageError
 from infra.flows.addresses import AddressBook
-from infra.flows.files import expand, lines_of, text_lines
+from infra.flows.files import expand, lines_of, save, text_lines
 from infra.flows.records import FlowRecord, Tally, Window
 from infra.model import Model
 from infra.registry import needs
@@ -68,15 +68,13 @@ def download_flow_logs(snapshot: Snapshot, model: Model, source: Any, window: Wi
     written: dict[Path, None] = {}
     for chunk in fetch(snapshot, model, source, window):
         target = out / chunk.name
-        target.parent.mkdir(parents=True, exist_ok=True)
         if chunk.data is not None:
-            target.write_bytes(chunk.data)
+            save(target, chunk.data, out)
         else:
             fresh = target not in written
-            with target.open("w" if fresh else "a", encoding="utf-8") as stream:
-                if fresh:
-                    stream.write(header_line(chunk.fields) + "\n")
-                stream.writelines(f"{line.rstrip()}\n" for line in chunk.lines)
+            header = header_line(chunk.fields) + "\n" if fresh else ""
+            text = header + "".join(f"{line.rstrip()}\n" for line in chunk.lines)
+            save(target, text.encode("utf-8"), out, append=not fresh)
         written[target] = None
     return list(written)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from infra.errors import CloudError, UsageError
 from infra.flows.addresses import AddressBook
-from infra.flows.files import expand, read_bytes
+from infra.flows.files import expand, read_bytes, save
 from infra.flows.records import FlowRecord, Tally, Window
 from infra.model import Model
 from infra.registry import needs
@@ -99,8 +99,7 @@ def download_flow_logs(snapshot: Snapshot, model: Model, source: BlobSource, win
     written = []
     for name, data in fetch(snapshot, model, source, window):
         target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        save(target, data, out)
         written.append(target)
     return written
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from infra.errors import CloudError, UsageError
 from infra.flows.addresses import AddressBook
-from infra.flows.files import expand, read_bytes
+from infra.flows.files import expand, read_bytes, save
 from infra.flows.records import FlowRecord, Tally, Window
 from infra.model import Model
 from infra.registry import needs
@@ -75,8 +75,7 @@ def download_flow_logs(snapshot: Snapshot, model: Model, source: LogSource, wind
     written = []
     for index, (_, entries) in enumerate(fetch(source, window)):
         target = out / source.project / f"entries-{index:05d}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(json.dumps(e, sort_keys=True) + "\n" for e in entries), encoding="utf-8")
+        save(target, "".join(json.dumps(e, sort_keys=True) + "\n" for e in entries).encode("utf-8"), out)
         written.append(target)
     return written
 
