@@ -392,14 +392,17 @@ def test_an_elastic_ip_on_a_secondary_private_address_exposes_the_interface(base
 
 def test_egress_to_the_endpoint_group_opens_nothing_while_the_endpoint_group_or_the_nacl_refuses(base) -> None:
     snap = Snap(base)
-    endpoint_group = next(e["Groups"][0]["GroupId"] for e in snap.items("VpcEndpoints")
-                          if e["VpcEndpointType"] == "Interface")
+    endpoint = next(e for e in snap.items("VpcEndpoints") if e["VpcEndpointType"] == "Interface")
+    endpoint_group = endpoint["Groups"][0]["GroupId"]
+    # One of the endpoint's own subnets (ids["_shared"] may be the NAT's public subnet: the
+    # deploy registers them concurrently, so which one comes first varies).
+    endpoint_cidr = next(s["CidrBlock"] for s in snap.items("Subnets") if s["SubnetId"] in endpoint["SubnetIds"])
     snap.sg_rule("training", True, "-1", ref=endpoint_group)  # all protocols, the endpoint still admits 443
     snap.sg_rule("serving", True, "tcp", 443, 443, ref=endpoint_group)
     assert snap.findings() == []
     snap.sg_rule(endpoint_group, False, "tcp", 443, 443, ref="serving")
     assert snap.findings() == []  # serving's NACL denies the VPC before its internet entries
-    snap.open_nacls("serving", "_shared", "6", (443, 443), cidr=snap.ids["_shared"]["cidr"])
+    snap.open_nacls("serving", "_shared", "6", (443, 443), cidr=endpoint_cidr)
     assert summary(snap.findings()) == expect(
         ("unintended-path", "serving", "service:container-registry", "tcp", [[443, 443]]))
 
