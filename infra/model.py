@@ -26,6 +26,8 @@ ServiceName = Literal[
 ]
 SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
 
+# Checked with fullmatch: `$` also matches before a final newline, so `match` would take "web\n".
+# The anchors stay for the JSON Schema (infra/schema.py), where `$` is the end of the text.
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 # GCP resource names are the strictest (63 chars, RFC 1035). Every resource name is
 # `<model>-<segment>-<suffix>`; the longest suffix a provider appends is reserved here so
@@ -35,7 +37,7 @@ NAME_SUFFIX_RESERVE = 16
 
 
 def _dns_label(value: str) -> str:
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value):
         rule = "lowercase letters, digits and '-', starting with a letter and not ending with '-'"
         better = label_like(value)
         raise FixableValueError(

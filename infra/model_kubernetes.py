@@ -30,7 +30,8 @@ RESERVED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 
 ServiceKey = Literal["object-storage", "container-registry", "key-management", "logging", "ml-api"]
 
-# The API's own name rules (also the JSON Schema's patterns, infra/schema.py).
+# The API's own name rules (also the JSON Schema's patterns, infra/schema.py). Checked with
+# fullmatch: `$` also matches before a final newline, so `match` would take "web\n".
 LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -38,10 +39,10 @@ NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 def _label_key(key: str) -> str:
     prefix, slash, name = key.rpartition("/")
-    if slash and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)):  # `/tier`: an empty prefix
+    if slash and (len(prefix) > 253 or not DNS_SUBDOMAIN.fullmatch(prefix)):  # `/tier`: an empty prefix
         raise FixableValueError(f"label key {key!r} has an invalid prefix {prefix!r}",
                                 "use a DNS subdomain before the '/', e.g. example.com/tier")
-    if not LABEL_NAME.match(name):
+    if not LABEL_NAME.fullmatch(name):
         raise FixableValueError(f"label key {key!r} is not a Kubernetes label name",
                                 "use up to 63 letters, digits, '-', '_' or '.', starting and ending "
                                 "with a letter or digit")
@@ -52,7 +53,7 @@ def _label_value(value: object) -> object:
     if not isinstance(value, str):
         # YAML reads `tier: 1` or `on: yes` as a number or boolean; Kubernetes label values are text.
         raise FixableValueError(f"label value {value!r} is not text", "quote it, e.g. \"1\"")
-    if value and not LABEL_NAME.match(value):
+    if value and not LABEL_NAME.fullmatch(value):
         raise FixableValueError(f"label value {value!r} is not a Kubernetes label value",
                                 "use up to 63 letters, digits, '-', '_' or '.', starting and ending "
                                 "with a letter or digit")
@@ -60,7 +61,7 @@ def _label_value(value: object) -> object:
 
 
 def _namespace(value: str) -> str:
-    if len(value) > 63 or not NAMESPACE.match(value):
+    if len(value) > 63 or not NAMESPACE.fullmatch(value):
         raise FixableValueError(f"{value!r} is not a namespace name",
                                 "use up to 63 lowercase letters, digits and '-', starting and ending "
                                 "with a letter or digit")

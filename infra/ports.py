@@ -151,7 +151,7 @@ def parse_port_spec(spec: object) -> tuple[Protocol, PortSet]:
     text = str(spec).strip().lower()
     if text == "icmp":
         return "icmp", PortSet.full("icmp")
-    match = _SPEC.match(text)
+    match = _SPEC.fullmatch(text)
     if not match:
         raise PortSpecError(f"{spec!r} is not a port spec", _FORMS)
     proto = match["proto"] or "tcp"

@@ -256,3 +256,38 @@ def test_a_yaml_tag_that_cannot_be_built_is_a_syntax_problem(parser):
         parse_model("name: !secret shop\n")
     [tag] = [d for d in caught.value.diagnostics if "invalid YAML" in d.message]
     assert (tag.line, tag.column, tag.message) == (1, 7, "invalid YAML: unknown tag '!secret'")
+
+
+NEWLINE_MODEL = """name: {name}
+clouds: {{aws: {{region: us-east-1, cidr: 10.0.0.0/16}}, kubernetes: {{cluster: prod}}}}
+segments:
+  {segment}: {{kubernetes: {{namespace: {namespace}, pods: {{{key}: {value}}}}}}}
+"""
+NEWLINE_CASES = {  # which value ends in a newline -> where it is reported, and what is said
+    "name": ("name", "'shop\\n' is not a DNS label"),
+    "segment": ("segments.web\n", "segment name 'web\\n' is not a DNS label"),
+    "namespace": ("segments.web.kubernetes.namespace", "'ns\\n' is not a namespace name"),
+    "key": ("segments.web.kubernetes.pods.app\n", "label key 'app\\n' is not a Kubernetes label name"),
+    "value": ("segments.web.kubernetes.pods.app", "label value 'x\\n' is not a Kubernetes label value"),
+}
+
+
+def _newline_model(trailing: str) -> str:
+    plain = {"name": "shop", "segment": "web", "namespace": "ns", "key": "app", "value": "x"}
+    # A double-quoted YAML "\n" is a real newline at the end of the value.
+    return NEWLINE_MODEL.format(**{k: f'"{v}\\n"' if k == trailing else v for k, v in plain.items()})
+
+
+def test_names_namespaces_and_labels_without_a_trailing_newline_are_valid():
+    assert parse_model(_newline_model("")).model.name == "shop"
+
+
+@pytest.mark.parametrize("trailing", sorted(NEWLINE_CASES))
+def test_a_name_namespace_or_label_ending_in_a_newline_is_refused_where_it_is_written(trailing):
+    # `$` in a pattern also matches before a final newline: the checks must match the whole value.
+    with pytest.raises(ModelError) as caught:
+        parse_model(_newline_model(trailing))
+    path, what = NEWLINE_CASES[trailing]
+    [diagnostic] = caught.value.diagnostics
+    assert (diagnostic.path, diagnostic.line) == (path, 1 if trailing == "name" else 4)
+    assert what in diagnostic.message

@@ -94,7 +94,7 @@ def parse_window(since: str | None, start: str | None, end: str | None, now: int
     if since is not None and (start is not None or end is not None):
         raise UsageError("pass either --since or --start/--end, not both")
     if since is not None:
-        match = _DURATION.match(since.strip())
+        match = _DURATION.fullmatch(since.strip())
         if not match or int(match["n"]) == 0:
             raise UsageError(f"--since {since!r} is not a duration; write e.g. 30m, 24h or 7d")
         return Window(now - int(match["n"]) * _UNIT[match["unit"]], now)
