@@ -265,9 +265,9 @@ segments:
 """
 NEWLINE_CASES = {  # which value ends in a newline -> where it is reported, and what is said
     "name": ("name", "'shop\\n' is not a DNS label"),
-    "segment": ("segments.web\n", "segment name 'web\\n' is not a DNS label"),
+    "segment": ("segments.web\\n", "segment name 'web\\n' is not a DNS label"),
     "namespace": ("segments.web.kubernetes.namespace", "'ns\\n' is not a namespace name"),
-    "key": ("segments.web.kubernetes.pods.app\n", "label key 'app\\n' is not a Kubernetes label name"),
+    "key": ("segments.web.kubernetes.pods.app\\n", "label key 'app\\n' is not a Kubernetes label name"),
     "value": ("segments.web.kubernetes.pods.app", "label value 'x\\n' is not a Kubernetes label value"),
 }
 
@@ -291,3 +291,4 @@ def test_a_name_namespace_or_label_ending_in_a_newline_is_refused_where_it_is_wr
     [diagnostic] = caught.value.diagnostics
     assert (diagnostic.path, diagnostic.line) == (path, 1 if trailing == "name" else 4)
     assert what in diagnostic.message
+    assert "\n" not in str(diagnostic)  # one line per problem, the newline shown escaped
