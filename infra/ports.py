@@ -131,7 +131,8 @@ _EMPTY = PortSet()
 _FULL = PortSet(((0, MAX_PORT),))
 _FULL_ICMP = PortSet(((0, MAX_ICMP_TYPE),))
 
-_SPEC = re.compile(r"^(?:(?P<proto>[a-z]+)/)?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")
+# ASCII digits only: `\d` and int() also take "٤٤٣" and "４４３", which no cloud or YAML reader means as 443.
+_SPEC = re.compile(r"(?:(?P<proto>[a-z]+)/)?(?P<lo>[0-9]+)(?:-(?P<hi>[0-9]+))?")
 
 
 class PortSpecError(FixableValueError):
@@ -153,6 +154,9 @@ def parse_port_spec(spec: object) -> tuple[Protocol, PortSet]:
         return "icmp", PortSet.full("icmp")
     match = _SPEC.fullmatch(text)
     if not match:
+        if not text.isascii():
+            raise PortSpecError(f"{spec!r} is not a port spec (it has characters other than ASCII)",
+                                "write the digits as 0-9, e.g. 443 or \"tcp/8000-8100\"")
         raise PortSpecError(f"{spec!r} is not a port spec", _FORMS)
     proto = match["proto"] or "tcp"
     if proto not in ("tcp", "udp"):

@@ -72,6 +72,10 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (7, 26, "segments.web.internet.ingress[0]", "'https' is not a port spec", 'write 443, "8000-8100"')],
     "port-float.yaml": [(9, 34, "flows[0].ports[0]", "443.5 is a decimal number, not a port", "write 443")],
     "port-bool.yaml": [(7, 25, "segments.web.internet.egress[0]", "True is a boolean, not a port", "write 443")],
+    "port-non-ascii-digits.yaml": [  # int() and `\d` take any script's digits; the fourth port is valid
+        (9, 34, "flows[0].ports[0]", "'٣٣' is not a port spec", "write the digits as 0-9"),
+        (9, 40, "flows[0].ports[1]", "'８০' is not a port spec", "write the digits as 0-9"),
+        (9, 46, "flows[0].ports[2]", "'tcp/٤٤٣-٤٤٤' is not a port spec", "write the digits as 0-9")],
     "ports-empty.yaml": [(9, 33, "flows[0].ports", "a flow with no ports allows nothing", "ports: [443]")],
     "flow-to-empty.yaml": [(9, 21, "flows[0].to", "'to' is an empty list", "to: [a, b]")],
     "flow-no-shared-cloud.yaml": [
