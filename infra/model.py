@@ -117,8 +117,11 @@ def _is_address(value: str) -> bool:
     return True
 
 
+# Numbers and switches are strict: pydantic would read `zones: true` as 1, `slot: "3"` and `slot: 2.0` as
+# integers and `baseline_deny: "off"` as false, while YAML 1.2 (docs/model-files.md) makes them a boolean,
+# text and a decimal number. A model means what it says or is refused at the key.
 class AwsCloud(_CloudBase):
-    zones: int = Field(2, ge=1, le=4, description="availability zones, one subnet each")
+    zones: int = Field(2, ge=1, le=4, strict=True, description="availability zones, one subnet each")
 
 
 class GcpCloud(_CloudBase):
@@ -149,7 +152,7 @@ class Segment(_Frozen):
     clouds: tuple[CloudName, ...] | None = None
     internet: Internet = Internet()
     services: tuple[ServiceName, ...] = ()
-    slot: int | None = Field(None, json_schema_extra={"minimum": 1})
+    slot: int | None = Field(None, strict=True, json_schema_extra={"minimum": 1})  # strict: see AwsCloud
     kubernetes: PodSelection | None = None  # its namespace and pod labels on a cluster
 
     @field_validator("clouds", mode="before")

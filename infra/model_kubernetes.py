@@ -106,7 +106,11 @@ class ClusterDns(_Frozen):
 
 
 class KubernetesCloud(_Frozen):
-    """`clouds.kubernetes`: one cluster; the kubeconfig context is chosen at run time (--context)."""
+    """`clouds.kubernetes`: one cluster; the kubeconfig context is chosen at run time (--context).
+
+    `baseline_deny` is strict: YAML 1.2 reads `yes`, `on` and `off` as text, which pydantic would
+    otherwise turn into true and false.
+    """
 
     cluster: str = Field(min_length=1, description="the cluster's name (a label for reports)")
     pod_cidr: Cidr | None = Field(None, description="pod addresses: excluded from the internet")
@@ -115,7 +119,7 @@ class KubernetesCloud(_Frozen):
         default_factory=dict, description="where each neutral service is reached (tcp/443), e.g. a VPC "
         "endpoint subnet")
     dns: ClusterDns = Field(default_factory=ClusterDns, description="the cluster DNS pods (udp+tcp/53)")
-    baseline_deny: bool = Field(False, description="also apply a BaselineAdminNetworkPolicy deny-all "
+    baseline_deny: bool = Field(False, strict=True, description="also apply a BaselineAdminNetworkPolicy deny-all "
                                 "(policy.networking.k8s.io/v1alpha1) to the segments' namespaces")
 
     @field_validator("services", mode="before")
