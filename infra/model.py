@@ -164,9 +164,14 @@ class Segment(_Frozen):
     @field_validator("slot")
     @classmethod
     def _slot_not_reserved(cls, value: int | None) -> int | None:
-        if value is not None and value < 1:
-            raise FixableValueError(f"slot {value} is reserved for shared infrastructure (endpoints, NAT)",
-                                    "pin a slot of 1 or more, or remove slot: and let bulkhead pick")
+        # Only slot 0 is reserved; a negative slot is no slot at all. The top of the range depends on
+        # the cloud's cidr, checked with the plan ("has only slots 1-255").
+        fix = ("pin a slot of 1 or more (up to the last /24 of the cloud's cidr: 255 in a /16), "
+               "or remove slot: and let bulkhead pick")
+        if value == 0:
+            raise FixableValueError("slot 0 is reserved for shared infrastructure (endpoints, NAT)", fix)
+        if value is not None and value < 0:
+            raise FixableValueError(f"slot {value} is out of range: slots are numbered from 1", fix)
         return value
 
 
@@ -310,10 +315,7 @@ def _flow_problems(model: Model, flow_index: Sequence[int] | None) -> list[Probl
         for loc, name in ends:
             if name not in model.segments:
                 known = False
-                problems.append(Problem(
-                    loc, f"unknown segment '{name}'",
-                    _did_you_mean(name, list(model.segments)) or
-                    "declare it under segments or fix the name"))
+                problems.append(_unknown_end(model, flow, loc, name))
         if not known:
             continue
         src_clouds = set(model.placement(flow.from_))
@@ -327,6 +329,25 @@ def _flow_problems(model: Model, flow_index: Sequence[int] | None) -> list[Probl
                     "interconnect, which bulkhead does not build yet",
                     "place both segments in a common cloud"))
     return problems
+
+
+def _unknown_end(model: Model, flow: Flow, loc: tuple[str | int, ...], name: str) -> Problem:
+    if name in RESERVED_ENDPOINTS:  # the internet is reached through a segment's own internet: key
+        return _internet_end(model, flow, loc)
+    return Problem(loc, f"unknown segment '{name}'",
+                   _did_you_mean(name, list(model.segments)) or "declare it under segments or fix the name")
+
+
+def _internet_end(model: Model, flow: Flow, loc: tuple[str | int, ...]) -> Problem:
+    ports = ", ".join(str(p) if isinstance(p, int) else f'"{p}"' for p in flow.ports)
+    if loc[2] == "from":
+        targets = [t for t in flow.targets() if t in model.segments] or ["<segment>"]
+        where = " and ".join(f"segments.{t}.internet.ingress" for t in targets)
+        return Problem(loc, "the internet is not a flow source: flows join segments",
+                       f"list the ports under {where} instead (internet: {{ingress: [{ports}]}})")
+    source = flow.from_ if flow.from_ in model.segments else "<segment>"
+    return Problem(loc, "the internet is not a flow target: flows join segments",
+                   f"list the ports under segments.{source}.internet.egress instead (internet: {{egress: [{ports}]}})")
 
 
 def _overlap_problems(model: Model) -> list[Problem]:

@@ -156,8 +156,10 @@ def _constrain(document: dict[str, Any]) -> None:
         defs["Internet"]["properties"][direction]["items"] = PORT_SPEC
     flow = defs["Flow"]["properties"]
     flow["ports"]["items"] = PORT_SPEC
-    flow["from"].update(LABEL)
-    flow["to"]["anyOf"] = [LABEL, {"type": "array", "items": LABEL, "minItems": 1}]
+    # A flow joins segments; the internet is reached through a segment's own `internet:` key.
+    segment_name = {**LABEL, "not": {"enum": sorted(RESERVED_ENDPOINTS)}}
+    flow["from"].update(segment_name)
+    flow["to"]["anyOf"] = [segment_name, {"type": "array", "items": segment_name, "minItems": 1}]
     _constrain_kubernetes(defs)
 
 

@@ -52,6 +52,12 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (4, 34, "clouds.aws.cidr", "10.0.0.0/25 is smaller than two /24 slots", "use a /23 or larger")],
     "flow-unknown-from.yaml": [(9, 11, "flows[0].from", "unknown segment 'wbe'", "did you mean 'web'?")],
     "flow-unknown-to.yaml": [(11, 27, "flows[1].to[1]", "unknown segment 'dbb'", "did you mean 'db'?")],
+    "flow-to-internet.yaml": [
+        (9, 21, "flows[0].to", "the internet is not a flow target", "under segments.web.internet.egress instead "
+         "(internet: {egress: [443]})")],
+    "flow-from-internet.yaml": [
+        (9, 12, "flows[0].from", "the internet is not a flow source", "under segments.web.internet.ingress and "
+         'segments.api.internet.ingress instead (internet: {ingress: [443, "udp/443"]})')],
     "segment-cloud-undeclared.yaml": [
         (7, 19, "segments.web.clouds[1]", "cloud 'gcp' is not declared under clouds", "declare gcp under clouds")],
     "segment-cloud-misspelled.yaml": [
@@ -87,6 +93,8 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (7, 11, "segments.web.slot", "needs slot 300 but aws's 10.0.0.0/16 has only slots 1-255",
          "pin a slot below 256")],
     "slot-zero.yaml": [(6, 15, "segments.web.slot", "slot 0 is reserved", "pin a slot of 1 or more")],
+    "slot-negative.yaml": [  # only slot 0 is reserved; -1 is no slot at all
+        (6, 15, "segments.web.slot", "slot -1 is out of range: slots are numbered from 1", "pin a slot of 1 or more")],
     "clouds-empty.yaml": [
         (3, 9, "clouds", "no cloud is declared", "add at least one of aws, gcp, azure or kubernetes")],
     "clouds-a-list.yaml": [(3, 1, "clouds", "clouds must be a mapping, not a list", "key: value")],
