@@ -9,7 +9,7 @@ which returns problems instead of raising so the loader can report them all at o
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network
 from typing import Annotated, Literal, get_args
 
@@ -85,6 +85,50 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
+# Region names and project ids as each cloud writes them (checked with fullmatch; the JSON Schema takes
+# the same patterns, infra/schema.py). They end up in API calls, resource names, file names of snapshots
+# and graphs, so a model names a real-looking region or is refused here, not halfway through a build.
+_DIRECTION = "(central|north|south|east|west|northeast|northwest|southeast|southwest)"
+# us-east-1, ap-northeast-1, us-gov-west-1, us-isob-east-1, cn-north-1, eusc-de-east-1 (European Sovereign Cloud)
+AWS_REGION = re.compile(rf"^([a-z]{{2}}(-gov|-iso[a-z]?)?|eusc-[a-z]{{2}})-{_DIRECTION}-[1-9][0-9]?$")
+# us-central1, europe-west4, northamerica-northeast2, me-central2
+GCP_REGION = re.compile(rf"^[a-z]+-{_DIRECTION}[1-9][0-9]?$")
+# eastus, westeurope, eastus2, southafricanorth, usgovvirginia: the name, not the display name "East US"
+AZURE_REGION = re.compile(r"^[a-z][a-z0-9]{1,39}$")
+# Resource Manager's rule for a project id: 6-30 characters, a lowercase letter first, then lowercase
+# letters, digits and hyphens, not ending with a hyphen.
+GCP_PROJECT = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+
+
+def _region(pattern: re.Pattern[str], cloud: str, form: str, nearest: Callable[[str], str]) -> Callable[[str], str]:
+    """A validator of one cloud's region names; `nearest` guesses the region meant (from a zone, say)."""
+    def check(value: str) -> str:
+        if pattern.fullmatch(value):
+            return value
+        guess = nearest(value)
+        hint = f"did you mean '{guess}'? " if guess and pattern.fullmatch(guess) else ""
+        raise FixableValueError(f"{value!r} is not {cloud} region name", f"{hint}a region is written like {form}")
+    return check
+
+
+def _without_zone(value: str) -> str:
+    """`us-east-1a` -> `us-east-1`, `us-central1-b` -> `us-central1`: a zone where a region belongs."""
+    return re.sub(r"-?[a-z]$", "", value.strip().lower())
+
+
+def _azure_name(value: str) -> str:
+    """`East US` -> `eastus`: the portal's display name where the region's name belongs."""
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def _project(value: str) -> str:
+    if not GCP_PROJECT.fullmatch(value):
+        raise FixableValueError(f"{value!r} is not a GCP project id",
+                                "write the project's id, not its display name: 6-30 lowercase letters, digits "
+                                "and '-', starting with a letter and not ending with '-', e.g. my-project-123")
+    return value
+
+
 class _CloudBase(_Frozen):
     region: str = Field(min_length=1)
     cidr: IPv4Network
@@ -121,15 +165,20 @@ def _is_address(value: str) -> bool:
 # integers and `baseline_deny: "off"` as false, while YAML 1.2 (docs/model-files.md) makes them a boolean,
 # text and a decimal number. A model means what it says or is refused at the key.
 class AwsCloud(_CloudBase):
+    region: Annotated[str, AfterValidator(_region(AWS_REGION, "an AWS", "us-east-1, eu-west-2 or us-gov-west-1 "
+                                                  "(<area>-<direction>-<number>)", _without_zone))]
     zones: int = Field(2, ge=1, le=4, strict=True, description="availability zones, one subnet each")
 
 
 class GcpCloud(_CloudBase):
-    project: str = Field(min_length=1)
+    region: Annotated[str, AfterValidator(_region(GCP_REGION, "a GCP", "us-central1 or europe-west4 "
+                                                  "(<area>-<direction><number>)", _without_zone))]
+    project: Annotated[str, AfterValidator(_project)]
 
 
 class AzureCloud(_CloudBase):
-    pass
+    region: Annotated[str, AfterValidator(_region(AZURE_REGION, "an Azure", "eastus, westeurope or eastus2 "
+                                                  "(lowercase letters and digits, no spaces)", _azure_name))]
 
 
 class Clouds(_Frozen):

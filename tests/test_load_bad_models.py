@@ -41,6 +41,12 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
     "segment-name-too-long.yaml": [
         (7, 3, "segments.realtime-recommendations-cache",
          "'ai-platform-production-realtime-recommendations-cache' is 53 characters", "at most 47 characters")],
+    "region-not-a-region.yaml": [
+        (4, 17, "clouds.aws.region", "'mars-north-9' is not an AWS region name", "like us-east-1, eu-west-2"),
+        (5, 17, "clouds.gcp.region", "'us-central1-b' is not a GCP region name", "did you mean 'us-central1'?"),
+        (6, 19, "clouds.azure.region", "'East US' is not an Azure region name", "did you mean 'eastus'?")],
+    "project-not-an-id.yaml": [
+        (4, 58, "clouds.gcp.project", "'My Project' is not a GCP project id", "6-30 lowercase letters")],
     "cidr-not-a-cidr.yaml": [(4, 34, "clouds.aws.cidr", "'10.0.300.0/16' is not an IPv4 CIDR", "10.10.0.0/16")],
     "cidr-host-bits.yaml": [(6, 11, "clouds.aws.cidr", "'10.0.1.0/16' has host bits set", "did you mean 10.0.0.0/16?")],
     "cidr-missing-prefix.yaml": [(4, 34, "clouds.aws.cidr", "'10.0.0.0' has no prefix length", "10.0.0.0/16")],
@@ -232,14 +238,15 @@ def test_a_directory_or_a_binary_file_is_a_problem_not_a_crash(tmp_path):
 
 def test_a_diagnostic_reads_file_line_column_path_what_and_fix():
     with pytest.raises(ModelError) as caught:
-        parse_model("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments: {Web: {}}\n", "m.yaml")
+        parse_model("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments: {Web: {}}\n",
+                    "m.yaml")
     assert str(caught.value) == (
         "m.yaml:3:12: segments.Web: segment name 'Web' is not a DNS label; rename it to 'web' "
         "(lowercase letters, digits and '-', starting with a letter and not ending with '-')")
 
 
 def test_an_unknown_key_with_nothing_close_lists_the_allowed_keys():
-    text = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web: {color: blue}\n"
+    text = "name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n  web: {color: blue}\n"
     with pytest.raises(ModelError) as caught:
         parse_model(text)
     [diagnostic] = caught.value.diagnostics
@@ -248,14 +255,14 @@ def test_an_unknown_key_with_nothing_close_lists_the_allowed_keys():
 
 
 def test_a_segment_without_a_body_and_flows_without_entries_are_allowed():
-    text = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web:\nflows:\n"
+    text = "name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n  web:\nflows:\n"
     loaded = parse_model(text)
     assert list(loaded.model.segments) == ["web"]
     assert loaded.model.flows == ()
 
 
 def test_a_number_where_text_is_expected_names_the_field_and_the_value():
-    text = "name: 42\nclouds: {aws: {region: r, cidr: 10.0.0.0/16, zones: two}}\nsegments: {web: {}}\n"
+    text = "name: 42\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16, zones: two}}\nsegments: {web: {}}\n"
     with pytest.raises(ModelError) as caught:
         parse_model(text)
     messages = [(d.path, d.message) for d in caught.value.diagnostics]

@@ -109,7 +109,7 @@ def test_the_example_pinned_slots_give_the_subnets_written_in_the_model(ai_plan)
 
 SMALL = """\
 name: shop
-clouds: {{aws: {{region: r, cidr: 10.0.0.0/16}}}}
+clouds: {{aws: {{region: us-east-1, cidr: 10.0.0.0/16}}}}
 segments: {{a: {{}}, b: {{}}, c: {{}}}}
 flows:
 {flows}
@@ -138,7 +138,7 @@ def test_no_flow_means_no_path_not_even_inside_a_segment():
 
 
 def test_internet_ingress_egress_and_services_each_give_paths():
-    text = ("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n"
+    text = ("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n"
             "  a: {internet: {ingress: [443, 80], egress: [\"udp/123\"]}, services: [ml-api, logging]}\n")
     assert plan_of(text).cloud("aws").paths == (
         p("a", "internet", "udp", (123, 123)),

@@ -100,7 +100,8 @@ def test_every_segment_on_a_cluster_intends_the_cluster_dns_and_the_plan_shows_i
 
 
 def test_clouds_with_addresses_imply_nothing():
-    model = parse_model("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments: {web: {}}\n").model
+    model = parse_model("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\n"
+                        "segments: {web: {}}\n").model
     assert intended_paths(model, "aws") == {} and make_plan(model).cloud("aws").implied == ()
 
 
