@@ -2,8 +2,9 @@
 
 A cluster has no address plan: a segment is a set of pods, chosen by namespace and labels,
 and NetworkPolicies are the filters. What the rest of the model means is unchanged; the few
-things a cluster cannot express (ICMP alone, services without configured addresses,
-overlapping pod selections) are located problems here, reported with every other problem.
+things a cluster cannot express (ICMP alone, services without configured addresses or at
+overlapping ones, overlapping pod selections, a segment over the cluster DNS pods) are located
+problems here, reported with every other problem.
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ def kubernetes_problems(model: Model, flow_index: Sequence[int] | None = None) -
         return problems
     picks = selections(model)
     problems += _reserved(model, picks) + _overlaps(model, picks) + _services(model, cloud, picks)
+    problems += _dns_isolated(model, cloud, picks) + _service_overlaps(cloud)
     problems += _icmp(model, picks, flow_index)
     return problems
 
@@ -197,6 +199,12 @@ def _namespace_loc(model: Model, segment: str) -> tuple[str | int, ...]:
     return ("segments", segment)
 
 
+def _may_share_pods(namespace: str, pods: Mapping[str, str], other_namespace: str,
+                    other_pods: Mapping[str, str]) -> bool:
+    """Whether one pod can match both selections: one namespace, and no label key set to two values."""
+    return namespace == other_namespace and not any(k in other_pods and other_pods[k] != v for k, v in pods.items())
+
+
 def _overlaps(model: Model, picks: dict[str, Selection]) -> list[Problem]:
     """Two segments in one namespace must select disjoint pods: some label key with different values."""
     problems = []
@@ -204,7 +212,7 @@ def _overlaps(model: Model, picks: dict[str, Selection]) -> list[Problem]:
     for i, name in enumerate(names):
         for other in names[:i]:
             a, b = picks[name], picks[other]
-            if a.namespace != b.namespace or any(k in b.pods and b.pods[k] != v for k, v in a.pods.items()):
+            if not _may_share_pods(a.namespace, a.pods, b.namespace, b.pods):
                 continue
             for here, there in ((other, name), (name, other)):
                 problems.append(Problem(
@@ -213,6 +221,42 @@ def _overlaps(model: Model, picks: dict[str, Selection]) -> list[Problem]:
                     f"'{a.namespace}' (their pod labels do not differ)",
                     "give both segments pod labels with a key they set to different values, or "
                     "separate namespaces", key=True))
+    return problems
+
+
+def _dns_isolated(model: Model, cloud: KubernetesCloud, picks: dict[str, Selection]) -> list[Problem]:
+    """A segment whose pods may be the cluster DNS would put DNS behind its default deny: every segment's
+    implied udp+tcp/53 would then be dropped at DNS's side, breaking name resolution cluster-wide."""
+    dns = cloud.dns
+    return [Problem(
+        ("segments", name, KUBERNETES) if model.segments[name].kubernetes else ("segments", name),
+        f"segment '{name}' can select the cluster DNS pods ({_labels(dns.pods)} in namespace '{dns.namespace}'): "
+        "its default deny would cut every segment off from DNS",
+        "give the segment pod labels that the DNS pods do not carry (a key they set to another value), or "
+        "its own namespace; or correct clouds.kubernetes.dns if the DNS pods are elsewhere",
+        key=True, see=("clouds", KUBERNETES, "dns"))
+        for name, pick in picks.items()
+        if pick.namespace not in RESERVED_NAMESPACES  # refused already, as the cluster's own namespace
+        and _may_share_pods(pick.namespace, pick.pods, dns.namespace, dns.pods)]
+
+
+def _labels(pods: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in pods.items()) or "every pod"
+
+
+def _service_overlaps(cloud: KubernetesCloud) -> list[Problem]:
+    """Two services at overlapping ranges: a policy allowing one would also reach the other's endpoints."""
+    problems = []
+    ranges = [(name, i, net) for name, nets in cloud.services.items() for i, net in enumerate(nets)]
+    for at, (name, i, net) in enumerate(ranges):
+        for other, j, other_net in ranges[:at]:
+            if other != name and net.version == other_net.version and net.overlaps(other_net):
+                problems.append(Problem(
+                    ("clouds", KUBERNETES, "services", name, i),
+                    f"{net} of service {name} overlaps {other_net} of service {other}: allowing either would "
+                    "also open the other's endpoints",
+                    "give each service the addresses of its own endpoints only",
+                    see=("clouds", KUBERNETES, "services", other, j)))
     return problems
 
 

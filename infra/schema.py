@@ -11,7 +11,8 @@ What JSON Schema cannot say stays with the loader (tests/test_schema.py lists ea
 references between segments and flows, overlapping ranges, host bits in a CIDR, reversed
 port ranges, slots beyond the cloud's range, name lengths summed over model and segment,
 per-cloud quotas, duplicate YAML keys, and on a cluster: a segment's Kubernetes keys without
-the cluster, overlapping pod selections, ICMP, services without addresses.
+the cluster, overlapping pod selections, a segment over the cluster DNS pods, ICMP, services
+without addresses or at overlapping ones.
 """
 
 from __future__ import annotations
