@@ -27,7 +27,7 @@ FLOWS_PER_SEGMENT = 5
 
 NETWORKS = {
     "aws": "{region: us-east-1, cidr: 10.0.0.0/8, zones: 2}",
-    "gcp": "{region: us-central1, cidr: 11.0.0.0/8, project: bench}",
+    "gcp": "{region: us-central1, cidr: 11.0.0.0/8, project: bench-project}",
     "azure": "{region: eastus, cidr: 12.0.0.0/8}",
 }
 

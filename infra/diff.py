@@ -135,16 +135,20 @@ def diff_models(old: Plan, new: Plan, old_model: Model, new_model: Model, cloud:
 def _network_changes(cloud: str, before: CloudPlan | None, after: CloudPlan | None,
                      old_name: str, new_name: str) -> list[NetworkChange]:
     if before is None and after is not None:
-        return [NetworkChange(cloud, "added", f"new {cloud} network {after.cidr} in {after.region}", False)]
+        where = f"network {after.cidr} in {after.region}" if after.addressed else f"cluster {after.region}"
+        return [NetworkChange(cloud, "added", f"new {cloud} {where}", False)]
     if after is None and before is not None:
-        return [NetworkChange(cloud, "removed", f"the {cloud} network {before.cidr} is destroyed", True)]
+        what = f"network {before.cidr} is destroyed" if before.addressed else f"cluster {before.region} is dropped"
+        return [NetworkChange(cloud, "removed", f"the {cloud} {what}", True)]
     assert before is not None and after is not None
     out = []
     if old_name != new_name:
         out.append(NetworkChange(cloud, "changed", f"model name {old_name} -> {new_name}: every resource name "
                                  "changes, so every resource is replaced", True))
-    settings = {"region": (before.region, after.region), "cidr": (str(before.cidr), str(after.cidr)),
-                "zones": (str(before.zones), str(after.zones))}
+    # A cluster has no cidr (`network` is None on both sides), and its "region" is the cluster's name,
+    # which its own settings compare already.
+    settings = {"region": (before.region, after.region)} if before.addressed else {}
+    settings |= {"cidr": (str(before.network), str(after.network)), "zones": (str(before.zones), str(after.zones))}
     settings |= {key: (str(before.settings.get(key)), str(after.settings.get(key)))
                  for key in sorted(set(before.settings) | set(after.settings)) if key not in settings}
     for key, (was, now) in settings.items():

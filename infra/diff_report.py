@@ -86,15 +86,15 @@ def _arrow(p: PathChange) -> str:
 def markdown(diff: ModelDiff, old: str, new: str) -> str:
     """A pull-request comment: headline and the changes that need a reviewer, then folded details."""
     lines = [MARKER, f"### bulkhead diff: `{diff.model}`", "", f"**{summary_line(diff)}**", "",
-             f"<sub>{old} → {new}</sub>", ""]
+             f"<sub>{_md(old)} → {_md(new)}</sub>", ""]
     if not diff:
         return "\n".join(lines)
-    lines += [f"- **guardrail {g.change}**: {g.after or g.before}" + (f" (was: {g.before})" if g.change == "changed"
-                                                                       else "") for g in diff.guardrails]
+    lines += [f"- **guardrail {g.change}**: {_md(g.after or g.before or '')}" + (
+        f" (was: {_md(g.before or '')})" if g.change == "changed" else "") for g in diff.guardrails]
     opened = sorted(diff.opened(), key=lambda p: not p.internet)  # the internet first
-    notes = [f"- ⚠ **{p.cloud}: {_arrow(p)} {_path_text(p)}** (the internet)" if p.internet else
-             f"- **{p.cloud}: {_arrow(p)} {_path_text(p)}**" for p in opened]
-    notes += [f"- ⚠ **{r.cloud}: {_replacement_text(r)}**" for r in diff.replacements()]
+    notes = [f"- ⚠ **{p.cloud}: {_md(_arrow(p))} {_path_text(p)}** (the internet)" if p.internet else
+             f"- **{p.cloud}: {_md(_arrow(p))} {_path_text(p)}**" for p in opened]
+    notes += [f"- ⚠ **{r.cloud}: {_md(_replacement_text(r))}**" for r in diff.replacements()]
     lines += notes[:HEADLINES] + ([f"- … and {len(notes) - HEADLINES} more below"] if len(notes) > HEADLINES else [])
     lines.append("")
     lines += _details("Paths", ["cloud", "from", "to", "change"],
@@ -107,6 +107,16 @@ def markdown(diff: ModelDiff, old: str, new: str) -> str:
     lines += _details("Flows whose meaning changed", ["from", "to", "before", "after"],
                       [[f.src, f.dst, f.before, f.after] for f in diff.flows])
     return "\n".join(lines)
+
+
+# Guardrail descriptions, a cluster's name and settings, file names: text from the model or the command
+# line goes into the comment as text. `<` and `&` could open HTML (or close the <details> and forge the
+# marker) and the rest could link, format or break the line, so each is escaped; `|` too in a table.
+_MARKDOWN = {"&": "&amp;", "<": "&lt;"} | {c: "\\" + c for c in "\\`*_[]~"}
+
+
+def _md(text: str) -> str:
+    return "".join(_MARKDOWN.get(c, c) if c.isprintable() else " " for c in text)
 
 
 def _replacement_text(change: NetworkChange | SegmentChange) -> str:
@@ -123,7 +133,7 @@ def _details(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
     if not rows:
         return []
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    table += ["| " + " | ".join(_md(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
     return [f"<details><summary>{title} ({len(rows)})</summary>", "", *table, "", "</details>", ""]
 
 
@@ -148,7 +158,7 @@ def diff_tables(diff: ModelDiff) -> list[RenderableType]:
             for column in header:
                 table.add_column(column, overflow="fold")
             for row in rows:
-                table.add_row(*row)
+                table.add_row(*(Text(cell) for cell in row))  # text, not Rich markup: "[/x]" in a description
             out.append(table)
     out.append(Text(summary_line(diff), "bold"))
     return out

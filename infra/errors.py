@@ -20,7 +20,13 @@ class Diagnostic:
         where = f"{self.file}:{self.line}:{self.column}"
         path = f" {self.path}:" if self.path else ""
         fix = f"; {self.fix}" if self.fix else ""
-        return f"{where}:{path} {self.message}{fix}"
+        return printable(f"{where}:{path} {self.message}{fix}")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (`web\\n`): one line per problem, even when a name or value
+    quoted in it ends in a newline."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)

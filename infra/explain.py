@@ -124,7 +124,10 @@ _TYPES: list[tuple[set[str], str, str]] = [
     ({"dict_type", "model_type", "model_attributes_type"}, "a mapping", "write key: value lines under it"),
     ({"tuple_type", "list_type"}, "a list", "write [a, b] or '- a' lines"),
     ({"string_type"}, "text", "write a text value (quote it if YAML reads it as a number)"),
-    ({"int_type", "int_parsing", "int_from_float"}, "a whole number", "write a whole number, e.g. 2"),
+    ({"int_type", "int_parsing", "int_from_float"}, "a whole number",
+     "write a whole number without quotes or decimal point, e.g. 2"),
+    ({"bool_type", "bool_parsing"}, "true or false",
+     "write true or false (yes, no, on and off are text in a model: docs/model-files.md)"),
 ]
 _BOUNDS = {
     "ge": ("at least", "use {} or more"), "gt": ("more than", "use a value above {}"),

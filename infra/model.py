@@ -9,7 +9,7 @@ which returns problems instead of raising so the loader can report them all at o
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network
 from typing import Annotated, Literal, get_args
 
@@ -26,6 +26,8 @@ ServiceName = Literal[
 ]
 SERVICES: tuple[ServiceName, ...] = get_args(ServiceName)
 
+# Checked with fullmatch: `$` also matches before a final newline, so `match` would take "web\n".
+# The anchors stay for the JSON Schema (infra/schema.py), where `$` is the end of the text.
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 # GCP resource names are the strictest (63 chars, RFC 1035). Every resource name is
 # `<model>-<segment>-<suffix>`; the longest suffix a provider appends is reserved here so
@@ -35,7 +37,7 @@ NAME_SUFFIX_RESERVE = 16
 
 
 def _dns_label(value: str) -> str:
-    if not DNS_LABEL.match(value):
+    if not DNS_LABEL.fullmatch(value):
         rule = "lowercase letters, digits and '-', starting with a letter and not ending with '-'"
         better = label_like(value)
         raise FixableValueError(
@@ -83,6 +85,50 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
+# Region names and project ids as each cloud writes them (checked with fullmatch; the JSON Schema takes
+# the same patterns, infra/schema.py). They end up in API calls, resource names, file names of snapshots
+# and graphs, so a model names a real-looking region or is refused here, not halfway through a build.
+_DIRECTION = "(central|north|south|east|west|northeast|northwest|southeast|southwest)"
+# us-east-1, ap-northeast-1, us-gov-west-1, us-isob-east-1, cn-north-1, eusc-de-east-1 (European Sovereign Cloud)
+AWS_REGION = re.compile(rf"^([a-z]{{2}}(-gov|-iso[a-z]?)?|eusc-[a-z]{{2}})-{_DIRECTION}-[1-9][0-9]?$")
+# us-central1, europe-west4, northamerica-northeast2, me-central2
+GCP_REGION = re.compile(rf"^[a-z]+-{_DIRECTION}[1-9][0-9]?$")
+# eastus, westeurope, eastus2, southafricanorth, usgovvirginia: the name, not the display name "East US"
+AZURE_REGION = re.compile(r"^[a-z][a-z0-9]{1,39}$")
+# Resource Manager's rule for a project id: 6-30 characters, a lowercase letter first, then lowercase
+# letters, digits and hyphens, not ending with a hyphen.
+GCP_PROJECT = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+
+
+def _region(pattern: re.Pattern[str], cloud: str, form: str, nearest: Callable[[str], str]) -> Callable[[str], str]:
+    """A validator of one cloud's region names; `nearest` guesses the region meant (from a zone, say)."""
+    def check(value: str) -> str:
+        if pattern.fullmatch(value):
+            return value
+        guess = nearest(value)
+        hint = f"did you mean '{guess}'? " if guess and pattern.fullmatch(guess) else ""
+        raise FixableValueError(f"{value!r} is not {cloud} region name", f"{hint}a region is written like {form}")
+    return check
+
+
+def _without_zone(value: str) -> str:
+    """`us-east-1a` -> `us-east-1`, `us-central1-b` -> `us-central1`: a zone where a region belongs."""
+    return re.sub(r"-?[a-z]$", "", value.strip().lower())
+
+
+def _azure_name(value: str) -> str:
+    """`East US` -> `eastus`: the portal's display name where the region's name belongs."""
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def _project(value: str) -> str:
+    if not GCP_PROJECT.fullmatch(value):
+        raise FixableValueError(f"{value!r} is not a GCP project id",
+                                "write the project's id, not its display name: 6-30 lowercase letters, digits "
+                                "and '-', starting with a letter and not ending with '-', e.g. my-project-123")
+    return value
+
+
 class _CloudBase(_Frozen):
     region: str = Field(min_length=1)
     cidr: IPv4Network
@@ -115,16 +161,24 @@ def _is_address(value: str) -> bool:
     return True
 
 
+# Numbers and switches are strict: pydantic would read `zones: true` as 1, `slot: "3"` and `slot: 2.0` as
+# integers and `baseline_deny: "off"` as false, while YAML 1.2 (docs/model-files.md) makes them a boolean,
+# text and a decimal number. A model means what it says or is refused at the key.
 class AwsCloud(_CloudBase):
-    zones: int = Field(2, ge=1, le=4, description="availability zones, one subnet each")
+    region: Annotated[str, AfterValidator(_region(AWS_REGION, "an AWS", "us-east-1, eu-west-2 or us-gov-west-1 "
+                                                  "(<area>-<direction>-<number>)", _without_zone))]
+    zones: int = Field(2, ge=1, le=4, strict=True, description="availability zones, one subnet each")
 
 
 class GcpCloud(_CloudBase):
-    project: str = Field(min_length=1)
+    region: Annotated[str, AfterValidator(_region(GCP_REGION, "a GCP", "us-central1 or europe-west4 "
+                                                  "(<area>-<direction><number>)", _without_zone))]
+    project: Annotated[str, AfterValidator(_project)]
 
 
 class AzureCloud(_CloudBase):
-    pass
+    region: Annotated[str, AfterValidator(_region(AZURE_REGION, "an Azure", "eastus, westeurope or eastus2 "
+                                                  "(lowercase letters and digits, no spaces)", _azure_name))]
 
 
 class Clouds(_Frozen):
@@ -147,7 +201,7 @@ class Segment(_Frozen):
     clouds: tuple[CloudName, ...] | None = None
     internet: Internet = Internet()
     services: tuple[ServiceName, ...] = ()
-    slot: int | None = Field(None, json_schema_extra={"minimum": 1})
+    slot: int | None = Field(None, strict=True, json_schema_extra={"minimum": 1})  # strict: see AwsCloud
     kubernetes: PodSelection | None = None  # its namespace and pod labels on a cluster
 
     @field_validator("clouds", mode="before")
@@ -159,9 +213,14 @@ class Segment(_Frozen):
     @field_validator("slot")
     @classmethod
     def _slot_not_reserved(cls, value: int | None) -> int | None:
-        if value is not None and value < 1:
-            raise FixableValueError(f"slot {value} is reserved for shared infrastructure (endpoints, NAT)",
-                                    "pin a slot of 1 or more, or remove slot: and let bulkhead pick")
+        # Only slot 0 is reserved; a negative slot is no slot at all. The top of the range depends on
+        # the cloud's cidr, checked with the plan ("has only slots 1-255").
+        fix = ("pin a slot of 1 or more (up to the last /24 of the cloud's cidr: 255 in a /16), "
+               "or remove slot: and let bulkhead pick")
+        if value == 0:
+            raise FixableValueError("slot 0 is reserved for shared infrastructure (endpoints, NAT)", fix)
+        if value is not None and value < 0:
+            raise FixableValueError(f"slot {value} is out of range: slots are numbered from 1", fix)
         return value
 
 
@@ -305,10 +364,7 @@ def _flow_problems(model: Model, flow_index: Sequence[int] | None) -> list[Probl
         for loc, name in ends:
             if name not in model.segments:
                 known = False
-                problems.append(Problem(
-                    loc, f"unknown segment '{name}'",
-                    _did_you_mean(name, list(model.segments)) or
-                    "declare it under segments or fix the name"))
+                problems.append(_unknown_end(model, flow, loc, name))
         if not known:
             continue
         src_clouds = set(model.placement(flow.from_))
@@ -322,6 +378,25 @@ def _flow_problems(model: Model, flow_index: Sequence[int] | None) -> list[Probl
                     "interconnect, which bulkhead does not build yet",
                     "place both segments in a common cloud"))
     return problems
+
+
+def _unknown_end(model: Model, flow: Flow, loc: tuple[str | int, ...], name: str) -> Problem:
+    if name in RESERVED_ENDPOINTS:  # the internet is reached through a segment's own internet: key
+        return _internet_end(model, flow, loc)
+    return Problem(loc, f"unknown segment '{name}'",
+                   _did_you_mean(name, list(model.segments)) or "declare it under segments or fix the name")
+
+
+def _internet_end(model: Model, flow: Flow, loc: tuple[str | int, ...]) -> Problem:
+    ports = ", ".join(str(p) if isinstance(p, int) else f'"{p}"' for p in flow.ports)
+    if loc[2] == "from":
+        targets = [t for t in flow.targets() if t in model.segments] or ["<segment>"]
+        where = " and ".join(f"segments.{t}.internet.ingress" for t in targets)
+        return Problem(loc, "the internet is not a flow source: flows join segments",
+                       f"list the ports under {where} instead (internet: {{ingress: [{ports}]}})")
+    source = flow.from_ if flow.from_ in model.segments else "<segment>"
+    return Problem(loc, "the internet is not a flow target: flows join segments",
+                   f"list the ports under segments.{source}.internet.egress instead (internet: {{egress: [{ports}]}})")
 
 
 def _overlap_problems(model: Model) -> list[Problem]:

@@ -2,8 +2,9 @@
 
 A cluster has no address plan: a segment is a set of pods, chosen by namespace and labels,
 and NetworkPolicies are the filters. What the rest of the model means is unchanged; the few
-things a cluster cannot express (ICMP alone, services without configured addresses,
-overlapping pod selections) are located problems here, reported with every other problem.
+things a cluster cannot express (ICMP alone, services without configured addresses or at
+overlapping ones, overlapping pod selections, a segment over the cluster DNS pods) are located
+problems here, reported with every other problem.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ RESERVED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 
 ServiceKey = Literal["object-storage", "container-registry", "key-management", "logging", "ml-api"]
 
-# The API's own name rules (also the JSON Schema's patterns, infra/schema.py).
+# The API's own name rules (also the JSON Schema's patterns, infra/schema.py). Checked with
+# fullmatch: `$` also matches before a final newline, so `match` would take "web\n".
 LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -38,10 +40,10 @@ NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 def _label_key(key: str) -> str:
     prefix, slash, name = key.rpartition("/")
-    if slash and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)):  # `/tier`: an empty prefix
+    if slash and (len(prefix) > 253 or not DNS_SUBDOMAIN.fullmatch(prefix)):  # `/tier`: an empty prefix
         raise FixableValueError(f"label key {key!r} has an invalid prefix {prefix!r}",
                                 "use a DNS subdomain before the '/', e.g. example.com/tier")
-    if not LABEL_NAME.match(name):
+    if not LABEL_NAME.fullmatch(name):
         raise FixableValueError(f"label key {key!r} is not a Kubernetes label name",
                                 "use up to 63 letters, digits, '-', '_' or '.', starting and ending "
                                 "with a letter or digit")
@@ -52,7 +54,7 @@ def _label_value(value: object) -> object:
     if not isinstance(value, str):
         # YAML reads `tier: 1` or `on: yes` as a number or boolean; Kubernetes label values are text.
         raise FixableValueError(f"label value {value!r} is not text", "quote it, e.g. \"1\"")
-    if value and not LABEL_NAME.match(value):
+    if value and not LABEL_NAME.fullmatch(value):
         raise FixableValueError(f"label value {value!r} is not a Kubernetes label value",
                                 "use up to 63 letters, digits, '-', '_' or '.', starting and ending "
                                 "with a letter or digit")
@@ -60,7 +62,7 @@ def _label_value(value: object) -> object:
 
 
 def _namespace(value: str) -> str:
-    if len(value) > 63 or not NAMESPACE.match(value):
+    if len(value) > 63 or not NAMESPACE.fullmatch(value):
         raise FixableValueError(f"{value!r} is not a namespace name",
                                 "use up to 63 lowercase letters, digits and '-', starting and ending "
                                 "with a letter or digit")
@@ -105,7 +107,11 @@ class ClusterDns(_Frozen):
 
 
 class KubernetesCloud(_Frozen):
-    """`clouds.kubernetes`: one cluster; the kubeconfig context is chosen at run time (--context)."""
+    """`clouds.kubernetes`: one cluster; the kubeconfig context is chosen at run time (--context).
+
+    `baseline_deny` is strict: YAML 1.2 reads `yes`, `on` and `off` as text, which pydantic would
+    otherwise turn into true and false.
+    """
 
     cluster: str = Field(min_length=1, description="the cluster's name (a label for reports)")
     pod_cidr: Cidr | None = Field(None, description="pod addresses: excluded from the internet")
@@ -114,7 +120,7 @@ class KubernetesCloud(_Frozen):
         default_factory=dict, description="where each neutral service is reached (tcp/443), e.g. a VPC "
         "endpoint subnet")
     dns: ClusterDns = Field(default_factory=ClusterDns, description="the cluster DNS pods (udp+tcp/53)")
-    baseline_deny: bool = Field(False, description="also apply a BaselineAdminNetworkPolicy deny-all "
+    baseline_deny: bool = Field(False, strict=True, description="also apply a BaselineAdminNetworkPolicy deny-all "
                                 "(policy.networking.k8s.io/v1alpha1) to the segments' namespaces")
 
     @field_validator("services", mode="before")
@@ -167,6 +173,7 @@ def kubernetes_problems(model: Model, flow_index: Sequence[int] | None = None) -
         return problems
     picks = selections(model)
     problems += _reserved(model, picks) + _overlaps(model, picks) + _services(model, cloud, picks)
+    problems += _dns_isolated(model, cloud, picks) + _service_overlaps(cloud)
     problems += _icmp(model, picks, flow_index)
     return problems
 
@@ -192,6 +199,12 @@ def _namespace_loc(model: Model, segment: str) -> tuple[str | int, ...]:
     return ("segments", segment)
 
 
+def _may_share_pods(namespace: str, pods: Mapping[str, str], other_namespace: str,
+                    other_pods: Mapping[str, str]) -> bool:
+    """Whether one pod can match both selections: one namespace, and no label key set to two values."""
+    return namespace == other_namespace and not any(k in other_pods and other_pods[k] != v for k, v in pods.items())
+
+
 def _overlaps(model: Model, picks: dict[str, Selection]) -> list[Problem]:
     """Two segments in one namespace must select disjoint pods: some label key with different values."""
     problems = []
@@ -199,7 +212,7 @@ def _overlaps(model: Model, picks: dict[str, Selection]) -> list[Problem]:
     for i, name in enumerate(names):
         for other in names[:i]:
             a, b = picks[name], picks[other]
-            if a.namespace != b.namespace or any(k in b.pods and b.pods[k] != v for k, v in a.pods.items()):
+            if not _may_share_pods(a.namespace, a.pods, b.namespace, b.pods):
                 continue
             for here, there in ((other, name), (name, other)):
                 problems.append(Problem(
@@ -208,6 +221,42 @@ def _overlaps(model: Model, picks: dict[str, Selection]) -> list[Problem]:
                     f"'{a.namespace}' (their pod labels do not differ)",
                     "give both segments pod labels with a key they set to different values, or "
                     "separate namespaces", key=True))
+    return problems
+
+
+def _dns_isolated(model: Model, cloud: KubernetesCloud, picks: dict[str, Selection]) -> list[Problem]:
+    """A segment whose pods may be the cluster DNS would put DNS behind its default deny: every segment's
+    implied udp+tcp/53 would then be dropped at DNS's side, breaking name resolution cluster-wide."""
+    dns = cloud.dns
+    return [Problem(
+        ("segments", name, KUBERNETES) if model.segments[name].kubernetes else ("segments", name),
+        f"segment '{name}' can select the cluster DNS pods ({_labels(dns.pods)} in namespace '{dns.namespace}'): "
+        "its default deny would cut every segment off from DNS",
+        "give the segment pod labels that the DNS pods do not carry (a key they set to another value), or "
+        "its own namespace; or correct clouds.kubernetes.dns if the DNS pods are elsewhere",
+        key=True, see=("clouds", KUBERNETES, "dns"))
+        for name, pick in picks.items()
+        if pick.namespace not in RESERVED_NAMESPACES  # refused already, as the cluster's own namespace
+        and _may_share_pods(pick.namespace, pick.pods, dns.namespace, dns.pods)]
+
+
+def _labels(pods: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in pods.items()) or "every pod"
+
+
+def _service_overlaps(cloud: KubernetesCloud) -> list[Problem]:
+    """Two services at overlapping ranges: a policy allowing one would also reach the other's endpoints."""
+    problems = []
+    ranges = [(name, i, net) for name, nets in cloud.services.items() for i, net in enumerate(nets)]
+    for at, (name, i, net) in enumerate(ranges):
+        for other, j, other_net in ranges[:at]:
+            if other != name and net.version == other_net.version and net.overlaps(other_net):
+                problems.append(Problem(
+                    ("clouds", KUBERNETES, "services", name, i),
+                    f"{net} of service {name} overlaps {other_net} of service {other}: allowing either would "
+                    "also open the other's endpoints",
+                    "give each service the addresses of its own endpoints only",
+                    see=("clouds", KUBERNETES, "services", other, j)))
     return problems
 
 

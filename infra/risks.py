@@ -13,7 +13,15 @@ from collections.abc import Iterable, Iterator
 
 from infra.errors import Problem
 from infra.model import Flow, Model
-from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, parse_port_spec
+from infra.ports import (
+    PROTOCOLS,
+    PortSet,
+    Protocol,
+    format_ports,
+    merge_per_protocol,
+    parse_port_spec,
+    parse_port_specs,
+)
 
 Allowed = dict[Protocol, PortSet]
 
@@ -41,12 +49,11 @@ def provider_warnings(model: Model, clouds: Iterable[str]) -> list[Problem]:
 
 
 def _internet_ingress(segment: str, specs: tuple[int | str, ...]) -> Iterator[Problem]:
+    parsed = [parse_port_spec(spec) for spec in specs]
     first: dict[Protocol, int] = {}
-    allowed: Allowed = {}
-    for i, spec in enumerate(specs):
-        protocol, ports = parse_port_spec(spec)
+    for i, (protocol, _) in enumerate(parsed):
         first.setdefault(protocol, i)
-        allowed[protocol] = allowed.get(protocol, PortSet()) | ports
+    allowed = merge_per_protocol(parsed)
     for protocol in PROTOCOLS:
         if protocol not in allowed:
             continue
@@ -108,11 +115,7 @@ def _size(flow: Flow, ports: Allowed) -> int:
 
 
 def _flow_ports(flow: Flow) -> Allowed:
-    allowed: Allowed = {}
-    for spec in flow.ports:
-        protocol, ports = parse_port_spec(spec)
-        allowed[protocol] = allowed.get(protocol, PortSet()) | ports
-    return allowed
+    return parse_port_specs(flow.ports)
 
 
 def _same(a: Flow, b: Flow, a_ports: Allowed, b_ports: Allowed) -> bool:

@@ -2,23 +2,33 @@
 
 pydantic derives the structure from infra/model.py (keys, types, enums, required, `extra`
 forbidden); this module adds what the model checks in Python validators and JSON Schema can
-still express: DNS-label patterns for names, the CIDR and port forms, ranges, non-empty lists,
-and a description on every property, so editors explain each key as it is typed. Kept apart
-from model.py so the model stays readable and a key added there only needs a line here (a
-test fails on a property without a description).
+still express: DNS-label patterns for names, region and project forms, the CIDR and port forms,
+ranges, non-empty lists, and a description on every property, so editors explain each key as it
+is typed. Kept apart from model.py so the model stays readable and a key added there only needs
+a line here (a test fails on a property without a description).
 
 What JSON Schema cannot say stays with the loader (tests/test_schema.py lists each case):
 references between segments and flows, overlapping ranges, host bits in a CIDR, reversed
 port ranges, slots beyond the cloud's range, name lengths summed over model and segment,
 per-cloud quotas, duplicate YAML keys, and on a cluster: a segment's Kubernetes keys without
-the cluster, overlapping pod selections, ICMP, services without addresses.
+the cluster, overlapping pod selections, a segment over the cluster DNS pods, ICMP, services
+without addresses or at overlapping ones.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from infra.model import DNS_LABEL, MAX_RESOURCE_NAME, RESERVED_ENDPOINTS, Model
+from infra.model import (
+    AWS_REGION,
+    AZURE_REGION,
+    DNS_LABEL,
+    GCP_PROJECT,
+    GCP_REGION,
+    MAX_RESOURCE_NAME,
+    RESERVED_ENDPOINTS,
+    Model,
+)
 from infra.model_kubernetes import DNS_SUBDOMAIN, LABEL_NAME, NAMESPACE, RESERVED_NAMESPACES
 
 SCHEMA_ID = "urn:bulkhead:schema:model:1"
@@ -144,10 +154,12 @@ def _constrain(document: dict[str, Any]) -> None:
     top["never"]["description"] = ("guardrails a security team owns: paths no flow, internet port or service "
                                    "may open, and that verify and observe report when the cloud opens them")
     defs["Guardrail"]["properties"]["ports"]["anyOf"][0]["items"] = PORT_SPEC
-    for cloud in ("AwsCloud", "GcpCloud", "AzureCloud"):
+    for cloud, region in (("AwsCloud", AWS_REGION), ("GcpCloud", GCP_REGION), ("AzureCloud", AZURE_REGION)):
         cidr = defs[cloud]["properties"]["cidr"]
         cidr.pop("format", None)  # "ipv4network" is pydantic's, unknown to validators
         cidr["pattern"] = CIDR_PATTERN
+        defs[cloud]["properties"]["region"]["pattern"] = region.pattern
+    defs["GcpCloud"]["properties"]["project"]["pattern"] = GCP_PROJECT.pattern
     segment = defs["Segment"]["properties"]
     segment["clouds"]["anyOf"][0]["minItems"] = 1
     segment["slot"] = {"description": segment["slot"]["description"], "default": None,
@@ -156,8 +168,10 @@ def _constrain(document: dict[str, Any]) -> None:
         defs["Internet"]["properties"][direction]["items"] = PORT_SPEC
     flow = defs["Flow"]["properties"]
     flow["ports"]["items"] = PORT_SPEC
-    flow["from"].update(LABEL)
-    flow["to"]["anyOf"] = [LABEL, {"type": "array", "items": LABEL, "minItems": 1}]
+    # A flow joins segments; the internet is reached through a segment's own `internet:` key.
+    segment_name = {**LABEL, "not": {"enum": sorted(RESERVED_ENDPOINTS)}}
+    flow["from"].update(segment_name)
+    flow["to"]["anyOf"] = [segment_name, {"type": "array", "items": segment_name, "minItems": 1}]
     _constrain_kubernetes(defs)
 
 

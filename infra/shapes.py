@@ -173,7 +173,8 @@ Address4 = Annotated[str, AfterValidator(_address4)]
 def port_text(value: str, low: int = 0, high: int = 65535) -> tuple[int, int]:
     """`"443"` or `"8000-8100"` -> (low, high), else a FixableValueError."""
     lo, dash, hi = (part.strip() for part in value.strip().partition("-"))
-    if not (lo.isdigit() and (hi.isdigit() or not dash)):  # int() would take "+5" and "1_0" too
+    # int() would take "+5", "1_0" and "٤٤٣" too; isdigit() the last one as well.
+    if not (value.isascii() and lo.isdigit() and (hi.isdigit() or not dash)):
         raise FixableValueError(f"{_text(value)} is not a port or a port range (\"443\", \"8000-8100\")", RESTORE)
     first, last = int(lo), int(hi) if dash else int(lo)
     if not (low <= first <= high and low <= last <= high):

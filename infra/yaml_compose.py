@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from infra.errors import Diagnostic, ModelError
+from infra.errors import Diagnostic, ModelError, printable
 from infra.yaml_scalars import (
     MAP,
     MAPPING_TAGS,
@@ -97,8 +97,9 @@ class Composed:
 def dotted(loc: Loc) -> str:
     out = ""
     for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+        out += f"[{step}]" if isinstance(step, int) else (f".{printable(step)}" if out else printable(step))
     return out
+
 
 
 @dataclass

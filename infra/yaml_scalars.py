@@ -61,6 +61,8 @@ def construct(tag: str, text: str) -> Any:
     """The value of a scalar with a standard tag; raises ValueError when the text does not fit it."""
     if tag == STR:
         return text
+    if tag in (INT, FLOAT) and not text.isascii():
+        raise ValueError(text)  # `!!int ٤٤٣`: int() and float() take any script's digits, YAML only 0-9
     if tag == INT and text.isdigit():  # the common case, ports; `010` is ten in YAML 1.2
         return int(text)
     if tag == NULL:

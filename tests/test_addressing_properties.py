@@ -23,7 +23,7 @@ EXAMPLES = settings(max_examples=800 if os.environ.get("BULKHEAD_THOROUGH") else
 NAMES = ["web", "api", "db", "cache", "queue", "batch", "ml", "etl", "auth", "logs", "search", "admin"]
 EXTRA = ["new-a", "new-b", "new-c"]
 BASES = {"aws": "10.0.0.0", "gcp": "10.64.0.0", "azure": "10.128.0.0"}
-SETTINGS = {"aws": {"region": "us-east-1"}, "gcp": {"region": "us-central1", "project": "p"},
+SETTINGS = {"aws": {"region": "us-east-1"}, "gcp": {"region": "us-central1", "project": "shop-project"},
             "azure": {"region": "eastus"}}
 PORTS = st.sampled_from([22, 443, 8080, "8000-8100", 8050, "udp/53", "udp/8125", "icmp", "tcp/1024-65535"])
 

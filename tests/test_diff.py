@@ -241,3 +241,48 @@ def test_a_bad_new_model_is_refused_like_validate_does(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.yaml", TEXT + "  - {from: notebooks, to: vectordb, ports: [6333]}\n")
     result = cli(str(EXAMPLE), str(bad))
     assert result.exit_code == 2 and f"{bad}:" in result.stderr and "did you mean 'vector-db'?" in result.stderr
+
+
+HOSTILE = '</details><!-- bulkhead-diff --> <img src=x> [link](http://x) *b* `c` | d\n# heading & [/x]'
+CLUSTER = """name: shop
+clouds:
+  kubernetes: {{cluster: {cluster}}}
+segments:
+  web: {{}}
+never:
+  - {{from: web, to: internet, description: {description}}}
+"""
+
+
+def test_free_text_in_the_pull_request_comment_is_text_not_html_markdown_or_a_second_line(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.yaml", CLUSTER.format(cluster="prod", description="plain"))
+    new = write(tmp_path, "new.yaml", CLUSTER.format(cluster=json.dumps(HOSTILE), description=json.dumps(HOSTILE)))
+    result = cli(str(old), str(new), "--format", "markdown")
+    assert result.exit_code == 0
+    comment = result.stdout
+    assert comment.count(MARKER) == 1 and comment.count("</details>") == 1  # the table's own, nothing forged
+    assert "<img" not in comment and "# heading" not in comment.splitlines()
+    [bullet] = [line for line in comment.splitlines() if line.startswith("- **guardrail changed**")]
+    assert "&lt;img src=x> \\[link\\](http://x) \\*b\\* \\`c\\` | d # heading &amp; \\[/x\\]" in bullet
+    [row] = [line for line in comment.splitlines() if line.startswith("| kubernetes |")]
+    assert row.count(" | ") == 2 and "\\| d" in row  # the cluster's '|' does not add a column
+
+
+def test_plain_text_in_the_comment_is_unchanged(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.yaml", CLUSTER.format(cluster="prod", description="plain"))
+    reason = json.dumps("PCI scope: no egress -> ever")
+    new = write(tmp_path, "new.yaml", CLUSTER.format(cluster="prod-2", description=reason))
+    comment = cli(str(old), str(new), "--format", "markdown").stdout
+    assert "- **guardrail changed**: web never reaches internet: PCI scope: no egress -> ever" in comment
+    assert "| kubernetes | changed ⚠ replaces | cluster prod -> prod-2 |" in comment
+
+
+def test_two_cluster_models_diff_without_a_traceback_and_name_a_renamed_cluster_once(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.yaml", CLUSTER.format(cluster="prod", description="plain"))
+    new = write(tmp_path, "new.yaml", CLUSTER.format(cluster="prod-2", description=json.dumps("[/x] [bold]y")))
+    same = cli(str(old), str(old), "--format", "json")
+    assert same.exit_code == 0 and json.loads(same.stdout)["networks"] == []
+    doc = json.loads(cli(str(old), str(new), "--format", "json").stdout)
+    assert [n["what"] for n in doc["networks"]] == ["cluster prod -> prod-2"]
+    table = cli(str(old), str(new))  # Rich tables: a description's "[/x]" is text, not markup
+    assert table.exit_code == 0 and "[/x] [bold]y" in table.stdout

@@ -23,7 +23,7 @@ SNAPSHOTS = Path(__file__).parent / "data" / "snapshots" / "aws"
 BASE = """name: shop
 clouds:
   aws: {region: us-east-1, cidr: 10.0.0.0/16}
-  gcp: {region: us-central1, cidr: 10.1.0.0/16, project: p}
+  gcp: {region: us-central1, cidr: 10.1.0.0/16, project: shop-project}
 segments:
   recommendations:
     internet: {egress: [443]}

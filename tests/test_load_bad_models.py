@@ -41,6 +41,12 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
     "segment-name-too-long.yaml": [
         (7, 3, "segments.realtime-recommendations-cache",
          "'ai-platform-production-realtime-recommendations-cache' is 53 characters", "at most 47 characters")],
+    "region-not-a-region.yaml": [
+        (4, 17, "clouds.aws.region", "'mars-north-9' is not an AWS region name", "like us-east-1, eu-west-2"),
+        (5, 17, "clouds.gcp.region", "'us-central1-b' is not a GCP region name", "did you mean 'us-central1'?"),
+        (6, 19, "clouds.azure.region", "'East US' is not an Azure region name", "did you mean 'eastus'?")],
+    "project-not-an-id.yaml": [
+        (4, 58, "clouds.gcp.project", "'My Project' is not a GCP project id", "6-30 lowercase letters")],
     "cidr-not-a-cidr.yaml": [(4, 34, "clouds.aws.cidr", "'10.0.300.0/16' is not an IPv4 CIDR", "10.10.0.0/16")],
     "cidr-host-bits.yaml": [(6, 11, "clouds.aws.cidr", "'10.0.1.0/16' has host bits set", "did you mean 10.0.0.0/16?")],
     "cidr-missing-prefix.yaml": [(4, 34, "clouds.aws.cidr", "'10.0.0.0' has no prefix length", "10.0.0.0/16")],
@@ -52,6 +58,12 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (4, 34, "clouds.aws.cidr", "10.0.0.0/25 is smaller than two /24 slots", "use a /23 or larger")],
     "flow-unknown-from.yaml": [(9, 11, "flows[0].from", "unknown segment 'wbe'", "did you mean 'web'?")],
     "flow-unknown-to.yaml": [(11, 27, "flows[1].to[1]", "unknown segment 'dbb'", "did you mean 'db'?")],
+    "flow-to-internet.yaml": [
+        (9, 21, "flows[0].to", "the internet is not a flow target", "under segments.web.internet.egress instead "
+         "(internet: {egress: [443]})")],
+    "flow-from-internet.yaml": [
+        (9, 12, "flows[0].from", "the internet is not a flow source", "under segments.web.internet.ingress and "
+         'segments.api.internet.ingress instead (internet: {ingress: [443, "udp/443"]})')],
     "segment-cloud-undeclared.yaml": [
         (7, 19, "segments.web.clouds[1]", "cloud 'gcp' is not declared under clouds", "declare gcp under clouds")],
     "segment-cloud-misspelled.yaml": [
@@ -72,6 +84,10 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (7, 26, "segments.web.internet.ingress[0]", "'https' is not a port spec", 'write 443, "8000-8100"')],
     "port-float.yaml": [(9, 34, "flows[0].ports[0]", "443.5 is a decimal number, not a port", "write 443")],
     "port-bool.yaml": [(7, 25, "segments.web.internet.egress[0]", "True is a boolean, not a port", "write 443")],
+    "port-non-ascii-digits.yaml": [  # int() and `\d` take any script's digits; the fourth port is valid
+        (9, 34, "flows[0].ports[0]", "'٣٣' is not a port spec", "write the digits as 0-9"),
+        (9, 40, "flows[0].ports[1]", "'８০' is not a port spec", "write the digits as 0-9"),
+        (9, 46, "flows[0].ports[2]", "'tcp/٤٤٣-٤٤٤' is not a port spec", "write the digits as 0-9")],
     "ports-empty.yaml": [(9, 33, "flows[0].ports", "a flow with no ports allows nothing", "ports: [443]")],
     "flow-to-empty.yaml": [(9, 21, "flows[0].to", "'to' is an empty list", "to: [a, b]")],
     "flow-no-shared-cloud.yaml": [
@@ -83,6 +99,8 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (7, 11, "segments.web.slot", "needs slot 300 but aws's 10.0.0.0/16 has only slots 1-255",
          "pin a slot below 256")],
     "slot-zero.yaml": [(6, 15, "segments.web.slot", "slot 0 is reserved", "pin a slot of 1 or more")],
+    "slot-negative.yaml": [  # only slot 0 is reserved; -1 is no slot at all
+        (6, 15, "segments.web.slot", "slot -1 is out of range: slots are numbered from 1", "pin a slot of 1 or more")],
     "clouds-empty.yaml": [
         (3, 9, "clouds", "no cloud is declared", "add at least one of aws, gcp, azure or kubernetes")],
     "clouds-a-list.yaml": [(3, 1, "clouds", "clouds must be a mapping, not a list", "key: value")],
@@ -220,14 +238,15 @@ def test_a_directory_or_a_binary_file_is_a_problem_not_a_crash(tmp_path):
 
 def test_a_diagnostic_reads_file_line_column_path_what_and_fix():
     with pytest.raises(ModelError) as caught:
-        parse_model("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments: {Web: {}}\n", "m.yaml")
+        parse_model("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments: {Web: {}}\n",
+                    "m.yaml")
     assert str(caught.value) == (
         "m.yaml:3:12: segments.Web: segment name 'Web' is not a DNS label; rename it to 'web' "
         "(lowercase letters, digits and '-', starting with a letter and not ending with '-')")
 
 
 def test_an_unknown_key_with_nothing_close_lists_the_allowed_keys():
-    text = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web: {color: blue}\n"
+    text = "name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n  web: {color: blue}\n"
     with pytest.raises(ModelError) as caught:
         parse_model(text)
     [diagnostic] = caught.value.diagnostics
@@ -236,14 +255,14 @@ def test_an_unknown_key_with_nothing_close_lists_the_allowed_keys():
 
 
 def test_a_segment_without_a_body_and_flows_without_entries_are_allowed():
-    text = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web:\nflows:\n"
+    text = "name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n  web:\nflows:\n"
     loaded = parse_model(text)
     assert list(loaded.model.segments) == ["web"]
     assert loaded.model.flows == ()
 
 
 def test_a_number_where_text_is_expected_names_the_field_and_the_value():
-    text = "name: 42\nclouds: {aws: {region: r, cidr: 10.0.0.0/16, zones: two}}\nsegments: {web: {}}\n"
+    text = "name: 42\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16, zones: two}}\nsegments: {web: {}}\n"
     with pytest.raises(ModelError) as caught:
         parse_model(text)
     messages = [(d.path, d.message) for d in caught.value.diagnostics]
@@ -256,3 +275,78 @@ def test_a_yaml_tag_that_cannot_be_built_is_a_syntax_problem(parser):
         parse_model("name: !secret shop\n")
     [tag] = [d for d in caught.value.diagnostics if "invalid YAML" in d.message]
     assert (tag.line, tag.column, tag.message) == (1, 7, "invalid YAML: unknown tag '!secret'")
+
+
+NEWLINE_MODEL = """name: {name}
+clouds: {{aws: {{region: us-east-1, cidr: 10.0.0.0/16}}, kubernetes: {{cluster: prod}}}}
+segments:
+  {segment}: {{kubernetes: {{namespace: {namespace}, pods: {{{key}: {value}}}}}}}
+"""
+NEWLINE_CASES = {  # which value ends in a newline -> where it is reported, and what is said
+    "name": ("name", "'shop\\n' is not a DNS label"),
+    "segment": ("segments.web\\n", "segment name 'web\\n' is not a DNS label"),
+    "namespace": ("segments.web.kubernetes.namespace", "'ns\\n' is not a namespace name"),
+    "key": ("segments.web.kubernetes.pods.app\\n", "label key 'app\\n' is not a Kubernetes label name"),
+    "value": ("segments.web.kubernetes.pods.app", "label value 'x\\n' is not a Kubernetes label value"),
+}
+
+
+def _newline_model(trailing: str) -> str:
+    plain = {"name": "shop", "segment": "web", "namespace": "ns", "key": "app", "value": "x"}
+    # A double-quoted YAML "\n" is a real newline at the end of the value.
+    return NEWLINE_MODEL.format(**{k: f'"{v}\\n"' if k == trailing else v for k, v in plain.items()})
+
+
+def test_names_namespaces_and_labels_without_a_trailing_newline_are_valid():
+    assert parse_model(_newline_model("")).model.name == "shop"
+
+
+@pytest.mark.parametrize("trailing", sorted(NEWLINE_CASES))
+def test_a_name_namespace_or_label_ending_in_a_newline_is_refused_where_it_is_written(trailing):
+    # `$` in a pattern also matches before a final newline: the checks must match the whole value.
+    with pytest.raises(ModelError) as caught:
+        parse_model(_newline_model(trailing))
+    path, what = NEWLINE_CASES[trailing]
+    [diagnostic] = caught.value.diagnostics
+    assert (diagnostic.path, diagnostic.line) == (path, 1 if trailing == "name" else 4)
+    assert what in diagnostic.message
+    assert "\n" not in str(diagnostic)  # one line per problem, the newline shown escaped
+
+
+STRICT_MODEL = """name: shop
+clouds:
+  aws: {{region: us-east-1, cidr: 10.0.0.0/16, zones: {zones}}}
+  kubernetes: {{cluster: prod, baseline_deny: {baseline_deny}}}
+segments:
+  web: {{slot: {slot}}}
+"""
+STRICT_KEYS = {"zones": (3, "clouds.aws.zones"), "baseline_deny": (4, "clouds.kubernetes.baseline_deny"),
+               "slot": (6, "segments.web.slot")}
+VALID = {"zones": "2", "baseline_deny": "true", "slot": "3"}
+
+
+@pytest.mark.parametrize("key, written, kind", [
+    ("zones", "true", "a boolean (True)"), ("zones", '"2"', "text ('2')"), ("zones", "2.0", "a decimal number (2.0)"),
+    ("slot", "2.0", "a decimal number (2.0)"), ("slot", "true", "a boolean (True)"), ("slot", '"3"', "text ('3')"),
+    ("baseline_deny", "yes", "text ('yes')"), ("baseline_deny", "on", "text ('on')"),
+    ("baseline_deny", '"t"', "text ('t')"), ("baseline_deny", "1", "a number (1)"),
+    ("baseline_deny", "off", "text ('off')"), ("baseline_deny", "n", "text ('n')")])
+def test_a_number_or_switch_of_another_type_is_refused_at_its_key_not_converted(key, written, kind):
+    # YAML 1.2 reads yes/on/off as text (docs/model-files.md); pydantic alone would make them booleans.
+    with pytest.raises(ModelError) as caught:
+        parse_model(STRICT_MODEL.format(**{**VALID, key: written}))
+    [diagnostic] = caught.value.diagnostics
+    line, path = STRICT_KEYS[key]
+    assert (diagnostic.line, diagnostic.path) == (line, path)
+    expected = "true or false" if key == "baseline_deny" else "a whole number"
+    assert diagnostic.message == f"{key} must be {expected}, not {kind}"
+    assert diagnostic.fix.startswith(f"write {expected}")
+    assert "examples/" not in diagnostic.fix  # no pointer to an example that may not show the key
+
+
+@pytest.mark.parametrize("zones, baseline_deny, slot", [("1", "false", "1"), ("4", "true", "255"), ("2", "false", "7")])
+def test_whole_numbers_and_true_or_false_stay_valid(zones, baseline_deny, slot):
+    model = parse_model(STRICT_MODEL.format(zones=zones, baseline_deny=baseline_deny, slot=slot)).model
+    assert model.clouds.aws is not None and model.clouds.kubernetes is not None
+    assert (model.clouds.aws.zones, model.clouds.kubernetes.baseline_deny, model.segments["web"].slot) == (
+        int(zones), baseline_deny == "true", int(slot))

@@ -29,9 +29,10 @@ segment = st.fixed_dictionaries({}, optional={
     "internet": st.fixed_dictionaries({}, optional={"ingress": st.lists(odd, max_size=2), "egress": anything}),
     "services": st.lists(st.sampled_from(["logging", "ml-api", "object-store"]), max_size=2),
     "slot": st.integers(-1, 300) | odd, "description": odd})
-cloud = st.fixed_dictionaries({"region": st.just("r") | odd, "cidr": st.sampled_from(
-    ["10.0.0.0/16", "10.0.0.0/23", "10.0.0.0/25", "10.1.0.0/16", "10.0.1.0/16", "bad"])},
-    optional={"zones": st.integers(0, 5) | odd, "project": st.just("p") | odd})
+cloud = st.fixed_dictionaries({
+    "region": st.sampled_from(["us-east-1", "us-central1", "eastus", "r"]) | odd,
+    "cidr": st.sampled_from(["10.0.0.0/16", "10.0.0.0/23", "10.0.0.0/25", "10.1.0.0/16", "10.0.1.0/16", "bad"])},
+    optional={"zones": st.integers(0, 5) | odd, "project": st.sampled_from(["shop-project", "p"]) | odd})
 document = st.fixed_dictionaries({}, optional={
     "name": st.sampled_from(["shop", "Shop", "a" * 60]) | odd,
     "clouds": st.dictionaries(st.sampled_from(["aws", "gcp", "azure", "awz"]), cloud | anything, max_size=3)
@@ -43,6 +44,7 @@ document = st.fixed_dictionaries({}, optional={
                                              "ports": st.lists(odd, max_size=3)}) | anything, max_size=3)
     | anything})
 
+REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "eastus"}
 # Close to valid: right types everywhere, so many documents load and reach the planner with
 # edge cases (tiny CIDRs, slots past the end, shared slots, ports at the limits).
 near_segment = st.fixed_dictionaries({}, optional={
@@ -54,9 +56,10 @@ near_segment = st.fixed_dictionaries({}, optional={
 near = st.fixed_dictionaries({
     "name": st.just("shop"),
     "clouds": st.dictionaries(st.sampled_from(["aws", "gcp", "azure"]), st.fixed_dictionaries(
-        {"region": st.just("r"), "project": st.just("p"),
+        {"project": st.just("shop-project"),
          "cidr": st.sampled_from(["10.0.0.0/16", "10.0.0.0/23", "10.0.0.0/22", "10.0.0.0/8", "10.1.0.0/16"])}),
-        min_size=1).map(lambda cs: {c: ({k: v for k, v in body.items() if k != "project"} if c != "gcp" else body)
+        min_size=1).map(lambda cs: {c: {"region": REGIONS[c], **({k: v for k, v in body.items() if k != "project"}
+                                                                if c != "gcp" else body)}
                                     for c, body in cs.items()}),
     "segments": st.dictionaries(st.sampled_from(["web", "api", "db"]), near_segment, min_size=1),
     "flows": st.lists(st.fixed_dictionaries({

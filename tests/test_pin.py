@@ -107,7 +107,7 @@ def test_an_already_pinned_example_is_left_byte_for_byte_alone():
     ("  web:\n    internet:\n      ingress: [443]\n", "  web:\n    internet:\n      ingress: [443]\n    slot: 1\n"),
 ])
 def test_pin_handles_the_ways_a_segment_can_be_written(segment, pinned):
-    head = "name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n"
+    head = "name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n"
     text, names = pin(head + segment)
     assert text == head + pinned
     assert names == ["web"]
@@ -115,16 +115,17 @@ def test_pin_handles_the_ways_a_segment_can_be_written(segment, pinned):
 
 
 def test_pin_handles_a_file_without_a_final_newline_and_windows_line_ends():
-    text, _ = pin("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n  web:\n    description: x")
+    text, _ = pin("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\n"
+                  "segments:\n  web:\n    description: x")
     assert text.endswith("  web:\n    description: x\n    slot: 1\n")
-    crlf = ("name: shop\r\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\r\n"
+    crlf = ("name: shop\r\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\r\n"
             "segments:\r\n  web:\r\n    description: x\r\n")
     text, _ = pin(crlf)
     assert text == crlf + "    slot: 1\r\n"
 
 
 def test_pin_refuses_to_write_into_a_yaml_alias():
-    text = ("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n"
+    text = ("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n"
             "  web: &base {description: x}\n  api: *base\n")
     with pytest.raises(ModelError) as caught:
         pin(text)

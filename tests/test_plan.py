@@ -109,7 +109,7 @@ def test_the_example_pinned_slots_give_the_subnets_written_in_the_model(ai_plan)
 
 SMALL = """\
 name: shop
-clouds: {{aws: {{region: r, cidr: 10.0.0.0/16}}}}
+clouds: {{aws: {{region: us-east-1, cidr: 10.0.0.0/16}}}}
 segments: {{a: {{}}, b: {{}}, c: {{}}}}
 flows:
 {flows}
@@ -138,7 +138,7 @@ def test_no_flow_means_no_path_not_even_inside_a_segment():
 
 
 def test_internet_ingress_egress_and_services_each_give_paths():
-    text = ("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments:\n"
+    text = ("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n"
             "  a: {internet: {ingress: [443, 80], egress: [\"udp/123\"]}, services: [ml-api, logging]}\n")
     assert plan_of(text).cloud("aws").paths == (
         p("a", "internet", "udp", (123, 123)),
@@ -243,3 +243,36 @@ def test_every_command_help_shows_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Example: bulkhead " + command in result.stdout
+
+
+HOSTILE_CLUSTER = 'prod"] --> x["<img src=x>" \\N # `a` &amp;\nnext'
+
+
+def _graph_of_a_cluster_named(tmp_path: Path, cluster: str, form: str) -> list[str]:
+    model = tmp_path / "m.yaml"
+    model.write_text(f"name: shop\nclouds:\n  kubernetes: {{cluster: {json.dumps(cluster)}}}\n"
+                     "segments:\n  web: {}\n  api: {}\nflows:\n  - {from: web, to: api, ports: [443]}\n")
+    result = run("graph", str(model), "--format", form)
+    assert result.exit_code == 0
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("form", ["mermaid", "dot"])
+def test_a_cluster_name_in_a_graph_stays_inside_its_label(tmp_path, form):
+    # The cluster's name is the one free text in a graph (regions, names and namespaces are checked).
+    lines = _graph_of_a_cluster_named(tmp_path, HOSTILE_CLUSTER, form)
+    [title] = [line for line in lines if "cluster prod" in line]
+    assert "next" in title  # the newline became a space on the same line
+    if form == "mermaid":  # a label is HTML: quotes, brackets of tags, '#' and '&' as entity codes
+        assert title == ('  subgraph kubernetes["kubernetes cluster prod#34;] --#62; x[#34;#60;img src=x#62;#34; '
+                         '\\N #35; #96;a#96; #38;amp; next"]')
+        assert len([line for line in lines if "-->" in line]) == 3  # the flow and the DNS paths, none forged
+    else:  # a quoted DOT string: quotes and backslashes escaped
+        assert title == ('  subgraph cluster_kubernetes { label="kubernetes cluster prod\\"] --> x[\\"<img src=x>\\" '
+                         '\\\\N # `a` &amp; next";')
+
+
+@pytest.mark.parametrize("form", ["mermaid", "dot"])
+def test_a_plain_cluster_name_is_shown_as_written(tmp_path, form):
+    lines = _graph_of_a_cluster_named(tmp_path, "ml-prod.eu", form)
+    assert any("kubernetes cluster ml-prod.eu" in line for line in lines)

@@ -116,6 +116,24 @@ def test_many_specs_merge_per_protocol_and_print_as_a_list_that_parses_back(spec
         assert json_ports(proto, ports) == [[lo, hi] for lo, hi in ports.intervals]
 
 
+@EXAMPLES
+@given(st.lists(ranges, max_size=8))
+def test_many_sets_merged_at_once_are_the_sets_folded_with_union(many):
+    sets = [PortSet.of(raw) for raw in many]
+    folded = PortSet()
+    for ports in sets:
+        folded = folded | ports
+    assert PortSet.union(sets) == folded
+    assert as_set(PortSet.union(sets)) == members([r for raw in many for r in raw])
+
+
+def test_thousands_of_separate_ports_in_one_list_merge_into_one_set_per_protocol():
+    # Every other port (the red-team's 32,768-port flow): no two adjacent, so nothing merges.
+    parsed = parse_port_specs([*range(1, MAX_PORT + 1, 2), "udp/53", "udp/54"])
+    assert parsed["tcp"].intervals == tuple((p, p) for p in range(1, MAX_PORT + 1, 2))
+    assert parsed["udp"].intervals == ((53, 54),)
+
+
 def test_icmp_means_every_icmp_type_and_prints_and_serialises_as_such():
     assert parse_port_spec("icmp") == ("icmp", PortSet.single(0, 255))
     assert format_ports("icmp", PortSet.single(0, 255)) == "icmp"

@@ -56,6 +56,9 @@ ONLY_THE_LOADER = {
     "kubernetes/icmp-flow.yaml": "icmp is refused only between segments placed on a cluster",
     "kubernetes/not-on-the-cluster.yaml": "compares a segment's keys with its placement and the declared clouds",
     "kubernetes/overlapping-pods.yaml": "compares the pod selections of segments sharing a namespace",
+    "kubernetes/service-cidrs-overlap.yaml": "compares the ranges of two services",
+    "kubernetes/dns-namespace-of-a-segment.yaml": "compares a segment's namespace with the cluster DNS setting",
+    "kubernetes/dns-pods-selected.yaml": "compares a segment's pod selection with the cluster DNS setting",
     "kubernetes/service-without-cidrs.yaml": "a reference to the services given addresses elsewhere in the document",
 }
 # The YAML layer rejects them before any schema could look (syntax, aliases, limits, tags).

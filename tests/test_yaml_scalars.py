@@ -84,3 +84,21 @@ def test_every_model_file_gives_the_same_data_and_problems_on_both_parsers(path,
     data, problems = fast
     if data is not None and not problems:  # ruamel reads it too: same data as ever
         assert data == ruamel_data(text)
+
+
+@pytest.mark.parametrize("tagged, value", [("!!int 443", 443), ("!!float 1.5", 1.5), ("!!int ٤٤٣", None),
+                                           ("!!int ４４３", None), ("!!float ١.٥", None)])
+def test_a_tagged_number_is_written_with_the_digits_0_to_9_on_both_parsers(tagged, value):
+    # int() and float() read any script's digits; YAML's numbers are 0-9 only.
+    original = yaml_parse.LIBYAML
+    try:
+        for libyaml in (original, None):
+            yaml_parse.LIBYAML = libyaml
+            composed = parse(f"v: {tagged}\n", "m.yaml")
+            if value is None:
+                [problem] = composed.problems
+                assert (problem.line, problem.column) == (1, 4) and "is not a valid" in problem.message
+            else:
+                assert (composed.data["v"], list(composed.problems)) == (value, [])
+    finally:
+        yaml_parse.LIBYAML = original

@@ -30,7 +30,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from infra.flows.aggregate import FlowRow, ObserveReport
 from infra.load import Loaded, parse_model
 from infra.model import SERVICES
-from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports
+from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, merge_per_protocol
 from infra.reach import INTERNET, SERVICE_PREFIX
 from infra.verify import intended_paths
 
@@ -71,15 +71,15 @@ def _traffic(row: FlowRow) -> str:
 
 
 def _ports_by_pair(rows: Iterable[FlowRow]) -> dict[tuple[str, str], dict[Protocol, PortSet]]:
-    out: dict[tuple[str, str], dict[Protocol, PortSet]] = {}
+    found: dict[tuple[str, str], list[tuple[Protocol, PortSet]]] = {}
     for row in rows:
         if row.protocol not in PROTOCOLS:
             continue  # the model cannot name other IP protocols
         protocol = cast(Protocol, row.protocol)
         ports = PortSet.full("icmp") if protocol == "icmp" else PortSet.single(row.port or 0)
-        found = out.setdefault((row.src, row.dst), {})
-        found[protocol] = found.get(protocol, PortSet()) | ports
-    return out
+        found.setdefault((row.src, row.dst), []).append((protocol, ports))
+    # Merged once per pair: thousands of observed ports folded with `|` one by one are quadratic.
+    return {pair: merge_per_protocol(seen) for pair, seen in found.items()}
 
 
 def port_specs(ports: dict[Protocol, PortSet]) -> list[int | str]:

@@ -85,7 +85,7 @@ class Window:
         return (self.start is None or end >= self.start) and (self.end is None or start <= self.end)
 
 
-_DURATION = re.compile(r"^(?P<n>\d+)(?P<unit>[smhd])$")
+_DURATION = re.compile(r"(?P<n>[0-9]+)(?P<unit>[smhd])")  # ASCII digits: `\d` takes "٢٤h" too
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -94,7 +94,7 @@ def parse_window(since: str | None, start: str | None, end: str | None, now: int
     if since is not None and (start is not None or end is not None):
         raise UsageError("pass either --since or --start/--end, not both")
     if since is not None:
-        match = _DURATION.match(since.strip())
+        match = _DURATION.fullmatch(since.strip())
         if not match or int(match["n"]) == 0:
             raise UsageError(f"--since {since!r} is not a duration; write e.g. 30m, 24h or 7d")
         return Window(now - int(match["n"]) * _UNIT[match["unit"]], now)
@@ -107,7 +107,7 @@ def parse_window(since: str | None, start: str | None, end: str | None, now: int
 def parse_time(text: str, option: str) -> int:
     """ISO 8601 (`2024-05-01T12:00:00Z`, a date, an offset) or Unix seconds -> Unix seconds."""
     value = text.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # isdigit() alone takes "١٧١٤" too
         return int(value)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -163,7 +163,7 @@ def test_the_stack_program_refuses_a_bad_model_before_any_resource(model, messag
 
 def test_the_stack_program_refuses_a_model_without_aws(tmp_path):
     gcp_only = tmp_path / "gcp.yaml"
-    gcp_only.write_text("name: g\nclouds:\n  gcp: {region: us-central1, cidr: 10.0.0.0/16, project: p}\n"
+    gcp_only.write_text("name: g\nclouds:\n  gcp: {region: us-central1, cidr: 10.0.0.0/16, project: shop-project}\n"
                         "segments:\n  a: {}\n")
     mocks = RecordingMocks()
     with pytest.raises(pulumi.RunError, match="aws is not declared"):

@@ -18,7 +18,7 @@ from infra.risks import provider_warnings
 from providers.aws.build.risks import s3_beyond_https
 
 CLOUDS = ("clouds:\n  aws: {region: us-east-1, cidr: 10.0.0.0/16}\n"
-          "  gcp: {region: us-central1, cidr: 10.1.0.0/16, project: p}\n")
+          "  gcp: {region: us-central1, cidr: 10.1.0.0/16, project: shop-project}\n")
 
 
 def _model(segment: str):

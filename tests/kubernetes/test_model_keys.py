@@ -44,6 +44,20 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
          "up to 63")],
     "reserved-namespace.yaml": [
         (7, 29, "segments.web.kubernetes.namespace", "'kube-system' belongs to the cluster itself", "own namespace")],
+    "service-cidrs-overlap.yaml": [  # identical, and contained; a service's own ranges may overlap
+        (8, 31, "clouds.kubernetes.services.logging[1]", "10.40.5.0/24 of service logging overlaps 10.40.5.0/24 "
+         "of service object-storage: allowing either would also open the other's endpoints (at {file}:7:24)",
+         "its own endpoints only"),
+        (10, 24, "clouds.kubernetes.services.key-management[0]", "10.41.7.0/24 of service key-management overlaps "
+         "10.41.0.0/16 of service ml-api: allowing either would also open the other's endpoints (at {file}:9:16)",
+         "its own endpoints only")],
+    "dns-namespace-of-a-segment.yaml": [
+        (8, 3, "segments.infra", "segment 'infra' can select the cluster DNS pods (k8s-app=kube-dns in namespace "
+         "'infra'): its default deny would cut every segment off from DNS (at {file}:6:5)",
+         "or correct clouds.kubernetes.dns")],
+    "dns-pods-selected.yaml": [  # tools, with another k8s-app, is not the DNS
+        (9, 5, "segments.resolver.kubernetes", "segment 'resolver' can select the cluster DNS pods",
+         "pod labels that the DNS pods do not carry")],
     "not-on-the-cluster.yaml": [
         (7, 5, "segments.web.kubernetes", "sets kubernetes: but is not placed on kubernetes",
          "declare clouds.kubernetes")],
@@ -60,7 +74,7 @@ def test_a_bad_kubernetes_model_is_reported_at_its_line_with_what_is_wrong_and_t
     expected = CASES[name]
     assert [(d.line, d.column, d.path) for d in found] == [(line, col, path) for line, col, path, _, _ in expected]
     for diagnostic, (_, _, _, what, fix) in zip(found, expected, strict=True):
-        assert what in diagnostic.message and fix in diagnostic.fix
+        assert what.replace("{file}", str(BAD / name)) in diagnostic.message and fix in diagnostic.fix
 
 
 MODEL = """name: shop
@@ -100,7 +114,8 @@ def test_every_segment_on_a_cluster_intends_the_cluster_dns_and_the_plan_shows_i
 
 
 def test_clouds_with_addresses_imply_nothing():
-    model = parse_model("name: shop\nclouds: {aws: {region: r, cidr: 10.0.0.0/16}}\nsegments: {web: {}}\n").model
+    model = parse_model("name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\n"
+                        "segments: {web: {}}\n").model
     assert intended_paths(model, "aws") == {} and make_plan(model).cloud("aws").implied == ()
 
 

@@ -26,7 +26,7 @@ GOTCHAS = Path(__file__).parent.parent / "data" / "snapshots" / "aws"
 MODEL_TEXT = """name: shop
 clouds:
   aws: {region: us-east-1, cidr: 10.0.0.0/16}
-  gcp: {region: us-central1, cidr: 10.1.0.0/16, project: p}
+  gcp: {region: us-central1, cidr: 10.1.0.0/16, project: shop-project}
 segments:
   web:
     internet: {ingress: [443]}

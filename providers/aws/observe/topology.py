@@ -57,7 +57,7 @@ def find_scope(resources: Resources, model: Model | None) -> Scope:
     # Only DNS labels name segments: a builder may tag shared subnets (endpoints, NAT) with a
     # label that can never be a segment's name.
     mine = [s for s in resources["Subnets"]
-            if tags(s).get(MODEL_TAG) == model.name and DNS_LABEL.match(tags(s).get(SEGMENT_TAG, ""))]
+            if tags(s).get(MODEL_TAG) == model.name and DNS_LABEL.fullmatch(tags(s).get(SEGMENT_TAG, ""))]
     vpcs = {s.get("VpcId", "") for s in mine} | {v["VpcId"] for v in resources["Vpcs"]
                                                    if tags(v).get(MODEL_TAG) == model.name}
     groups: dict[str, list[str]] = {}
@@ -83,7 +83,7 @@ def _audit_groups(resources: Resources, names: dict[str, str]) -> dict[str, tupl
     for subnet in resources["Subnets"]:
         labels = tags(subnet)
         found = groups.get((str(subnet.get("VpcId", "")), labels.get(MODEL_TAG, ""), labels.get(SEGMENT_TAG, "")))
-        if found and DNS_LABEL.match(labels.get(SEGMENT_TAG, "")):
+        if found and DNS_LABEL.fullmatch(labels.get(SEGMENT_TAG, "")):
             out[names[subnet["SubnetId"]]] = tuple(sorted(found))
     return out
 

@@ -35,7 +35,7 @@ def target_problems(targets: Mapping[str, object], needed: Iterable[str]) -> lis
             continue
         if not isinstance(value, str):
             continue  # an Output of another resource in the same program: known only at deploy time
-        match = RESOURCE_ID.match(value)
+        match = RESOURCE_ID.fullmatch(value)
         if match is None:
             problems.append(f"serviceTargets.{service}: {value!r} is not an Azure resource id; set {fix}")
         elif match["kind"].lower() != kind.lower():

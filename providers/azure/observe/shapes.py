@@ -23,7 +23,7 @@ SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 
 def _address_item(value: str) -> str:
     """`*`, a service tag, or an IP address / CIDR (either family), as an NSG rule or route names it."""
-    if value.strip() in ("*", "") or SERVICE_TAG.match(value.strip()):
+    if value.strip() in ("*", "") or SERVICE_TAG.fullmatch(value.strip()):
         return value
     cidr_text(value.strip())
     return value

@@ -36,7 +36,7 @@ def fit(name: str, limit: int = MAX_NAME) -> str:
 
 
 def is_label(name: str, limit: int = MAX_NAME) -> bool:
-    return len(name) <= limit and bool(_LABEL.match(name))
+    return len(name) <= limit and bool(_LABEL.fullmatch(name))
 
 
 def account_id(model: str, segment: str) -> str:

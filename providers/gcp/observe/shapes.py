@@ -23,7 +23,7 @@ PROTOCOL_NAMES = {"tcp", "udp", "icmp", "esp", "ah", "sctp", "ipip", "all"}
 
 
 def _protocol(value: str) -> str:
-    if value.lower() in PROTOCOL_NAMES or (value.isdigit() and 0 <= int(value) <= 255):
+    if value.lower() in PROTOCOL_NAMES or (value.isascii() and value.isdigit() and 0 <= int(value) <= 255):
         return value
     raise FixableValueError(f"{value!r} is not an IP protocol", "GCP writes tcp, udp, icmp, esp, ah, sctp, "
                             "ipip, all or a protocol number 0-255; re-collect the snapshot")

@@ -196,7 +196,7 @@ def _port(entry: Any, path: Path) -> Iterator[ShapeProblem]:
         yield ShapeProblem(path + ("protocol",), f"protocol {protocol!r} is not TCP, UDP or SCTP",
                            "write TCP, UDP or SCTP (upper case)")
     if isinstance(port, str):
-        if not PORT_NAME.match(port):
+        if not PORT_NAME.fullmatch(port):
             yield ShapeProblem(path + ("port",), f"{port!r} is neither a port number nor a port name",
                                "write a number 1-65535 or a container port's name")
         if end is not None:
@@ -234,7 +234,7 @@ def _container_port(port: Any, path: Path) -> Iterator[ShapeProblem]:
     if not isinstance(port, dict) or not _in_range(port.get("containerPort")):
         yield ShapeProblem(path, "a container port needs containerPort 1-65535", "write containerPort: 8080")
         return
-    if "name" in port and not (isinstance(port["name"], str) and PORT_NAME.match(port["name"])):
+    if "name" in port and not (isinstance(port["name"], str) and PORT_NAME.fullmatch(port["name"])):
         yield ShapeProblem(path + ("name",), f"{port['name']!r} is not a port name",
                            "use up to 15 lowercase letters, digits and '-', with a letter")
     if port.get("protocol", "TCP") not in PROTOCOLS:
