@@ -138,7 +138,7 @@ def test_a_file_without_a_size_is_read_no_further_than_one_byte_past_the_limit(m
 
 ONE_SEGMENT_PER_CLOUD = {
     "aws": "aws: {region: us-east-1, cidr: 10.10.0.0/16, zones: 1}",
-    "gcp": "gcp: {region: us-central1, cidr: 10.20.0.0/16, project: demo}",
+    "gcp": "gcp: {region: us-central1, cidr: 10.20.0.0/16, project: demo-project}",
     "azure": "azure: {region: eastus, cidr: 10.30.0.0/16}",
 }
 
