@@ -7,13 +7,18 @@ these two functions are the only way either touches the disk.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from infra.errors import SnapshotError, SnapshotProblem, UsageError
 
 REDO = "no API writes this; re-collect the snapshot with `bulkhead collect`, or restore the file"
+NOT_A_FILE = "put the JSON file `bulkhead collect` wrote in its place, or remove it"
 
 Snapshot = dict[str, Any]
 
@@ -38,19 +43,21 @@ def write_snapshot(snapshot: Snapshot, directory: str | Path) -> list[Path]:
 def read_snapshot(directory: str | Path) -> Snapshot:
     """Every `*.json` under `directory`, by relative name. Every unreadable file is reported at
     once (SnapshotError): broken JSON at its line and column, text that is not UTF-8, nesting
-    deeper than any API response (which would exhaust the parser's recursion)."""
+    deeper than any API response (which would exhaust the parser's recursion), and what stands
+    where a file should but is none (a folder, a FIFO, a symlink loop: never opened)."""
     from infra.shapes import MAX_DEPTH, too_deep
 
-    root = Path(directory)
-    if not root.is_dir():
-        raise UsageError(f"{directory}: snapshot directory does not exist; pass a folder written by "
-                         "`bulkhead collect` or `bulkhead simulate --snapshot-out`")
+    root = snapshot_folder(directory, "a folder written by `bulkhead collect` or `bulkhead simulate --snapshot-out`")
     snapshot: Snapshot = {}
-    problems: list[SnapshotProblem] = []
-    for path in sorted(root.rglob("*.json")):
+    paths, problems = snapshot_files(root, lambda name: name.endswith(".json"))
+    for path in paths:
         name = path.relative_to(root).as_posix()
         try:
-            snapshot[name] = json.loads(path.read_text(encoding="utf-8"))
+            snapshot[name] = json.loads(regular_text(path))
+        except NotAFile as exc:
+            problems.append(SnapshotProblem(str(path), "", str(exc), NOT_A_FILE))
+        except OSError as exc:  # gone, or made unreadable, since it was listed
+            problems.append(SnapshotProblem(str(path), "", f"cannot be read ({exc.strerror})", NOT_A_FILE))
         except json.JSONDecodeError as exc:
             problems.append(SnapshotProblem(str(path), "", f"invalid JSON: {exc.msg}", REDO, exc.lineno, exc.colno))
         except UnicodeDecodeError as exc:
@@ -62,7 +69,131 @@ def read_snapshot(directory: str | Path) -> Snapshot:
                 problems.append(SnapshotProblem(str(path), "", f"the JSON nests deeper than {MAX_DEPTH} levels",
                                                 REDO))
     if problems:
-        raise SnapshotError(problems)
+        raise SnapshotError(sorted(problems, key=lambda p: p.file))
     if not snapshot:
         raise UsageError(f"{directory}: no *.json files; pass a folder written by `bulkhead collect`")
     return snapshot
+
+
+def snapshot_folder(directory: str | Path, wanted: str) -> Path:
+    """`directory` as a folder to read, or a UsageError saying what it is instead (`wanted`: what to pass)."""
+    root = Path(directory)
+    try:
+        mode = os.stat(root).st_mode
+    except OSError as exc:
+        gone = exc.errno == errno.ENOENT and not root.is_symlink()
+        what = "snapshot directory does not exist" if gone else _unreachable(root, exc)
+    else:
+        if stat.S_ISDIR(mode):
+            return root
+        what = "is a file, not a folder" if stat.S_ISREG(mode) else f"is not a folder ({_special(mode)})"
+    raise UsageError(f"{directory}: {what}; pass {wanted}")
+
+
+# ---- what stands where a snapshot file should ----
+
+
+class NotAFile(Exception):
+    """A snapshot entry that is not a regular file: its text is what is wrong with it."""
+
+
+def snapshot_files(root: Path, wanted: Callable[[str], bool], skip_hidden_folders: bool = False,
+                   fix: str = NOT_A_FILE) -> tuple[list[Path], list[SnapshotProblem]]:
+    """The entries under `root` whose names are `wanted`, sorted, and a problem for each one that is
+    no file to read (a folder, a FIFO, a symlink loop or to nothing) or a folder seen twice.
+
+    Symlinked folders are followed: a region folder linked in from elsewhere is part of the
+    snapshot its user put together, and skipping it in silence would read as a region with
+    nothing in it. Each real folder is read once; a link back to one already read (`self -> .`,
+    `us-east-2 -> us-east-1`) is reported instead, since it would read the same files twice or
+    forever. `fix` is said of an entry that is no file.
+    """
+    files: list[Path] = []
+    problems: list[SnapshotProblem] = []
+    read = {_identity(root)}
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(SnapshotProblem(str(folder), "", f"the folder cannot be read ({exc.strerror})",
+                                            "make it readable, or move it out of the snapshot"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if wanted(entry.name):
+                problem = _not_a_file(path, fix)
+                if problem is None:
+                    files.append(path)
+                else:
+                    problems.append(problem)
+            elif _is_folder(entry) and not (skip_hidden_folders and entry.name.startswith(".")):
+                identity = _identity(path)
+                if identity in read:
+                    problems.append(_read_twice(path))
+                    continue
+                read.add(identity)
+                pending.append(path)
+    return sorted(files), problems
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # through a symlink too
+    except OSError:  # a symlink loop: no folder, and not named like a file to read
+        return False
+
+
+def _read_twice(path: Path) -> SnapshotProblem:
+    target = os.readlink(path) if path.is_symlink() else "a folder"
+    return SnapshotProblem(str(path), "", f"a symlink to {target}, a folder read already (a loop, or the same "
+                           "files twice); it was not followed", "remove the link, or copy the folder it stands for")
+
+
+def _not_a_file(path: Path, fix: str) -> SnapshotProblem | None:
+    """Why `path` is no file to read (stat only, nothing opened), or None for a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return SnapshotProblem(str(path), "", _unreachable(path, exc), fix)
+    if stat.S_ISDIR(mode):
+        return SnapshotProblem(str(path), "", "is a directory, not a file", fix)
+    if not stat.S_ISREG(mode):
+        return SnapshotProblem(str(path), "", f"not a regular file ({_special(mode)})", fix)
+    return None
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symlink loop (the link leads back to itself)"
+    if path.is_symlink():
+        return f"a symlink to nothing ({os.readlink(path)} does not exist)"
+    return f"cannot be read ({exc.strerror})"
+
+
+def _special(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"))
+    return next((what for test, what in kinds if test(mode)), "a special file")
+
+
+def regular_text(path: Path) -> str:
+    """The file's UTF-8 text. Opened without blocking and checked again once open (it may have been
+    swapped since it was listed): a FIFO would block the read forever, a device never end."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAFile(f"not a regular file ({_special(mode)})" if not stat.S_ISDIR(mode)
+                           else "is a directory, not a file")
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read()
+    finally:
+        os.close(handle)
+    return data.decode("utf-8")

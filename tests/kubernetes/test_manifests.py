@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from infra.errors import ModelError, SnapshotError, UsageError
 from infra.reach import evaluate
 from providers.kubernetes.observe import normalize, read_snapshot
+from providers.kubernetes.observe.manifests import NOT_A_MANIFEST
 
 POLICY = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -166,3 +168,33 @@ def test_a_malformed_baseline_admin_network_policy_is_refused_not_evaluated(tmp_
     lines = problems(write(tmp_path, {"banp.yaml": bad}))
     assert [line.split(":")[1] for line in lines] == ["7", "8"]
     assert "action Allow or Deny" in lines[0] and "portNumber" in lines[1]
+
+
+def test_a_fifo_a_folder_or_a_symlink_loop_named_like_a_manifest_is_refused_not_skipped(tmp_path):
+    """Each would hide the policies of the manifest it stands for; the FIFO is never opened."""
+    root = write(tmp_path, {"policies/web.yaml": POLICY})
+    os.mkfifo(root / "policies" / "api.yaml")
+    (root / "policies" / "db.json").symlink_to("db.json")
+    (root / "apps.yml").mkdir()
+    lines = problems(root)
+    assert lines == [
+        f"{root / 'apps.yml'}:1:1: is a directory, not a file; {NOT_A_MANIFEST}",
+        f"{root / 'policies' / 'api.yaml'}:1:1: not a regular file (a FIFO); {NOT_A_MANIFEST}",
+        f"{root / 'policies' / 'db.json'}:1:1: a symlink loop (the link leads back to itself); {NOT_A_MANIFEST}"]
+
+
+def test_a_symlinked_folder_of_manifests_is_read_and_a_link_back_into_it_is_refused(tmp_path):
+    write(tmp_path / "shared", {"web.yaml": POLICY, "workloads.yaml": WORKLOADS})
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "shop").symlink_to(tmp_path / "shared")
+    assert "shop/web[Deployment]" in normalize(read_snapshot(root), None).endpoints
+    (tmp_path / "shared" / "again").symlink_to(".")
+    [line] = problems(root)
+    assert line.startswith(f"{root / 'shop' / 'again'}:1:1: a symlink to ., a folder read already (a loop"), line
+
+
+def test_a_file_given_for_the_folder_is_said_to_be_a_file(tmp_path):
+    given = write(tmp_path, {"web.yaml": POLICY}) / "web.yaml"
+    with pytest.raises(UsageError, match=r"web.yaml: is a file, not a folder; pass a folder of Kubernetes"):
+        read_snapshot(given)
