@@ -10,7 +10,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,13 +55,13 @@ def read_snapshot(directory: str | Path) -> Snapshot:
     for path in paths:
         name = path.relative_to(root).as_posix()
         try:
-            snapshot[name] = json.loads(regular_text(path))
+            snapshot[name] = load_json(regular_text(path))
+        except BadJson as exc:
+            problems.append(SnapshotProblem(str(path), exc.path, exc.what, REDO, exc.line, exc.column))
         except NotAFile as exc:
             problems.append(SnapshotProblem(str(path), "", str(exc), NOT_A_FILE))
         except OSError as exc:  # gone, or made unreadable, since it was listed
             problems.append(SnapshotProblem(str(path), "", f"cannot be read ({exc.strerror})", NOT_A_FILE))
-        except json.JSONDecodeError as exc:
-            problems.append(SnapshotProblem(str(path), "", f"invalid JSON: {exc.msg}", REDO, exc.lineno, exc.colno))
         except UnicodeDecodeError as exc:
             problems.append(SnapshotProblem(str(path), "", f"not UTF-8 text (byte {exc.start})", REDO))
         except RecursionError:
@@ -197,3 +199,92 @@ def regular_text(path: Path) -> str:
     finally:
         os.close(handle)
     return data.decode("utf-8")
+
+
+# ---- JSON read strictly ----
+
+
+class BadJson(ValueError):
+    """JSON text no API writes: `what` is wrong at `line`:`column` (broken text) or at `path` (a key twice)."""
+
+    def __init__(self, what: str, line: int = 0, column: int = 0, path: str = ""):
+        super().__init__(what)
+        self.what, self.line, self.column, self.path = what, line, column, path
+
+
+class KeyTwice(BadJson):
+    """A key written twice in one object, at `path`."""
+
+
+class NumberTooLarge(BadJson):
+    """A number with more digits than Python reads an int of."""
+
+
+class _KeyTwice(Exception):
+    pass
+
+
+def load_json(text: str) -> Any:
+    """`json.loads`, refusing what it would read silently or crash on: a key twice in one object
+    (json keeps the last one; no API writes one twice, and readers disagree on which one wins)
+    and a number past Python's limit on the digits of an int (a ValueError from inside json)."""
+    try:
+        return json.loads(text, object_pairs_hook=_keys_once)
+    except json.JSONDecodeError as exc:
+        raise BadJson(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except _KeyTwice:
+        path, key = _first_key_twice(text)
+        raise KeyTwice(f"duplicate key '{key}'; JSON readers disagree on which one wins", path=path) from None
+    except ValueError:  # the only other one json raises: `Exceeds the limit (4300 digits)`
+        raise _number_too_large(text) from None
+
+
+def _keys_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Called for every object of a snapshot (a few hundred thousand): only lengths are compared here."""
+    built = dict(pairs)
+    if len(built) != len(pairs):
+        raise _KeyTwice
+    return built
+
+
+class _Twice(dict[str, Any]):
+    key = ""
+
+
+def _marking(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    built = dict(pairs)
+    if len(built) == len(pairs):
+        return built
+    marked = _Twice(built)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.key = key
+            break
+        seen.add(key)
+    return marked
+
+
+def _first_key_twice(text: str) -> tuple[str, str]:
+    """(the JSON path of a key written twice, the key): the text read again, only once refused."""
+    from infra.shapes import json_path
+
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), json.loads(text, object_pairs_hook=_marking))]
+    while pending:
+        loc, value = pending.pop()
+        if isinstance(value, _Twice):
+            return json_path((*loc, value.key)), value.key
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        pending += reversed([((*loc, step), child) for step, child in children])
+    return "", "?"  # not reached: a refused text holds a marked object
+
+
+def _number_too_large(text: str) -> NumberTooLarge:
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"\d{{{limit + 1},}}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    column = start - text.rfind("\n", 0, start)
+    digits = f"{len(found.group()):,} digits" if found else "too many digits"
+    return NumberTooLarge(f"invalid JSON: number too large ({digits}, over the {limit:,} an int is read with)",
+                          line, column)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -158,6 +159,24 @@ def deep(key: str, index: int = 0) -> Callable[[Any], tuple[Any, str]]:
 
 def broken(document: Any) -> tuple[Any, str]:
     return json.dumps(document, indent=2)[:-40], ""
+
+
+def key_twice(key: str, first: str) -> Callable[[Any], tuple[str, str]]:
+    """The file's text with `key` written twice in its first object holding it (`first`, then the real value)."""
+    def change(document: Any) -> tuple[str, str]:
+        text = json.dumps(document, indent=2)
+        assert f'"{key}": ' in text, key
+        return text.replace(f'"{key}": ', f'"{key}": {first}, "{key}": ', 1), ""
+    return change
+
+
+def number_too_large(key: str) -> Callable[[Any], tuple[str, str]]:
+    """The file's text with the first whole number under `key` given 5,000 digits (Python reads at most 4,300)."""
+    def change(document: Any) -> tuple[str, str]:
+        text, count = re.subn(rf'"{key}": \d+', f'"{key}": {"4" * 5000}', json.dumps(document, indent=2), count=1)
+        assert count == 1, key
+        return text, ""
+    return change
 
 
 def has(*loc: str | int) -> Callable[[Any], bool]:
@@ -318,6 +337,10 @@ AWS = [
          ONE_OF),
     case("json-nested-too-deep", "aws", "Subnets.json", deep("Subnets"), DEEP_SAYS),
     case("json-truncated", "aws", "Subnets.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "aws", "SecurityGroupRules.json", key_twice("FromPort", "22"),
+         "duplicate key 'FromPort'", raw=True),
+    case("json-number-too-large", "aws", "SecurityGroupRules.json", number_too_large("ToPort"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 GCP = [
@@ -415,6 +438,10 @@ GCP = [
     case("json-nested-too-deep", "gcp", "firewalls.json",
          lambda d: (d | {"items": [*d["items"], nested()]}, ""), DEEP_SAYS),
     case("json-truncated", "gcp", "routes.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "gcp", "firewalls.json", key_twice("priority", "22"),
+         "duplicate key 'priority'", raw=True),
+    case("json-number-too-large", "gcp", "firewalls.json", number_too_large("priority"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 AZURE = [
@@ -548,6 +575,10 @@ AZURE = [
          "expected true or false"),
     case("json-nested-too-deep", "azure", "virtualNetworks.json", deep("value"), DEEP_SAYS),
     case("json-truncated", "azure", "networkSecurityGroups.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "azure", "networkSecurityGroups.json", key_twice("priority", "22"),
+         "duplicate key 'priority'", raw=True),
+    case("json-number-too-large", "azure", "networkSecurityGroups.json", number_too_large("priority"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 # A collected cluster (cluster.json marks it): each list checked as collect.py writes it, and each
@@ -629,6 +660,10 @@ KUBERNETES = [
     case("cluster-context-a-number", "kubernetes", "cluster.json", put("context", value=7), "expected text"),
     case("json-nested-too-deep", "kubernetes", "pods.json", deep("items"), DEEP_SAYS),
     case("json-truncated", "kubernetes", "networkpolicies.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "kubernetes", "networkpolicies.json", key_twice("port", "22"),
+         "duplicate key 'port'", raw=True),
+    case("json-number-too-large", "kubernetes", "networkpolicies.json", number_too_large("port"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 CASES = {"aws": AWS, "gcp": GCP, "azure": AZURE, "kubernetes": KUBERNETES}

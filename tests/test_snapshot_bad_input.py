@@ -8,6 +8,7 @@ made from the collector's read-back of a mocked deployment that itself verifies 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import subprocess
@@ -308,3 +309,30 @@ def test_a_link_back_to_the_snapshot_folder_is_not_followed_forever(tmp_path):
     assert result.exit_code == 2, result.output
     line = one_problem_line(result.stderr)
     assert line.startswith(f"{tmp_path / 'self'}: a symlink to ., a folder read already (a loop"), line
+
+
+def test_a_key_written_twice_is_located_at_its_object_and_named(tmp_path):
+    write_snapshot(baseline("aws").snapshot, tmp_path)
+    target = tmp_path / "us-east-1" / "SecurityGroupRules.json"
+    document = json.loads(target.read_text())
+    rules = json.dumps(document["SecurityGroupRules"][1])
+    twice = rules.replace('"FromPort": ', '"FromPort": 22, "FromPort": ', 1)
+    target.write_text(json.dumps(document).replace(rules, twice, 1))
+    result = verify("aws", tmp_path)
+    assert result.exit_code == 2, result.output
+    line = one_problem_line(result.stderr)
+    assert line.startswith(f"{target}: SecurityGroupRules[1].FromPort: duplicate key 'FromPort'; JSON readers "
+                           "disagree on which one wins; no API writes this"), line
+
+
+def test_the_same_key_in_different_objects_is_no_duplicate(tmp_path):
+    (tmp_path / "a.json").write_text('{"x": {"FromPort": 1, "ToPort": 2}, "y": [{"FromPort": 1}, {"FromPort": 1}]}')
+    assert read_snapshot(tmp_path)["a.json"]["y"] == [{"FromPort": 1}, {"FromPort": 1}]
+
+
+def test_a_number_of_too_many_digits_is_located_at_its_line_and_column(tmp_path):
+    (tmp_path / "a.json").write_text('{"Subnets": [\n  {"Count": ' + "7" * 4301 + "}\n]}")
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(tmp_path)
+    [problem] = caught.value.problems
+    assert str(problem).startswith(f"{tmp_path / 'a.json'}:2:13: invalid JSON: number too large (4,301 digits, ")

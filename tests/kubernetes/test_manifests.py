@@ -198,3 +198,20 @@ def test_a_file_given_for_the_folder_is_said_to_be_a_file(tmp_path):
     given = write(tmp_path, {"web.yaml": POLICY}) / "web.yaml"
     with pytest.raises(UsageError, match=r"web.yaml: is a file, not a folder; pass a folder of Kubernetes"):
         read_snapshot(given)
+
+
+def test_a_key_written_twice_in_a_json_manifest_is_refused_as_in_yaml(tmp_path):
+    policy = ('{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",\n'
+              ' "metadata": {"name": "web-in", "namespace": "shop"},\n'
+              ' "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 80, "port": 443}]}]}}\n')
+    root = write(tmp_path, {"web.json": policy, "values.json": '{"replicas": 1, "replicas": 2}'})
+    [line] = problems(root)  # values.json holds no Kubernetes object: ignored, as a YAML one is
+    assert line == (f"{root / 'web.json'}:3:66: spec.ingress[0].ports[0].port: duplicate key 'port' (first at line 3); "
+                    "YAML tools disagree on which one wins; merge the two entries into one")
+
+
+def test_a_json_manifest_with_a_number_of_too_many_digits_is_a_located_line(tmp_path):
+    root = write(tmp_path, {"web.json": '{"apiVersion": "v1", "kind": "Namespace",\n "metadata": {"name": "a", '
+                                        '"generation": ' + "9" * 4400 + "}}"})
+    [line] = problems(root)
+    assert line.startswith(f"{root / 'web.json'}:2:42: invalid JSON: number too large (4,400 digits, "), line
