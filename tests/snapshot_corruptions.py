@@ -179,6 +179,14 @@ def number_too_large(key: str) -> Callable[[Any], tuple[str, str]]:
     return change
 
 
+def same_priority(document: Any) -> tuple[Any, str]:
+    """A copy of an NSG's first rule under another name, at the same priority and direction (ARM refuses it)."""
+    index = next(i for i, nsg in enumerate(document["value"]) if nsg["properties"].get("securityRules"))
+    rules = document["value"][index]["properties"]["securityRules"]
+    rules.append({**copy.deepcopy(rules[0]), "name": "same-priority"})
+    return document, dotted(("value", index, "properties", "securityRules", len(rules) - 1, "properties", "priority"))
+
+
 def has(*loc: str | int) -> Callable[[Any], bool]:
     def test(item: Any) -> bool:
         try:
@@ -575,6 +583,14 @@ AZURE = [
          "expected true or false"),
     case("json-nested-too-deep", "azure", "virtualNetworks.json", deep("value"), DEEP_SAYS),
     case("json-truncated", "azure", "networkSecurityGroups.json", broken, "invalid JSON", raw=True),
+    case("rule-priority-twice", "azure", "networkSecurityGroups.json", same_priority,
+         "both have priority"),
+    case("subnet-nsg-not-in-the-snapshot", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0, "properties", "networkSecurityGroup"), "properties",
+               "subnets", 0, "properties", "networkSecurityGroup", "id",
+               value="/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/gone"),
+         "refers to network security group '/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/"
+         "networkSecurityGroups/gone', which no networkSecurityGroups.json of the snapshot holds"),
     case("json-key-twice", "azure", "networkSecurityGroups.json", key_twice("priority", "22"),
          "duplicate key 'priority'", raw=True),
     case("json-number-too-large", "azure", "networkSecurityGroups.json", number_too_large("priority"),
