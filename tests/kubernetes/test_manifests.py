@@ -215,3 +215,24 @@ def test_a_json_manifest_with_a_number_of_too_many_digits_is_a_located_line(tmp_
                                         '"generation": ' + "9" * 4400 + "}}"})
     [line] = problems(root)
     assert line.startswith(f"{root / 'web.json'}:2:42: invalid JSON: number too large (4,400 digits, "), line
+
+
+def test_an_unknown_key_in_a_peer_and_a_port_of_the_wrong_type_are_named_as_such(tmp_path):
+    bad = POLICY.replace("- from: [{podSelector: {matchLabels: {app: api}}}]",
+                         "- from: [{podSelector: {matchLabels: {app: api}}, xExtra: x}]").replace(
+                         "ports: [{port: 8080}]", "ports: [{port: true}, {port: 80, endPort: 80.5}]")
+    root = write(tmp_path, {"web.yaml": bad})
+    assert [line.split(": ", 1)[1] for line in problems(root)] == [
+        "spec.ingress[0].from[0].xExtra: NetworkPolicy shop/web-in: unknown key 'xExtra' in a peer; "
+        "use podSelector, namespaceSelector, ipBlock",
+        "spec.ingress[0].ports[0].port: NetworkPolicy shop/web-in: expected a whole number or a port name, "
+        "found true; write a number 1-65535 or a container port's name",
+        "spec.ingress[0].ports[1].endPort: NetworkPolicy shop/web-in: expected a whole number, found 80.5; "
+        "write a number 1-65535"]
+
+
+def test_a_peer_of_known_keys_only_still_reads(tmp_path):
+    root = write(tmp_path, {"web.yaml": POLICY.replace("{podSelector: {matchLabels: {app: api}}}",
+                                                       "{podSelector: {matchLabels: {app: api}}, "
+                                                       "namespaceSelector: {}}"), "apps.yaml": WORKLOADS})
+    assert "shop/web[Deployment]" in normalize(read_snapshot(root), None).endpoints
