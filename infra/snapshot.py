@@ -153,9 +153,9 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 def _read_twice(path: Path) -> SnapshotProblem:
-    target = os.readlink(path) if path.is_symlink() else "a folder"
-    return SnapshotProblem(str(path), "", f"a symlink to {target}, a folder read already (a loop, or the same "
-                           "files twice); it was not followed", "remove the link, or copy the folder it stands for")
+    what = f"a symlink to {os.readlink(path)}" if path.is_symlink() else "a second path (a mount) to a folder"
+    return SnapshotProblem(str(path), "", f"{what}, a folder read already (a loop, or the same files twice); it "
+                           "was not followed", "remove the link, or copy the folder it stands for")
 
 
 def _not_a_file(path: Path, fix: str) -> SnapshotProblem | None:
