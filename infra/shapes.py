@@ -74,6 +74,9 @@ class FileShape:
 # Checks of a file that passed its shape which a pydantic model does not say well (every
 # object of a Kubernetes list against what the API server would accept): (file, document) -> problems.
 MoreChecks = Callable[[str, Any], list[SnapshotProblem]]
+# Checks across the files that passed their shapes (a reference in one file to an item of
+# another): {file: document} -> problems.
+AcrossChecks = Callable[[dict[str, Any]], list[SnapshotProblem]]
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class Layout:
     ids: Literal["snapshot", "file"] = "snapshot"  # how far a FileShape's `unique` ids must be unique
     fold_case: bool = False  # ids compare case-blind (ARM's)
     more: MoreChecks | None = None  # run on a file once its shape holds
+    across: AcrossChecks | None = None  # run on every file whose shape holds, together
 
     def shape_of(self, name: str) -> FileShape | None:
         return next((f for f in self.files if f.matches(name)), None)
@@ -227,7 +231,8 @@ def layout_problems(layout: Layout, snapshot: Snapshot, nesting_checked: bool = 
         problems += found
         if not found:
             readable[name] = snapshot[name]
-    return problems + duplicate_problems(layout, readable)
+    problems += duplicate_problems(layout, readable)
+    return problems + (layout.across(readable) if layout.across is not None else [])
 
 
 def _folder(name: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -158,6 +159,32 @@ def deep(key: str, index: int = 0) -> Callable[[Any], tuple[Any, str]]:
 
 def broken(document: Any) -> tuple[Any, str]:
     return json.dumps(document, indent=2)[:-40], ""
+
+
+def key_twice(key: str, first: str) -> Callable[[Any], tuple[str, str]]:
+    """The file's text with `key` written twice in its first object holding it (`first`, then the real value)."""
+    def change(document: Any) -> tuple[str, str]:
+        text = json.dumps(document, indent=2)
+        assert f'"{key}": ' in text, key
+        return text.replace(f'"{key}": ', f'"{key}": {first}, "{key}": ', 1), ""
+    return change
+
+
+def number_too_large(key: str) -> Callable[[Any], tuple[str, str]]:
+    """The file's text with the first whole number under `key` given 5,000 digits (Python reads at most 4,300)."""
+    def change(document: Any) -> tuple[str, str]:
+        text, count = re.subn(rf'"{key}": \d+', f'"{key}": {"4" * 5000}', json.dumps(document, indent=2), count=1)
+        assert count == 1, key
+        return text, ""
+    return change
+
+
+def same_priority(document: Any) -> tuple[Any, str]:
+    """A copy of an NSG's first rule under another name, at the same priority and direction (ARM refuses it)."""
+    index = next(i for i, nsg in enumerate(document["value"]) if nsg["properties"].get("securityRules"))
+    rules = document["value"][index]["properties"]["securityRules"]
+    rules.append({**copy.deepcopy(rules[0]), "name": "same-priority"})
+    return document, dotted(("value", index, "properties", "securityRules", len(rules) - 1, "properties", "priority"))
 
 
 def has(*loc: str | int) -> Callable[[Any], bool]:
@@ -318,6 +345,10 @@ AWS = [
          ONE_OF),
     case("json-nested-too-deep", "aws", "Subnets.json", deep("Subnets"), DEEP_SAYS),
     case("json-truncated", "aws", "Subnets.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "aws", "SecurityGroupRules.json", key_twice("FromPort", "22"),
+         "duplicate key 'FromPort'", raw=True),
+    case("json-number-too-large", "aws", "SecurityGroupRules.json", number_too_large("ToPort"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 GCP = [
@@ -415,6 +446,10 @@ GCP = [
     case("json-nested-too-deep", "gcp", "firewalls.json",
          lambda d: (d | {"items": [*d["items"], nested()]}, ""), DEEP_SAYS),
     case("json-truncated", "gcp", "routes.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "gcp", "firewalls.json", key_twice("priority", "22"),
+         "duplicate key 'priority'", raw=True),
+    case("json-number-too-large", "gcp", "firewalls.json", number_too_large("priority"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 AZURE = [
@@ -548,6 +583,18 @@ AZURE = [
          "expected true or false"),
     case("json-nested-too-deep", "azure", "virtualNetworks.json", deep("value"), DEEP_SAYS),
     case("json-truncated", "azure", "networkSecurityGroups.json", broken, "invalid JSON", raw=True),
+    case("rule-priority-twice", "azure", "networkSecurityGroups.json", same_priority,
+         "both have priority"),
+    case("subnet-nsg-not-in-the-snapshot", "azure", "virtualNetworks.json",
+         first("value", has("properties", "subnets", 0, "properties", "networkSecurityGroup"), "properties",
+               "subnets", 0, "properties", "networkSecurityGroup", "id",
+               value="/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/gone"),
+         "refers to network security group '/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/"
+         "networkSecurityGroups/gone', which no networkSecurityGroups.json of the snapshot holds"),
+    case("json-key-twice", "azure", "networkSecurityGroups.json", key_twice("priority", "22"),
+         "duplicate key 'priority'", raw=True),
+    case("json-number-too-large", "azure", "networkSecurityGroups.json", number_too_large("priority"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 # A collected cluster (cluster.json marks it): each list checked as collect.py writes it, and each
@@ -613,6 +660,18 @@ KUBERNETES = [
     case("policy-peer-empty", "kubernetes", "networkpolicies.json",
          first("items", INGRESS_PEER, "spec", "ingress", 0, "from", 0, value={}),
          "a peer needs podSelector and/or namespaceSelector, or ipBlock"),
+    case("policy-peer-unknown-key", "kubernetes", "networkpolicies.json",
+         first("items", INGRESS_PEER, "spec", "ingress", 0, "from", 0, "xExtra", value="x"),
+         "unknown key 'xExtra' in a peer"),
+    case("policy-port-true", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", 0, "ports", 0, "port", value=True),
+         "expected a whole number or a port name, found true"),
+    case("policy-port-nan", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", 0, "ports", 0, "port", value=float("nan")),
+         "expected a whole number or a port name, found nan"),
+    case("policy-end-port-true", "kubernetes", "networkpolicies.json",
+         first("items", EGRESS_PORT, "spec", "egress", 0, "ports", 0, "endPort", value=True),
+         "expected a whole number, found true"),
     case("policy-operator-unknown", "kubernetes", "networkpolicies.json",
          first("items", INGRESS_PEER, "spec", "ingress", 0, "from", 0, value={"namespaceSelector": {
              "matchExpressions": [{"key": "team", "operator": "Equals", "values": ["a"]}]}},
@@ -629,6 +688,10 @@ KUBERNETES = [
     case("cluster-context-a-number", "kubernetes", "cluster.json", put("context", value=7), "expected text"),
     case("json-nested-too-deep", "kubernetes", "pods.json", deep("items"), DEEP_SAYS),
     case("json-truncated", "kubernetes", "networkpolicies.json", broken, "invalid JSON", raw=True),
+    case("json-key-twice", "kubernetes", "networkpolicies.json", key_twice("port", "22"),
+         "duplicate key 'port'", raw=True),
+    case("json-number-too-large", "kubernetes", "networkpolicies.json", number_too_large("port"),
+         "invalid JSON: number too large (5,000 digits", raw=True),
 ]
 
 CASES = {"aws": AWS, "gcp": GCP, "azure": AZURE, "kubernetes": KUBERNETES}

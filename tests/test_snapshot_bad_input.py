@@ -8,6 +8,8 @@ made from the collector's read-back of a mocked deployment that itself verifies 
 from __future__ import annotations
 
 import copy
+import json
+import os
 import re
 import subprocess
 import sys
@@ -225,3 +227,112 @@ def test_a_subnet_cidr_written_with_host_bits_is_read_as_its_network_not_crashed
     subnet["CidrBlock"] = f"{network.rsplit('.', 1)[0]}.{int(network.rsplit('.', 1)[1]) + 1}/{length}"
     write_snapshot(snapshot, tmp_path)
     assert verify("aws", tmp_path).exit_code == 0
+
+
+# ---- what stands where a snapshot file or folder should ----
+
+# per cloud, a file whose absence a snapshot tolerates or whose loss hides rules
+STANDS_FOR = {"aws": "SecurityGroupRules.json", "gcp": "firewalls.json", "azure": "networkSecurityGroups.json",
+              "kubernetes": "networkpolicies.json"}
+
+
+def replaced(cloud: str, folder: Path, make: str) -> Path:
+    """Write the cloud's baseline to `folder` with one file replaced by a folder, a FIFO or a symlink loop."""
+    write_snapshot(baseline(cloud).snapshot, folder)
+    [target] = [p for p in folder.rglob(STANDS_FOR[cloud])]
+    target.unlink()
+    {"directory": target.mkdir, "fifo": lambda: os.mkfifo(target),
+     "symlink loop": lambda: target.symlink_to(target.name)}[make]()
+    return target
+
+
+def one_problem_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    [line] = problem_lines(stderr)
+    return line
+
+
+@pytest.mark.parametrize("make,says", [("directory", "is a directory, not a file"),
+                                       ("symlink loop", "a symlink loop (the link leads back to itself)")])
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_a_folder_or_a_symlink_loop_where_a_file_should_be_is_one_line_naming_it(cloud, make, says, tmp_path):
+    target = replaced(cloud, tmp_path, make)
+    result = verify(cloud, tmp_path)
+    assert result.exit_code == 2, result.output
+    line = one_problem_line(result.stderr)
+    assert line.startswith(f"{target}: {says}; "), line
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_a_fifo_where_a_file_should_be_is_named_never_opened(cloud, tmp_path):
+    """In a child process with a timeout: opening the FIFO would block the read forever."""
+    target = replaced(cloud, tmp_path, "fifo")
+    done = subprocess.run([sys.executable, "-m", "infra.cli", "verify", str(baseline(cloud).model_file), "--cloud",
+                           cloud, "--snapshot", str(tmp_path)], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    line = one_problem_line(done.stderr)
+    assert line.startswith(f"{target}: not a regular file (a FIFO); "), line
+
+
+def test_a_snapshot_given_as_a_file_is_said_to_be_a_file(tmp_path):
+    write_snapshot(baseline("aws").snapshot, tmp_path)
+    given = tmp_path / "us-east-1" / "Subnets.json"
+    for cloud in ("aws", "kubernetes"):
+        result = run("audit", "--cloud", cloud, "--snapshot", str(given))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {given}: is a file, not a folder; pass "), result.stderr
+
+
+def test_a_symlinked_region_folder_is_read_as_the_folder_it_links_to(tmp_path):
+    write_snapshot(baseline("aws").snapshot, tmp_path / "collected")
+    (tmp_path / "snap").mkdir()
+    (tmp_path / "snap" / "us-east-1").symlink_to(tmp_path / "collected" / "us-east-1")
+    result = verify("aws", tmp_path / "snap")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_second_link_to_a_folder_already_read_is_one_line_not_every_id_twice(tmp_path):
+    write_snapshot(baseline("aws").snapshot, tmp_path)
+    (tmp_path / "us-west-2").symlink_to("us-east-1")
+    result = verify("aws", tmp_path)
+    assert result.exit_code == 2, result.output
+    line = one_problem_line(result.stderr)
+    assert line.startswith(f"{tmp_path / 'us-west-2'}: a symlink to us-east-1, a folder read already "), line
+
+
+def test_a_link_back_to_the_snapshot_folder_is_not_followed_forever(tmp_path):
+    write_snapshot(baseline("kubernetes").snapshot, tmp_path)
+    (tmp_path / "self").symlink_to(".")
+    result = verify("kubernetes", tmp_path)
+    assert result.exit_code == 2, result.output
+    line = one_problem_line(result.stderr)
+    assert line.startswith(f"{tmp_path / 'self'}: a symlink to ., a folder read already (a loop"), line
+
+
+def test_a_key_written_twice_is_located_at_its_object_and_named(tmp_path):
+    write_snapshot(baseline("aws").snapshot, tmp_path)
+    target = tmp_path / "us-east-1" / "SecurityGroupRules.json"
+    document = json.loads(target.read_text())
+    rules = json.dumps(document["SecurityGroupRules"][1])
+    twice = rules.replace('"FromPort": ', '"FromPort": 22, "FromPort": ', 1)
+    target.write_text(json.dumps(document).replace(rules, twice, 1))
+    result = verify("aws", tmp_path)
+    assert result.exit_code == 2, result.output
+    line = one_problem_line(result.stderr)
+    assert line.startswith(f"{target}: SecurityGroupRules[1].FromPort: duplicate key 'FromPort'; JSON readers "
+                           "disagree on which one wins; no API writes this"), line
+
+
+def test_the_same_key_in_different_objects_is_no_duplicate(tmp_path):
+    (tmp_path / "a.json").write_text('{"x": {"FromPort": 1, "ToPort": 2}, "y": [{"FromPort": 1}, {"FromPort": 1}]}')
+    assert read_snapshot(tmp_path)["a.json"]["y"] == [{"FromPort": 1}, {"FromPort": 1}]
+
+
+def test_a_number_of_too_many_digits_is_located_at_its_line_and_column(tmp_path):
+    (tmp_path / "a.json").write_text('{"Subnets": [\n  {"Count": ' + "7" * 4301 + "}\n]}")
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(tmp_path)
+    [problem] = caught.value.problems
+    assert str(problem).startswith(f"{tmp_path / 'a.json'}:2:13: invalid JSON: number too large (4,301 digits, ")

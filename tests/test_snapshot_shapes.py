@@ -3,16 +3,19 @@ and refusing what they never do (no deployment needed: single items through each
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 from pydantic import ValidationError
 
-from infra.shapes import MAX_DEPTH, json_path, too_deep
+from infra.errors import SnapshotError
+from infra.shapes import MAX_DEPTH, check_snapshot, json_path, too_deep
 from infra.unique_ids import duplicate_problems
 from providers.aws.observe import shapes as aws
 from providers.azure.observe import shapes as azure
 from providers.gcp.observe import shapes as gcp
+from tests.snapshot_baselines import baseline
 
 
 def refused(model, item) -> list[tuple[str, str]]:
@@ -360,3 +363,78 @@ def test_a_collected_cluster_checks_other_engines_policy_lists_and_ignores_files
     cilium["items"] = [{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
                         "metadata": {"name": "x", "namespace": "web"}}]
     assert layout_problems(SNAPSHOT_LAYOUT, {**snapshot, "ciliumnetworkpolicies.cilium.io.json": cilium}) == []
+
+
+# ---- Azure: what ARM refuses across rules and files ----
+
+
+def _azure(snapshot: dict, ending: str) -> tuple[str, dict]:
+    [name] = [n for n in snapshot if n.endswith(ending)]
+    return name, snapshot[name]
+
+
+def test_two_rules_of_one_nsg_at_one_priority_are_refused_naming_both():
+    snapshot = copy.deepcopy(baseline("azure").snapshot)
+    name, nsgs = _azure(snapshot, "/networkSecurityGroups.json")
+    index = next(i for i, nsg in enumerate(nsgs["value"]) if len(nsg["properties"]["securityRules"]) >= 2)
+    first, second = nsgs["value"][index]["properties"]["securityRules"][:2]
+    second["properties"]["priority"] = first["properties"]["priority"]
+    second["properties"]["direction"] = first["properties"]["direction"]
+    with pytest.raises(SnapshotError) as caught:
+        check_snapshot("azure", snapshot)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.path) == (name, f"value[{index}].properties.securityRules[1].properties.priority")
+    assert problem.message == (
+        f"rules '{first['name']}' (value[{index}].properties.securityRules[0]) and '{second['name']}' of network "
+        f"security group '{nsgs['value'][index]['name']}' both have priority {first['properties']['priority']} "
+        f"{first['properties']['direction']}; ARM refuses two rules of one NSG with the same priority and direction")
+
+
+def test_rules_at_one_priority_in_opposite_directions_or_other_nsgs_are_accepted():
+    snapshot = copy.deepcopy(baseline("azure").snapshot)
+    _, nsgs = _azure(snapshot, "/networkSecurityGroups.json")
+    slots = [{(r["properties"]["priority"], r["properties"]["direction"]) for r in nsg["properties"]["securityRules"]}
+             for nsg in nsgs["value"]]
+    assert any(a & b for i, a in enumerate(slots) for b in slots[i + 1:])  # other NSGs share a priority already
+    first, second = next(nsg for nsg in nsgs["value"] if len(nsg["properties"]["securityRules"]) >= 2)[
+        "properties"]["securityRules"][:2]
+    second["properties"]["priority"] = first["properties"]["priority"]
+    second["properties"]["direction"] = "Outbound" if first["properties"]["direction"] == "Inbound" else "Inbound"
+    check_snapshot("azure", snapshot)  # raises on a false alarm
+
+
+def test_a_subnet_or_nic_whose_nsg_is_not_in_the_snapshot_is_refused_naming_both():
+    snapshot = copy.deepcopy(baseline("azure").snapshot)
+    nsg_file, nsgs = _azure(snapshot, "/networkSecurityGroups.json")
+    vnet_file, vnets = _azure(snapshot, "/virtualNetworks.json")
+    nic_file, nics = _azure(snapshot, "/networkInterfaces.json")
+    [(v, s, subnet)] = [(v, s, subnet) for v, vnet in enumerate(vnets["value"])
+                        for s, subnet in enumerate(vnet["properties"]["subnets"])
+                        if subnet["properties"].get("networkSecurityGroup")][:1]
+    gone = subnet["properties"]["networkSecurityGroup"]["id"]
+    nsgs["value"] = [nsg for nsg in nsgs["value"] if nsg["id"].lower() != gone.lower()]
+    nics["value"].append({"id": "/subscriptions/s/nic-x", "name": "nic-x",
+                          "properties": {"networkSecurityGroup": {"id": gone.upper()}}})
+    with pytest.raises(SnapshotError) as caught:
+        check_snapshot("azure", snapshot)
+    lines = [str(p) for p in caught.value.problems]
+    assert lines[0].startswith(
+        f"{nic_file}: value[{len(nics['value']) - 1}].properties.networkSecurityGroup.id: network interface 'nic-x' "
+        f"refers to network security group {gone.upper()!r}, which no networkSecurityGroups.json")
+    subnet_line = next(line for line in lines if line.startswith(f"{vnet_file}: value[{v}].properties.subnets[{s}]"))
+    assert subnet_line.startswith(
+        f"{vnet_file}: value[{v}].properties.subnets[{s}].properties.networkSecurityGroup.id: subnet "
+        f"'{subnet['name']}' of '{vnets['value'][v]['name']}' refers to network security group {gone!r}, which no "
+        "networkSecurityGroups.json of the snapshot holds (it would read as having no NSG); re-collect the snapshot")
+    assert nsg_file not in {p.file for p in caught.value.problems}
+
+
+def test_an_nsg_referenced_in_another_case_is_found_as_arm_compares_ids():
+    snapshot = copy.deepcopy(baseline("azure").snapshot)
+    _, vnets = _azure(snapshot, "/virtualNetworks.json")
+    for vnet in vnets["value"]:
+        for subnet in vnet["properties"]["subnets"]:
+            if subnet["properties"].get("networkSecurityGroup"):
+                subnet["properties"]["networkSecurityGroup"]["id"] = subnet["properties"]["networkSecurityGroup"][
+                    "id"].upper()
+    check_snapshot("azure", snapshot)  # raises on a false alarm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from infra.errors import ModelError, SnapshotError, UsageError
 from infra.reach import evaluate
 from providers.kubernetes.observe import normalize, read_snapshot
+from providers.kubernetes.observe.manifests import NOT_A_MANIFEST
 
 POLICY = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -166,3 +168,71 @@ def test_a_malformed_baseline_admin_network_policy_is_refused_not_evaluated(tmp_
     lines = problems(write(tmp_path, {"banp.yaml": bad}))
     assert [line.split(":")[1] for line in lines] == ["7", "8"]
     assert "action Allow or Deny" in lines[0] and "portNumber" in lines[1]
+
+
+def test_a_fifo_a_folder_or_a_symlink_loop_named_like_a_manifest_is_refused_not_skipped(tmp_path):
+    """Each would hide the policies of the manifest it stands for; the FIFO is never opened."""
+    root = write(tmp_path, {"policies/web.yaml": POLICY})
+    os.mkfifo(root / "policies" / "api.yaml")
+    (root / "policies" / "db.json").symlink_to("db.json")
+    (root / "apps.yml").mkdir()
+    lines = problems(root)
+    assert lines == [
+        f"{root / 'apps.yml'}:1:1: is a directory, not a file; {NOT_A_MANIFEST}",
+        f"{root / 'policies' / 'api.yaml'}:1:1: not a regular file (a FIFO); {NOT_A_MANIFEST}",
+        f"{root / 'policies' / 'db.json'}:1:1: a symlink loop (the link leads back to itself); {NOT_A_MANIFEST}"]
+
+
+def test_a_symlinked_folder_of_manifests_is_read_and_a_link_back_into_it_is_refused(tmp_path):
+    write(tmp_path / "shared", {"web.yaml": POLICY, "workloads.yaml": WORKLOADS})
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "shop").symlink_to(tmp_path / "shared")
+    assert "shop/web[Deployment]" in normalize(read_snapshot(root), None).endpoints
+    (tmp_path / "shared" / "again").symlink_to(".")
+    [line] = problems(root)
+    assert line.startswith(f"{root / 'shop' / 'again'}:1:1: a symlink to ., a folder read already (a loop"), line
+
+
+def test_a_file_given_for_the_folder_is_said_to_be_a_file(tmp_path):
+    given = write(tmp_path, {"web.yaml": POLICY}) / "web.yaml"
+    with pytest.raises(UsageError, match=r"web.yaml: is a file, not a folder; pass a folder of Kubernetes"):
+        read_snapshot(given)
+
+
+def test_a_key_written_twice_in_a_json_manifest_is_refused_as_in_yaml(tmp_path):
+    policy = ('{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",\n'
+              ' "metadata": {"name": "web-in", "namespace": "shop"},\n'
+              ' "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 80, "port": 443}]}]}}\n')
+    root = write(tmp_path, {"web.json": policy, "values.json": '{"replicas": 1, "replicas": 2}'})
+    [line] = problems(root)  # values.json holds no Kubernetes object: ignored, as a YAML one is
+    assert line == (f"{root / 'web.json'}:3:66: spec.ingress[0].ports[0].port: duplicate key 'port' (first at line 3); "
+                    "YAML tools disagree on which one wins; merge the two entries into one")
+
+
+def test_a_json_manifest_with_a_number_of_too_many_digits_is_a_located_line(tmp_path):
+    root = write(tmp_path, {"web.json": '{"apiVersion": "v1", "kind": "Namespace",\n "metadata": {"name": "a", '
+                                        '"generation": ' + "9" * 4400 + "}}"})
+    [line] = problems(root)
+    assert line.startswith(f"{root / 'web.json'}:2:42: invalid JSON: number too large (4,400 digits, "), line
+
+
+def test_an_unknown_key_in_a_peer_and_a_port_of_the_wrong_type_are_named_as_such(tmp_path):
+    bad = POLICY.replace("- from: [{podSelector: {matchLabels: {app: api}}}]",
+                         "- from: [{podSelector: {matchLabels: {app: api}}, xExtra: x}]").replace(
+                         "ports: [{port: 8080}]", "ports: [{port: true}, {port: 80, endPort: 80.5}]")
+    root = write(tmp_path, {"web.yaml": bad})
+    assert [line.split(": ", 1)[1] for line in problems(root)] == [
+        "spec.ingress[0].from[0].xExtra: NetworkPolicy shop/web-in: unknown key 'xExtra' in a peer; "
+        "use podSelector, namespaceSelector, ipBlock",
+        "spec.ingress[0].ports[0].port: NetworkPolicy shop/web-in: expected a whole number or a port name, "
+        "found true; write a number 1-65535 or a container port's name",
+        "spec.ingress[0].ports[1].endPort: NetworkPolicy shop/web-in: expected a whole number, found 80.5; "
+        "write a number 1-65535"]
+
+
+def test_a_peer_of_known_keys_only_still_reads(tmp_path):
+    root = write(tmp_path, {"web.yaml": POLICY.replace("{podSelector: {matchLabels: {app: api}}}",
+                                                       "{podSelector: {matchLabels: {app: api}}, "
+                                                       "namespaceSelector: {}}"), "apps.yaml": WORKLOADS})
+    assert "shop/web[Deployment]" in normalize(read_snapshot(root), None).endpoints

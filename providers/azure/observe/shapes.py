@@ -11,11 +11,13 @@ with no network, no rules or no workloads.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from infra.shapes import Address, Cidr, FileShape, Layout, Shape, absent, cidr_text, port_text
+from infra.errors import SnapshotProblem
+from infra.shapes import Address, Cidr, FileShape, Layout, Shape, absent, cidr_text, json_path, port_text
 
 # A service tag: a letter first, then letters, digits, dots, hyphens (Storage.EastUS, AzureCloud).
 SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
@@ -267,6 +269,76 @@ class NetworkWatchersFile(Shape):
 
 
 IDS = "value[].id"  # ARM ids are unique across subscriptions, compared case-blind
+COLLECT = "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR"
+FIX = f"re-collect the snapshot with `{COLLECT}`, or restore what the API returned"
+
+
+# ---- what ARM refuses across the items of a file, or across files ----
+
+Loc = tuple[str | int, ...]
+
+
+def rule_problems(name: str, document: Any) -> list[SnapshotProblem]:
+    """Two rules of one NSG with the same priority and direction: ARM refuses to store that, and
+    which one applies would be a tie-break of bulkhead's, not Azure's evaluation."""
+    if not name.endswith("networkSecurityGroups.json"):
+        return []
+    problems = []
+    for i, nsg in enumerate(document["value"]):
+        held: dict[tuple[int, str], tuple[str, Loc]] = {}
+        for key in ("securityRules", "defaultSecurityRules"):
+            for j, rule in enumerate(nsg["properties"].get(key, [])):
+                rule_props = rule["properties"]
+                slot, loc = (rule_props["priority"], rule_props["direction"]), ("value", i, "properties", key, j)
+                if slot not in held:
+                    held[slot] = (rule["name"], loc)
+                    continue
+                first, where = held[slot]
+                problems.append(SnapshotProblem(
+                    name, json_path((*loc, "properties", "priority")),
+                    f"rules '{first}' ({json_path(where)}) and '{rule['name']}' of network security group "
+                    f"'{nsg['name']}' both have priority {slot[0]} {slot[1]}; ARM refuses two rules of one NSG with "
+                    "the same priority and direction", FIX))
+    return problems
+
+
+def missing_nsg_problems(documents: dict[str, Any]) -> list[SnapshotProblem]:
+    """A subnet or NIC whose networkSecurityGroup is not in networkSecurityGroups.json: it would read
+    as one without an NSG. ARM keeps an NSG in the subscription of what it is attached to (and
+    refuses to delete one still attached), and list_all lists every NSG of the subscription, so
+    only files read at different moments (an NSG created while collecting) or edited differ."""
+    nsg_files = [n for n in documents if n.endswith("networkSecurityGroups.json")]
+    if not nsg_files:  # the file has problems of its own, reported already
+        return []
+    known = {nsg["id"].lower() for n in nsg_files for nsg in documents[n]["value"]}
+    problems = []
+    for name, loc, what, nsg_id in _nsg_references(documents):
+        if nsg_id.lower() not in known:
+            problems.append(SnapshotProblem(
+                name, json_path(loc), f"{what} refers to network security group {nsg_id!r}, which no "
+                "networkSecurityGroups.json of the snapshot holds (it would read as having no NSG)",
+                f"{FIX}; if the NSG was created while collecting, collect again"))
+    return problems
+
+
+def _nsg_references(documents: dict[str, Any]) -> Iterator[tuple[str, Loc, str, str]]:
+    """(file, JSON path of the id, what refers, the NSG id) of every subnet's and NIC's NSG."""
+    for name in sorted(documents):
+        if name.endswith("virtualNetworks.json"):
+            for i, vnet in enumerate(documents[name]["value"]):
+                for j, subnet in enumerate(vnet["properties"].get("subnets", [])):
+                    nsg = subnet["properties"].get("networkSecurityGroup")
+                    if nsg is not None:
+                        yield (name, ("value", i, "properties", "subnets", j, "properties", "networkSecurityGroup",
+                                      "id"), f"subnet '{subnet['name']}' of '{vnet['name']}'", nsg["id"])
+        elif name.endswith("networkInterfaces.json"):
+            for i, nic in enumerate(documents[name]["value"]):
+                nsg = nic["properties"].get("networkSecurityGroup")
+                if nsg is not None:
+                    yield (name, ("value", i, "properties", "networkSecurityGroup", "id"),
+                           f"network interface '{nic.get('name') or nic['id']}'", nsg["id"])
+
+
 
 SNAPSHOT_LAYOUT = Layout("azure", "subscription", (
     FileShape("virtualNetworks.json", VirtualNetworksFile, "virtual_networks.list_all", required=True,
@@ -283,4 +355,4 @@ SNAPSHOT_LAYOUT = Layout("azure", "subscription", (
     FileShape("natGateways.json", ResourcesFile, "nat_gateways.list_all", unique=(IDS,)),
     FileShape("publicIPAddresses.json", PublicIpAddressesFile, "public_ip_addresses.list_all", unique=(IDS,)),
     FileShape("networkWatchers.json", NetworkWatchersFile, "network_watchers.list_all", unique=(IDS,)),
-), "bulkhead collect --cloud azure --subscription <id> --region <region> --out DIR", fold_case=True)
+), COLLECT, fold_case=True, more=rule_problems, across=missing_nsg_problems)

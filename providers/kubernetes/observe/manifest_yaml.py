@@ -18,7 +18,6 @@ problem must be located in one is it composed again, through the same layer, for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from yaml.resolver import Resolver
 from infra.errors import Diagnostic, ModelError
 from infra.load import SourceMap, dotted
 from infra.shapes import too_deep
+from infra.snapshot import BadJson, KeyTwice, NumberTooLarge, load_json
 from infra.yaml_compose import Limits, Node, Scalars
 from infra.yaml_parse import parse_documents
 from infra.yaml_scalars import BOOL, FLOAT, INT, NULL, SCALAR_TAGS, STR
@@ -42,6 +42,8 @@ LIMITS = Limits(
     depth_fix="no Kubernetes object nests this deep; split the value or move the file out of the folder",
     tag_fix="remove the tag; a manifest uses plain YAML values")
 WHAT = "a manifest"
+SYNTAX_FIX = "fix the syntax (a missing comma, quote or bracket)"
+LONG_NUMBER_FIX = "write the number the object means (no Kubernetes field holds one this long)"
 
 _RESOLVER = Resolver()  # PyYAML's YAML 1.1 rules, as kubectl's YAML library applies them
 _CONSTRUCTOR = SafeConstructor()
@@ -111,7 +113,10 @@ class ManifestFile:
 def read_text(text: str, shown: str, is_json: bool) -> ManifestFile:
     """Parse one file; raise ModelError (located) when it is not YAML / JSON at all."""
     if is_json:
-        return ManifestFile(shown, text, True, [_json(text, shown)], [()])
+        try:
+            return ManifestFile(shown, text, True, [_json(text, shown)], [()])
+        except KeyTwice:  # composed as YAML (JSON is YAML): the key located, and worded as in YAML
+            pass
     composed = parse_documents(text, shown, LIMITS, YAML_1_1, WHAT)
     return ManifestFile(shown, text, False, [c.data for c in composed], [c.problems for c in composed])
 
@@ -120,10 +125,12 @@ def _json(text: str, shown: str) -> Any:
     too_deep_here = ModelError([Diagnostic(shown, 1, 1, "", f"values are nested more than {LIMITS.depth} levels "
                                            "deep", LIMITS.depth_fix)])
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError([Diagnostic(shown, exc.lineno, exc.colno, "", f"invalid JSON: {exc.msg}",
-                                     "fix the syntax (a missing comma, quote or bracket)")]) from None
+        document = load_json(text)
+    except KeyTwice:
+        raise
+    except BadJson as exc:
+        fix = LONG_NUMBER_FIX if isinstance(exc, NumberTooLarge) else SYNTAX_FIX
+        raise ModelError([Diagnostic(shown, exc.line, exc.column, "", exc.what, fix)]) from None
     except RecursionError:  # past the interpreter's own limit
         raise too_deep_here from None
     if too_deep(document, LIMITS.depth):

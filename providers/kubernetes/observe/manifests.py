@@ -21,9 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from infra.errors import Diagnostic, ModelError, SnapshotError, SnapshotProblem, UsageError
+from infra.errors import Diagnostic, ModelError, SnapshotError, SnapshotProblem
 from infra.shapes import not_this_cloud
-from infra.snapshot import CheckedSnapshot, Snapshot
+from infra.snapshot import CheckedSnapshot, NotAFile, Snapshot, regular_text, snapshot_files, snapshot_folder
 from infra.snapshot import read_snapshot as read_collected
 from providers.kubernetes.observe import object_shapes
 from providers.kubernetes.observe.collect import CLUSTER_FILE
@@ -32,13 +32,12 @@ from providers.kubernetes.observe.objects import CORE, TEMPLATES, Obj, objects
 from providers.kubernetes.observe.shapes import SNAPSHOT_LAYOUT
 
 SUFFIXES = (".yaml", ".yml", ".json")
+NOT_A_MANIFEST = "put the manifest file in its place, or move it out of the folder"
 
 
 def read_snapshot(directory: str | Path) -> Snapshot:
-    root = Path(directory)
-    if not root.is_dir():
-        raise UsageError(f"{directory}: snapshot directory does not exist; pass a folder of Kubernetes "
-                         "manifests or one written by `bulkhead collect --cloud kubernetes`")
+    root = snapshot_folder(directory, "a folder of Kubernetes manifests or one written by "
+                           "`bulkhead collect --cloud kubernetes`")
     if (root / CLUSTER_FILE).is_file():
         return read_collected(root)
     return read_manifests(root)
@@ -48,8 +47,9 @@ def read_manifests(root: Path) -> CheckedSnapshot:
     """Every manifest under `root`, checked; ModelError with every located problem."""
     snapshot = CheckedSnapshot()
     files: dict[str, ManifestFile] = {}
-    diagnostics: list[Diagnostic] = []
-    for path in _manifest_paths(root):
+    paths, unreadable = _manifest_paths(root)
+    diagnostics = [Diagnostic(p.file, 1, 1, "", p.message, p.fix) for p in unreadable]
+    for path in paths:
         name = path.relative_to(root).as_posix()
         try:
             found = _read(path)
@@ -66,9 +66,11 @@ def read_manifests(root: Path) -> CheckedSnapshot:
     return snapshot
 
 
-def _manifest_paths(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts[:-1]))
+def _manifest_paths(root: Path) -> tuple[list[Path], list[SnapshotProblem]]:
+    """The manifest files (hidden folders such as `.git` skipped), and what is named like one but
+    cannot be read as a file (a FIFO, a folder, a symlink loop: a manifest there would go unread)."""
+    return snapshot_files(root, lambda name: name.lower().endswith(SUFFIXES), skip_hidden_folders=True,
+                          fix=NOT_A_MANIFEST)
 
 
 def _read(path: Path) -> ManifestFile:
@@ -77,7 +79,9 @@ def _read(path: Path) -> ManifestFile:
         too_big = size_problem(path.stat().st_size, shown)  # before reading it whole
         if too_big is not None:
             raise ModelError([too_big])
-        text = path.read_text(encoding="utf-8")
+        text = regular_text(path)
+    except NotAFile as exc:
+        raise ModelError([Diagnostic(shown, 1, 1, "", str(exc), NOT_A_MANIFEST)]) from None
     except (UnicodeDecodeError, OSError) as exc:
         raise ModelError([Diagnostic(shown, 1, 1, "", f"cannot read the file ({exc.__class__.__name__})",
                                      "save it as UTF-8 text, or move it out of the folder")]) from None

@@ -150,11 +150,19 @@ def _rule(rule: Any, side: str, path: Path) -> Iterator[ShapeProblem]:
             yield from check(entry, path + (key, i))
 
 
+PEER_KEYS = ("podSelector", "namespaceSelector", "ipBlock")
+
+
 def _peer(peer: Any, path: Path) -> Iterator[ShapeProblem]:
-    keys = set(peer) if isinstance(peer, dict) else set()
-    if not keys or not keys <= {"podSelector", "namespaceSelector", "ipBlock"}:
-        yield ShapeProblem(path, "a peer needs podSelector and/or namespaceSelector, or ipBlock",
-                           "write {podSelector: {...}}, {namespaceSelector: {...}} or {ipBlock: {cidr: ...}}")
+    written = list(peer) if isinstance(peer, dict) else []
+    unknown = [key for key in written if key not in PEER_KEYS]
+    for key in unknown:  # named, as in a rule: "a peer needs podSelector" would hide the key that is wrong
+        yield ShapeProblem(path + (key,), f"unknown key '{key}' in a peer", f"use {', '.join(PEER_KEYS)}")
+    keys = set(written) - set(unknown)
+    if not keys:
+        if not unknown:
+            yield ShapeProblem(path, "a peer needs podSelector and/or namespaceSelector, or ipBlock",
+                               "write {podSelector: {...}}, {namespaceSelector: {...}} or {ipBlock: {cidr: ...}}")
         return
     if "ipBlock" in keys:
         if len(keys) > 1:
@@ -201,9 +209,15 @@ def _port(entry: Any, path: Path) -> Iterator[ShapeProblem]:
                                "write a number 1-65535 or a container port's name")
         if end is not None:
             yield ShapeProblem(path + ("endPort",), "endPort needs a numeric port", "give port a number")
+    elif port is not None and not _whole(port):
+        yield ShapeProblem(path + ("port",), f"expected a whole number or a port name, found {_found(port)}",
+                           "write a number 1-65535 or a container port's name")
     elif port is not None and not _in_range(port):
         yield ShapeProblem(path + ("port",), f"port {port!r} is out of range", "use 1-65535")
-    if end is not None and isinstance(port, int) and not (_in_range(end) and end >= port):
+    if end is not None and not _whole(end):
+        yield ShapeProblem(path + ("endPort",), f"expected a whole number, found {_found(end)}",
+                           "write a number 1-65535")
+    elif end is not None and _whole(port) and not (_in_range(end) and end >= port):
         yield ShapeProblem(path + ("endPort",), f"endPort {end!r} is not a port at or above {port}",
                            f"use {port}-65535")
     if end is not None and port is None:
@@ -211,7 +225,19 @@ def _port(entry: Any, path: Path) -> Iterator[ShapeProblem]:
 
 
 def _in_range(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+    return _whole(value) and 1 <= value <= 65535
+
+
+def _whole(value: Any) -> bool:
+    """An int, as the API's int32 fields take it: not `true` (a bool is an int to Python), not 443.0 or NaN."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _found(value: Any) -> str:
+    """A value as JSON writes it (`true`, `null`, `443.5`), for "expected ..., found ..."."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)
 
 
 def _pod_spec(spec: Any, path: Path) -> Iterator[ShapeProblem]:
