@@ -15,7 +15,7 @@ from typing import Literal
 
 from infra.guardrails import rails
 from infra.model import Model
-from infra.plan import CloudPlan, Plan
+from infra.plan import CloudPlan, Plan, SegmentPlacement
 from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, parse_port_specs
 from infra.reach import INTERNET
 
@@ -55,13 +55,18 @@ class SegmentChange:
     segment: str
     change: Literal["added", "removed", "moved"]
     reason: str
-    before: tuple[str, ...]  # the segment's subnets in this cloud
+    before: tuple[str, ...]  # the segment's subnets in this cloud (on a cluster: its namespace and pod labels)
     after: tuple[str, ...]
 
     @property
     def replaces(self) -> bool:
-        """Existing subnets are destroyed (and, for a move, created again elsewhere)."""
+        """Existing subnets are destroyed (and, for a move, created again elsewhere); on a cluster,
+        the policies select other pods: the segment's workloads must move or be relabelled."""
         return bool(set(self.before) - set(self.after))
+
+    @property
+    def on_cluster(self) -> bool:
+        return any(where.startswith("namespace/") for where in (*self.before, *self.after))
 
 
 @dataclass(frozen=True)
@@ -165,8 +170,8 @@ def _segment_changes(cloud: str, before: CloudPlan | None, after: CloudPlan | No
     out = []
     for name in dict.fromkeys([*now, *was]):
         old, new = was.get(name), now.get(name)
-        old_nets = tuple(str(n) for n in old.subnets) if old else ()
-        new_nets = tuple(str(n) for n in new.subnets) if new else ()
+        old_nets = _where(old) if old else ()
+        new_nets = _where(new) if new else ()
         if old is None and new is not None:
             reason = f"placed in {cloud}" if name in old_model.segments else "new segment"
             out.append(SegmentChange(cloud, name, "added", reason, (), new_nets))
@@ -174,9 +179,29 @@ def _segment_changes(cloud: str, before: CloudPlan | None, after: CloudPlan | No
             reason = f"no longer placed in {cloud}" if name in new_model.segments else "segment removed"
             out.append(SegmentChange(cloud, name, "removed", reason, old_nets, ()))
         elif old is not None and new is not None and old_nets != new_nets:
-            reason = f"slot {old.slot} -> {new.slot}" if old.slot != new.slot else "the network's range or zones moved"
-            out.append(SegmentChange(cloud, name, "moved", reason, old_nets, new_nets))
+            out.append(SegmentChange(cloud, name, "moved", _moved(old, new), old_nets, new_nets))
     return out
+
+
+def _where(placement: SegmentPlacement) -> tuple[str, ...]:
+    """Where a segment lives in one cloud: its subnets; on a cluster (no addresses), the namespace and
+    pod labels that select its workloads (`namespace/<ns>`, `pods/<k>=<v>,...`)."""
+    if placement.address_block is not None:
+        return tuple(str(n) for n in placement.subnets)
+    namespace = placement.settings.get("namespace") or placement.segment
+    pods = placement.settings.get("pods") or {}
+    labels = ",".join(f"{key}={value}" for key, value in sorted(pods.items()))
+    return (f"namespace/{namespace}", *((f"pods/{labels}",) if labels else ()))
+
+
+def _moved(old: SegmentPlacement, new: SegmentPlacement) -> str:
+    if old.slot != new.slot:
+        return f"slot {old.slot} -> {new.slot}"
+    if old.address_block is not None:
+        return "the network's range or zones moved"
+    before, after = _where(old), _where(new)
+    changed = [(b, a) for b, a in zip(before, after, strict=False) if b != a] or [(" ".join(before), " ".join(after))]
+    return "; ".join(f"{b} -> {a}" for b, a in changed)
 
 
 def _path_changes(cloud: str, before: CloudPlan | None, after: CloudPlan | None) -> list[PathChange]:

@@ -120,12 +120,16 @@ def _md(text: str) -> str:
 
 
 def _replacement_text(change: NetworkChange | SegmentChange) -> str:
+    if isinstance(change, SegmentChange) and change.on_cluster:
+        return f"{change.segment}: {_loss(change)} ({change.reason})"
     if isinstance(change, SegmentChange):
         return f"{_loss(change)} of {change.segment} ({change.reason})"
     return change.what
 
 
 def _loss(change: SegmentChange) -> str:
+    if change.on_cluster:
+        return "its workloads must move or be relabelled" if change.after else "removes its policies"
     return "replaces the subnets" if change.after else "destroys the subnets"
 
 

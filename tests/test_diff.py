@@ -286,3 +286,48 @@ def test_two_cluster_models_diff_without_a_traceback_and_name_a_renamed_cluster_
     assert [n["what"] for n in doc["networks"]] == ["cluster prod -> prod-2"]
     table = cli(str(old), str(new))  # Rich tables: a description's "[/x]" is text, not markup
     assert table.exit_code == 0 and "[/x] [bold]y" in table.stdout
+
+
+SHOP = """name: shop
+clouds:
+  kubernetes: {cluster: prod, pod_cidr: 10.244.0.0/16}
+segments:
+  web: {}
+  api: {kubernetes: {namespace: backend, pods: {app: api}}}
+flows:
+  - {from: web, to: api, ports: [8080]}
+"""
+
+
+@pytest.mark.parametrize("selection, reason, after", [
+    ("namespace: services, pods: {app: api}", "namespace/backend -> namespace/services",
+     ("namespace/services", "pods/app=api")),
+    ("namespace: backend, pods: {app: api2}", "pods/app=api -> pods/app=api2", ("namespace/backend", "pods/app=api2")),
+    ("namespace: backend", "namespace/backend pods/app=api -> namespace/backend", ("namespace/backend",)),
+])
+def test_on_a_cluster_a_new_namespace_or_pod_selection_is_a_move_its_workloads_must_follow(selection, reason,
+                                                                                           after) -> None:
+    diff = changes(SHOP, SHOP.replace("namespace: backend, pods: {app: api}", selection))
+    [moved] = diff.segments
+    assert (moved.cloud, moved.segment, moved.change, moved.reason, moved.replaces) == (
+        "kubernetes", "api", "moved", reason, True)
+    assert moved.before == ("namespace/backend", "pods/app=api") and moved.after == after
+    assert not diff.paths and diff.replacements() == (moved,)
+
+
+def test_a_namespace_move_fails_fail_on_any_and_says_what_it_costs_in_the_comment(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.yaml", SHOP)
+    new = write(tmp_path, "new.yaml", SHOP.replace("namespace: backend", "namespace: services"))
+    assert cli(str(old), str(new), "--fail-on", "any").exit_code == 1
+    assert cli(str(old), str(new), "--fail-on", "opened").exit_code == 0  # no path opens
+    comment = cli(str(old), str(new), "--format", "markdown").stdout
+    assert "kubernetes: api: its workloads must move or be relabelled (namespace/backend -> namespace/services)" \
+        in comment
+
+
+def test_on_a_cluster_the_same_selection_written_otherwise_is_no_change() -> None:
+    same = SHOP.replace("api: {kubernetes: {namespace: backend, pods: {app: api}}}",
+                           "api:\n    kubernetes:\n      pods: {app: api}\n      namespace: backend")
+    web_named = SHOP.replace("  web: {}", "  web: {kubernetes: {namespace: web}}")  # its default namespace
+    assert not changes(SHOP, same)
+    assert not changes(SHOP, web_named)
