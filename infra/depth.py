@@ -45,7 +45,7 @@ def lone_layer_openings(network: Network, layer_sides: Mapping[str, tuple[Side, 
     """`excused(src, dst, protocol)`: ports the layer must open anyway (a stateless layer's replies)."""
     wanted = set(endpoints)
     sides = {name: found for name, found in layer_sides.items() if name in wanted}
-    layer = Engine(Network(network.cloud, tuple(sides), sides=sides))
+    layer = Engine(Network(network.cloud, tuple(sides), sides=sides, placed=network.placed))
     full = Engine(network)
     firsts = {name: _first_filters(found) for name, found in sides.items()}
     out = []
