@@ -113,6 +113,15 @@ def test_a_waiver_takes_out_only_what_it_names(tmp_path: Path) -> None:
     assert "waived (" in table.stdout and "2999-12-31" in table.stdout  # the table of what is waived, until when
 
 
+def test_a_reason_is_shown_in_the_waived_table_as_written_not_as_rich_markup(tmp_path: Path) -> None:
+    reason = "[/x] [bold]y[/bold] :fire:"  # "[/x]" as Rich markup is a crash; the others would be restyled
+    model = model_in(tmp_path, ROUTES.format(expires="2999-12-31").replace(
+        "the transit gateway and the peering are verified by the network team", json.dumps(reason)))
+    table = run(model)
+    assert table.exit_code == 0, table.output
+    assert reason in table.stdout and "BH-AWS-ROUTE-LEAVES-VPC" in table.stdout
+
+
 def test_an_expired_waiver_stops_waiving_and_says_so(tmp_path: Path) -> None:
     model = model_in(tmp_path, ROUTES.format(expires="2001-01-31") + NACLS)
     result = run(model, "--fail-on", "posture", "--format", "json")
