@@ -125,6 +125,8 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
         (6, 8, "", "invalid YAML: alias *defaults has no anchor &defaults before it", "earlier in the file")],
     "yaml-two-documents.yaml": [(7, 1, "", "invalid YAML: a second document starts here", "one model per file")],
     "yaml-directive-1-1.yaml": [(2, 1, "", "%YAML 1.1: a model is YAML 1.2", "remove the %YAML line")],
+    "yaml-lone-surrogate.yaml": [
+        (6, 22, "", "U+D800 in this text is not valid Unicode (a lone surrogate", "write the character itself")],
     "yaml-merge-a-list-of-text.yaml": [
         (7, 9, "", "'<<' merges a mapping or a list of mappings", "`<<: *defaults`")],
     "several-problems.yaml": [
@@ -293,6 +295,17 @@ def test_a_yaml_directive_of_another_version_is_refused_at_its_line(version, par
     [problem] = caught.value.diagnostics
     assert (problem.line, problem.column) == (3, 1)
     assert problem.message == f"%YAML {version}: a model is YAML 1.2, whatever a directive says"
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("'\\ud800'", "\\ud800"),  # single-quoted: a backslash and text, no escape
+    ("\\ud800", "\\ud800"),  # plain: the same
+    ('"\\U0001F600 \\u00e9"', "\U0001F600 \u00e9"),  # escapes of whole characters
+])
+def test_text_that_only_looks_like_a_surrogate_escape_and_whole_characters_are_read(written, read, parser):
+    model = f"name: shop\nclouds: {{aws: {{region: us-east-1, cidr: 10.0.0.0/16}}}}\nsegments:\n  web:\n" \
+            f"    description: {written}\n"
+    assert parse_model(model).model.segments["web"].description == read
 
 
 NEWLINE_MODEL = """name: {name}
