@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.testing import CliRunner
 
 from infra.cli import app, output
@@ -119,8 +120,8 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal_and_shown_when_it_is(m
     shown: list[str] = []
 
     class Status:
-        def __init__(self, what: str) -> None:
-            shown.append(what)
+        def __init__(self, what: Text) -> None:
+            shown.append(what.plain)  # Text: a spinner would read a str as markup (a context named "[/x]")
 
         def __enter__(self):
             return self
