@@ -50,3 +50,10 @@ def declared_checks(cloud: str | None = None) -> dict[str, Check]:
             continue
         found.update((check.id, check) for check in module.CHECKS)
     return found
+
+
+def cloud_of(check_id: str) -> str | None:
+    """The cloud whose provider declares `check_id`, or None when no installed provider does."""
+    from infra.registry import providers
+
+    return next((cloud for cloud in sorted(providers()) if check_id in declared_checks(cloud)), None)

@@ -148,14 +148,16 @@ def slot_count(cidr: IPv4Network) -> int:
     return 2 ** (SLOT_PREFIX - cidr.prefixlen) if cidr.prefixlen <= SLOT_PREFIX else 0
 
 
-def assign_slots(model: Model) -> dict[str, int]:
-    """Pinned slots first, then the lowest free slot for each other segment in declaration order."""
-    taken = {s.slot for s in model.segments.values() if s.slot is not None}
+def assign_slots(model: Model, pins: dict[str, int] | None = None) -> dict[str, int]:
+    """Pinned slots first, then the lowest free slot for each other segment in declaration order.
+    `pins` adds pins the model does not have (to try one before suggesting it)."""
+    pinned = {name: s.slot for name, s in model.segments.items() if s.slot is not None} | (pins or {})
+    taken = set(pinned.values())
     slots: dict[str, int] = {}
     free = 1
-    for name, segment in model.segments.items():
-        if segment.slot is not None:
-            slots[name] = segment.slot
+    for name in model.segments:
+        if name in pinned:
+            slots[name] = pinned[name]
             continue
         while free in taken or free == RESERVED_SLOT:
             free += 1
@@ -204,13 +206,61 @@ def address_problems(model: Model, slots: dict[str, int]) -> list[Problem]:
         for name in model.segments:
             if cloud in model.placement(name) and slots[name] >= count:
                 pinned = model.segments[name].slot is not None
+                fixes = [f"pin a slot below {count}" if pinned else
+                         f"widen {cloud}'s cidr (a /{SLOT_PREFIX - 8} holds 255 segments)"]
+                fixes += _lower_slot(model, slots, name, count, pinned) + _fewer_clouds(model, name, cloud)
                 problems.append(Problem(
                     ("segments", name, "slot") if pinned else ("clouds", cloud, "cidr"),
                     f"segment '{name}' needs slot {slots[name]} but {cloud}'s {cidr} has only "
-                    f"slots 1-{count - 1} (/{SLOT_PREFIX} each)",
-                    f"pin a slot below {count}" if pinned else
-                    f"widen {cloud}'s cidr (a /{SLOT_PREFIX - 8} holds 255 segments)"))
+                    f"slots 1-{count - 1} (/{SLOT_PREFIX} each)", ", or ".join(fixes)))
     return problems
+
+
+def _lower_slot(model: Model, slots: dict[str, int], name: str, count: int, pinned: bool) -> list[str]:
+    """`pin slot: N` on the segment, for the N below `count` under which every segment fits every cloud it
+    is placed in and the fewest other segments move; nothing when there is none (a pinned segment is told
+    to pin lower anyway).
+
+    Unpinned segments fill the lowest free slots, so a lower slot is only ever free by moving one that
+    is placed elsewhere: the suggestion names what moves, since a deployed segment that moves has its
+    subnets replaced."""
+    if pinned:
+        return []
+    others = {s.slot for other, s in model.segments.items() if other != name and s.slot is not None}
+    best: tuple[int, list[str]] | None = None
+    for slot in (n for n in range(1, count) if n not in others):
+        tried = assign_slots(model, {name: slot})
+        moved = [other for other in slots if other != name and tried[other] != slots[other]]
+        if _fits(model, tried) and (best is None or len(moved) < len(best[1])):
+            best = (slot, moved)
+    if best is None:
+        return []
+    slot, moved = best
+    then = (f" (then {', '.join(repr(m) for m in moved)} move to other slots; a deployed segment that moves "
+            "has its subnets replaced)") if moved else ""
+    return [f"pin slot: {slot} on segment '{name}'{then}"]
+
+
+def _fewer_clouds(model: Model, name: str, cloud: str) -> list[str]:
+    """Leaving `cloud` out of the segment's placement, when it has another cloud and every flow to or from
+    it still has a cloud both ends share (a flow between segments sharing none is refused)."""
+    rest = [c for c in model.placement(name) if c != cloud]
+    if not rest:
+        return []
+    for flow in model.flows:
+        ends = (flow.from_, *flow.targets())
+        for other in (e for e in ends if name in ends and e != name and e in model.segments):
+            if not set(rest) & set(model.placement(other)):
+                return []
+    return [f"place it on fewer clouds (clouds: [{', '.join(rest)}])"]
+
+
+def _fits(model: Model, slots: dict[str, int]) -> bool:
+    for cloud in model.clouds.declared():
+        cidr = getattr(getattr(model.clouds, cloud), "cidr", None)
+        if cidr is not None and any(cloud in model.placement(n) and slots[n] >= slot_count(cidr) for n in slots):
+            return False
+    return True
 
 
 def plan_problems(model: Model) -> list[Problem]:

@@ -226,16 +226,21 @@ class NumberTooLarge(BadJson):
     """A number with more digits than Python reads an int of."""
 
 
+class LoneSurrogate(BadJson):
+    """A `\\ud800` escape with no partner: json reads it, but the text is not Unicode that UTF-8 can hold."""
+
+
 class _KeyTwice(Exception):
     pass
 
 
 def load_json(text: str) -> Any:
     """`json.loads`, refusing what it would read silently or crash on: a key twice in one object
-    (json keeps the last one; no API writes one twice, and readers disagree on which one wins)
-    and a number past Python's limit on the digits of an int (a ValueError from inside json)."""
+    (json keeps the last one; no API writes one twice, and readers disagree on which one wins),
+    a number past Python's limit on the digits of an int (a ValueError from inside json), and a
+    lone surrogate escape (json reads it into a str no report can then be written with)."""
     try:
-        return json.loads(text, object_pairs_hook=_keys_once)
+        document = json.loads(text, object_pairs_hook=_keys_once)
     except json.JSONDecodeError as exc:
         raise BadJson(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except _KeyTwice:
@@ -243,6 +248,39 @@ def load_json(text: str) -> Any:
         raise KeyTwice(f"duplicate key '{key}'; JSON readers disagree on which one wins", path=path) from None
     except ValueError:  # the only other one json raises: `Exceeds the limit (4300 digits)`
         raise _number_too_large(text) from None
+    if _SURROGATE_START.search(text) is not None:  # one scan in C; only then are the escapes looked at
+        _refuse_lone_surrogates(text)
+    return document
+
+
+_SURROGATE_START = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(text: str) -> None:
+    """Raise LoneSurrogate at the first `\\uD800`-`\\uDFFF` escape that is not a high one directly
+    followed by a low one (the pair json reads as one character, as an emoji is written)."""
+    pair_end = -1
+    for found in _SURROGATE_ESCAPE.finditer(text):
+        start = found.start()
+        if start < pair_end or _backslash_escaped(text, start):
+            continue  # the low half of a pair, or `\\ud800`: a backslash, then text
+        if found.group()[3] in "89abAB":  # \uD8xx-\uDBxx: a high half
+            low = _SURROGATE_ESCAPE.match(text, found.end())
+            if low is not None and low.group()[3] in "cdefCDEF":
+                pair_end = low.end()
+                continue
+        line = text.count("\n", 0, start) + 1
+        raise LoneSurrogate(f"{found.group()} is not valid Unicode (a lone surrogate), which no UTF-8 report "
+                            "can hold", line, start - text.rfind("\n", 0, start))
+
+
+def _backslash_escaped(text: str, at: int) -> bool:
+    """The backslash at `at` follows an odd number of backslashes, so it is itself escaped text."""
+    before = at
+    while before > 0 and text[before - 1] == "\\":
+        before -= 1
+    return (at - before) % 2 == 1
 
 
 def _keys_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

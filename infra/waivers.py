@@ -11,7 +11,11 @@ They live in `bulkhead.waivers.yaml` next to the model:
 
 Only posture findings can be waived: a path that differs from the model is fixed in the model
 or the cloud, never accepted on the side. An expired waiver stops waiving and is reported as
-such, so an acceptance cannot outlive its review. Bad entries are located problems (exit 2).
+such, so an acceptance cannot outlive its review. Bad entries are located problems (exit 2),
+and so is a second entry for the same check on the same resource or segment: whichever of the two
+waives is a guess, and when one expires the other keeps waiving, so the review it asks for never
+comes. A waiver for a check of a cloud the model does not declare only warns (`stray_waivers`):
+models of several clouds may sit in one folder and share the file.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from infra.checks import Check
+from infra.checks import Check, cloud_of, declared_checks
 from infra.errors import Diagnostic, ModelError, Problem, UsageError
 from infra.load import SourceMap
 from infra.verify import Finding, Report
@@ -45,6 +49,7 @@ class Waiver:
     file: str = WAIVERS_FILE
     line: int = 1
     index: int = 0
+    column: int = 1
 
     @property
     def name(self) -> str:
@@ -53,6 +58,16 @@ class Waiver:
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+    @property
+    def target(self) -> tuple[str, str, str]:
+        """What it waives: its check on its segment, or on its resource as the bare id (`aws:rtb/<id>`
+        and `<id>` name the same finding)."""
+        if self.segment is not None:
+            return (self.check, "segment", self.segment)
+        resource = self.resource or ""
+        kind, slash, bare = resource.partition("/")
+        return (self.check, "resource", bare if slash and ":" in kind else resource)
 
     def expired(self, today: date) -> bool:
         return today > self.expires
@@ -164,8 +179,9 @@ def load_waivers(path: Path, checks: Mapping[str, Check], segments: Iterable[str
         found = list(_entry_problems(("waivers", i), entry, checks, known_segments))
         problems += found
         if not found:
-            line, _ = source.locate(("waivers", i))
-            waivers.append(_waiver(entry, file, line, i))
+            line, column = source.locate(("waivers", i))
+            waivers.append(_waiver(entry, file, line, column, i))
+    problems += _duplicate_problems(waivers)
     if problems:
         raise source.fail(problems)
     return tuple(waivers)
@@ -180,9 +196,34 @@ def _unreadable(path: Path, exc: OSError | UnicodeDecodeError) -> str:
     return exc.__class__.__name__
 
 
-def _waiver(entry: dict[str, Any], file: str, line: int, index: int) -> Waiver:
+def _waiver(entry: dict[str, Any], file: str, line: int, column: int, index: int) -> Waiver:
     return Waiver(entry["check"], entry["reason"].strip(), date.fromisoformat(str(entry["expires"])),
-                  entry.get("resource"), entry.get("segment"), file, line, index)
+                  entry.get("resource"), entry.get("segment"), file, line, index, column)
+
+
+def _duplicate_problems(waivers: list[Waiver]) -> Iterator[Problem]:
+    """A second waiver of the same check on the same resource or segment, located with the first."""
+    first: dict[tuple[str, str, str], Waiver] = {}
+    for waiver in waivers:
+        check, key, _ = waiver.target
+        earlier = first.setdefault(waiver.target, waiver)
+        if earlier is not waiver:
+            written = getattr(waiver, key)
+            yield Problem(("waivers", waiver.index), f"a second waiver of {check} on {key} {written}, after "
+                          f"{earlier.name}", "keep one entry per finding, with one reason and one expires date",
+                          see=("waivers", earlier.index))
+
+
+def stray_waivers(waivers: Iterable[Waiver], clouds: Iterable[str]) -> list[Diagnostic]:
+    """Warnings for waivers of checks that belong to none of `clouds` (the model's): they waive nothing
+    for this model. Not errors: the file next to a model may be shared with a model of another cloud."""
+    clouds = sorted(clouds)
+    here = {check for cloud in clouds for check in declared_checks(cloud)}
+    return [Diagnostic(w.file, w.line, w.column, f"{w.name}.check",
+                       f"{w.check} is a check of {cloud_of(w.check) or 'another cloud'}, which the model does not "
+                       f"declare (it declares {', '.join(clouds)}); this waiver waives nothing here",
+                       "remove it, or keep it only if a model of that cloud shares this folder")
+            for w in waivers if w.check not in here]
 
 
 def _entry_problems(loc: Loc, entry: Any, checks: Mapping[str, Check],
@@ -198,13 +239,20 @@ def _entry_problems(loc: Loc, entry: Any, checks: Mapping[str, Check],
     for key in ("check", "reason", "expires"):
         if key not in entry:
             yield Problem(loc, f"missing required key '{key}'", _MISSING[key])
-        elif not isinstance(entry[key], str) or not entry[key].strip():
+        elif isinstance(entry[key], str) and not entry[key].strip():
+            yield Problem(loc + (key,), _EMPTY[key], _MISSING[key])
+        elif not isinstance(entry[key], str):
             yield Problem(loc + (key,), f"{key} must be text, not {entry[key]!r}", _MISSING[key])
     yield from _check_problems(loc, entry.get("check"), checks)
     yield from _target_problems(loc, entry, segments)
     yield from _expiry_problems(loc, entry.get("expires"))
 
 
+_EMPTY = {
+    "check": "check is empty",
+    "reason": "reason must say why the finding is accepted (it is empty)",
+    "expires": "expires is empty",
+}
 _MISSING = {
     "check": "name the check id the finding carries, e.g. check: BH-AWS-FLOWLOGS-OFF",
     "reason": "say why the finding is accepted (reviewers read it)",
@@ -214,9 +262,14 @@ _MISSING = {
 
 def _check_problems(loc: Loc, check: object, checks: Mapping[str, Check]) -> Iterator[Problem]:
     if isinstance(check, str) and check.strip() and check not in checks:
-        close = difflib.get_close_matches(check, list(checks), n=1)
-        yield Problem(loc + ("check",), f"unknown check '{check}'",
-                      f"did you mean '{close[0]}'?" if close else "use an id from docs/checks.md")
+        # Ids are upper case and compared as written; matched here without case, so `bh-aws-...` gets its id.
+        close = difflib.get_close_matches(check.upper(), list(checks), n=1)
+        case = "check ids are upper case" if check != check.upper() else ""
+        if close:
+            fix = f"did you mean '{close[0]}'?" + (f" ({case})" if case else "")
+        else:
+            fix = "use an id from docs/checks.md" + (f"; {case}" if case else "")
+        yield Problem(loc + ("check",), f"unknown check '{check}'", fix)
 
 
 def _target_problems(loc: Loc, entry: dict[str, Any], segments: list[str] | None) -> Iterator[Problem]:

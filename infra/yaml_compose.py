@@ -19,6 +19,7 @@ kubectl reads (YAML 1.1 scalars); `compose_all` gives one `Composed` per documen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
@@ -122,6 +123,9 @@ class _Open:
     height: int = 1
 
 
+# `"\ud800"` in a double-quoted scalar: ruamel.yaml reads it (libyaml refuses, then ruamel reads it
+# again), but the text cannot be encoded, so printing or writing a report of it would crash later.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _IN_PROGRESS = object()  # an anchor whose collection is still open
 _node = tuple.__new__  # Node(...) without the generated __new__: composing makes one per value
 
@@ -186,6 +190,11 @@ class Composer:
             self._deep(len(self.stack) + 1, mark, None)
         tag = event.tag
         text = event.value
+        lone = _SURROGATE.search(text)
+        if lone is not None:
+            self._problem(mark, f"U+{ord(lone.group()):04X} in this text is not valid Unicode (a lone surrogate, "
+                          "from a \\u escape); no UTF-8 file or report can hold it",
+                          "write the character itself, or \\U0001F600 (eight digits) for one past U+FFFF")
         implicit = tag is None or tag == "!"
         if implicit:
             tag = self.scalars.resolve(text) if event.implicit[0] else STR

@@ -93,7 +93,30 @@ def parse(text: str, file: str) -> Composed:
     too_big = size_problem(len(text.encode("utf-8", "surrogatepass")), file)
     if too_big is not None:
         raise ModelError([too_big])
+    directive = _version_directive_problem(text, file)
+    if directive is not None:
+        raise ModelError([directive])
     return parse_documents(text, file, None, YAML_1_2, "a model")[0]
+
+
+# The `%` lines before the document: only comments and blank lines may sit between them.
+_DIRECTIVE = re.compile(r"%YAML[ \t]+(\S*)")
+_PREFIX_LINE = re.compile(r"[ \t]*(#.*)?|%.*")
+
+
+def _version_directive_problem(text: str, file: str) -> Diagnostic | None:
+    """A `%YAML` directive naming another version than 1.2. Both parsers take `%YAML 1.1` (libyaml
+    with no word) but bulkhead reads every model as YAML 1.2, where `010` is ten and `yes` is text:
+    the file would not mean what its directive says."""
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), 1):
+        if not _PREFIX_LINE.fullmatch(line):
+            return None  # the document has started: a `%` further down is content
+        found = _DIRECTIVE.match(line)
+        if found and found.group(1) != "1.2":
+            return Diagnostic(file, number, 1, "", f"%YAML {found.group(1)}: a model is YAML 1.2, whatever a "
+                              "directive says", "remove the %YAML line (or write %YAML 1.2) and check the values "
+                              "YAML 1.1 reads differently: in 1.2 010 is ten, and yes, on and off are text")
+    return None
 
 
 def parse_documents(text: str, file: str, limits: Limits | None, scalars: Scalars, what: str) -> list[Composed]:

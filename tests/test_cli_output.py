@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import typer
 from rich.console import Console
+from rich.text import Text
 from typer.testing import CliRunner
 
 from infra.cli import app, output
@@ -118,8 +120,8 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal_and_shown_when_it_is(m
     shown: list[str] = []
 
     class Status:
-        def __init__(self, what: str) -> None:
-            shown.append(what)
+        def __init__(self, what: Text) -> None:
+            shown.append(what.plain)  # Text: a spinner would read a str as markup (a context named "[/x]")
 
         def __enter__(self):
             return self
@@ -186,3 +188,52 @@ def test_the_help_of_output_mentions_sarif_only_where_the_command_offers_it(name
     [option] = [p for p in COMMANDS[name].params if p.name == "output"]
     assert ("--format sarif" in option.help) is sarif
     assert ("sarif" in " ".join(result.stdout.split()).lower()) is sarif
+
+
+# Free text from a model, a waivers file, a snapshot or a flow log, as Rich markup and emoji codes would
+# read it: "[/x]" closes a tag never opened (a crash), "[bold]" and ":fire:" would style or replace text.
+MARKUP = "[/x] [bold]y[/bold] :fire:"
+
+
+def test_a_guardrail_description_in_the_findings_table_is_shown_as_written(tmp_path: Path) -> None:
+    case = ROOT / "tests" / "data" / "snapshots" / "aws" / "10-implicit-route-table-and-public-address"
+    model = tmp_path / "model.yaml"
+    model.write_text((case.parent / "01-egress-default-kept" / "model.yaml").read_text()
+                     + f"never:\n  - {{from: internet, to: db, description: {json.dumps(MARKUP)}}}\n")
+    result = CliRunner().invoke(app, ["verify", str(model), "--cloud", "aws", "--snapshot", str(case)])
+    assert result.exit_code == 1, result.output  # the guardrail is crossed: a finding, not a crash
+    assert f"(internet never reaches db: {MARKUP})" in result.stdout
+
+
+def test_a_name_from_a_snapshot_tag_in_the_audit_tables_is_shown_as_written(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(CASE, snapshot)
+    subnets = snapshot / "us-east-1" / "Subnets.json"
+    subnets.write_text(subnets.read_text().replace('"gotcha-web"', json.dumps(MARKUP)))
+    table = CliRunner().invoke(app, ["audit", "--cloud", "aws", "--snapshot", str(snapshot)])
+    assert table.exit_code == 1, table.output  # web is exposed: a result, not a crash
+    assert MARKUP in table.stdout
+
+
+def test_a_flow_log_interface_id_in_the_observe_tables_is_shown_as_written(tmp_path: Path) -> None:
+    from infra.flows import render
+    from infra.flows.gates import DEFAULT_OBSERVE_FAIL_ON, failing
+    from tests.flows.sample import SAMPLE, classify_sample, sample_book
+
+    log = tmp_path / "flows.log"
+    log.write_text(SAMPLE.read_text().replace("eni-e1", "eni-[/x][bold]"))
+    book = sample_book()
+    book.interfaces["eni-[/x][bold]"] = book.interfaces.pop("eni-e1")
+    report = classify_sample(book=book, path=log)
+    parts = render.observe_tables(report, failing(report, DEFAULT_OBSERVE_FAIL_ON), ())
+    output.show(parts, tmp_path / "observe.txt")  # the plain console --output writes with
+    assert "eni-[/x][bold]" in (tmp_path / "observe.txt").read_text()
+
+
+def test_the_consoles_print_str_as_text_and_colour_still_comes_from_styled_text() -> None:
+    for console in (output.out, output.err):
+        with console.capture() as captured:
+            console.print(MARKUP)
+        assert captured.get() == MARKUP + "\n"  # as written: no tag taken out, no emoji put in
+    coloured = _run(VERIFY, FORCE_COLOR="1")
+    assert "\x1b[" in coloured.stdout  # the report's own styles (Text with a style) still colour it

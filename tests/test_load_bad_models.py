@@ -124,6 +124,9 @@ CASES: dict[str, list[tuple[int, int, str, str, str]]] = {
     "yaml-undefined-alias.yaml": [
         (6, 8, "", "invalid YAML: alias *defaults has no anchor &defaults before it", "earlier in the file")],
     "yaml-two-documents.yaml": [(7, 1, "", "invalid YAML: a second document starts here", "one model per file")],
+    "yaml-directive-1-1.yaml": [(2, 1, "", "%YAML 1.1: a model is YAML 1.2", "remove the %YAML line")],
+    "yaml-lone-surrogate.yaml": [
+        (6, 22, "", "U+D800 in this text is not valid Unicode (a lone surrogate", "write the character itself")],
     "yaml-merge-a-list-of-text.yaml": [
         (7, 9, "", "'<<' merges a mapping or a list of mappings", "`<<: *defaults`")],
     "several-problems.yaml": [
@@ -275,6 +278,34 @@ def test_a_yaml_tag_that_cannot_be_built_is_a_syntax_problem(parser):
         parse_model("name: !secret shop\n")
     [tag] = [d for d in caught.value.diagnostics if "invalid YAML" in d.message]
     assert (tag.line, tag.column, tag.message) == (1, 7, "invalid YAML: unknown tag '!secret'")
+
+
+@pytest.mark.parametrize("directive", ["%YAML 1.2\n---\n", "# a comment first\n%YAML 1.2\n---\n", ""])
+def test_a_yaml_1_2_directive_or_none_is_read_and_a_percent_in_a_value_is_text(directive, parser):
+    model = directive + 'name: shop\nclouds: {aws: {region: us-east-1, cidr: 10.0.0.0/16}}\nsegments:\n  web:\n' \
+        '    description: "%YAML 1.1"\n  db:\n    description: |\n      %YAML 1.0\n'
+    segments = parse_model(model).model.segments
+    assert (segments["web"].description, segments["db"].description) == ("%YAML 1.1", "%YAML 1.0\n")
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.0", "2.0", "1.3"])
+def test_a_yaml_directive_of_another_version_is_refused_at_its_line(version, parser):
+    with pytest.raises(ModelError) as caught:
+        parse_model(f"# shop\n\n%YAML {version}\n---\nname: shop\n")
+    [problem] = caught.value.diagnostics
+    assert (problem.line, problem.column) == (3, 1)
+    assert problem.message == f"%YAML {version}: a model is YAML 1.2, whatever a directive says"
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("'\\ud800'", "\\ud800"),  # single-quoted: a backslash and text, no escape
+    ("\\ud800", "\\ud800"),  # plain: the same
+    ('"\\U0001F600 \\u00e9"', "\U0001F600 \u00e9"),  # escapes of whole characters
+])
+def test_text_that_only_looks_like_a_surrogate_escape_and_whole_characters_are_read(written, read, parser):
+    model = f"name: shop\nclouds: {{aws: {{region: us-east-1, cidr: 10.0.0.0/16}}}}\nsegments:\n  web:\n" \
+            f"    description: {written}\n"
+    assert parse_model(model).model.segments["web"].description == read
 
 
 NEWLINE_MODEL = """name: {name}

@@ -276,3 +276,41 @@ def test_a_cluster_name_in_a_graph_stays_inside_its_label(tmp_path, form):
 def test_a_plain_cluster_name_is_shown_as_written(tmp_path, form):
     lines = _graph_of_a_cluster_named(tmp_path, "ml-prod.eu", form)
     assert any("kubernetes cluster ml-prod.eu" in line for line in lines)
+
+
+SLOTS = """name: shop
+clouds:
+  aws: {{region: us-east-1, cidr: 10.0.0.0/16}}
+  azure: {{region: eastus, cidr: 10.30.0.0/22}}
+segments:
+{segments}
+flows:
+{flows}
+"""
+FOUR_ON_AWS = "  a: {clouds: [aws]}\n  b: {clouds: [aws]}\n  c: {clouds: [aws]}\n  d: {clouds: [aws]}\n"
+
+
+def slot_fix(segments: str, flows: str = "  - {from: a, to: b, ports: [443]}") -> str:
+    from infra.plan import plan_problems
+
+    [problem] = plan_problems(parse_model(SLOTS.format(segments=segments, flows=flows)).model)
+    assert problem.message.startswith("segment 'e' needs slot ") and "has only slots 1-3" in problem.message
+    return problem.fix
+
+
+def test_a_slot_too_high_suggests_pinning_a_lower_one_naming_what_moves_and_fewer_clouds():
+    fix = slot_fix(FOUR_ON_AWS + "  e: {}\n")  # e gets slot 5; azure's /22 has slots 1-3
+    assert fix == ("widen azure's cidr (a /16 holds 255 segments), or pin slot: 3 on segment 'e' (then 'c', 'd' "
+                   "move to other slots; a deployed segment that moves has its subnets replaced), "
+                   "or place it on fewer clouds (clouds: [aws])")
+    pinned = SLOTS.format(segments=FOUR_ON_AWS + "  e: {slot: 3}\n", flows="  - {from: a, to: b, ports: [443]}")
+    assert plan_of(pinned)  # the pin it suggests does fit
+
+
+def test_no_lower_slot_is_suggested_when_none_fits_nor_fewer_clouds_when_a_flow_needs_that_cloud():
+    # a, b and c hold azure's slots 1-3: e fits no slot there, whatever it pins, and a is only on azure.
+    on_azure = "  a: {clouds: [azure]}\n  b: {}\n  c: {}\n  d: {clouds: [aws]}\n  e: {}\n"
+    fix = slot_fix(on_azure, "  - {from: a, to: e, ports: [443]}")  # a and e share only azure
+    assert fix == "widen azure's cidr (a /16 holds 255 segments)"
+    assert slot_fix(on_azure, "  - {from: b, to: e, ports: [443]}") == (  # b is on aws too
+        "widen azure's cidr (a /16 holds 255 segments), or place it on fewer clouds (clouds: [aws])")

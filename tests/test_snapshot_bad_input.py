@@ -336,3 +336,37 @@ def test_a_number_of_too_many_digits_is_located_at_its_line_and_column(tmp_path)
         read_snapshot(tmp_path)
     [problem] = caught.value.problems
     assert str(problem).startswith(f"{tmp_path / 'a.json'}:2:13: invalid JSON: number too large (4,301 digits, ")
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "kubernetes"])
+def test_a_lone_surrogate_in_a_collected_string_is_refused_at_its_line_with_exit_2(cloud, tmp_path):
+    write_snapshot(baseline(cloud).snapshot, tmp_path)
+    target = next(p for p in sorted(tmp_path.rglob("*.json")) if '"name"' in p.read_text()
+                  or '"GroupName"' in p.read_text())
+    text = target.read_text()
+    key = '"GroupName": "' if '"GroupName": "' in text else '"name": "'
+    at = text.index(key) + len(key)
+    target.write_text(text[:at] + "\\ud800" + text[at:])
+    result = verify(cloud, tmp_path)
+    assert result.exit_code == 2, result.output
+    line = one_problem_line(result.stderr)
+    row, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+    assert line == (f"{target}:{row}:{column}: \\ud800 is not valid Unicode (a lone surrogate), which no UTF-8 "
+                    "report can hold; no API writes this; re-collect the snapshot with `bulkhead collect`, "
+                    "or restore the file"), line
+
+
+@pytest.mark.parametrize("written", ["\\udc00", "x\\ud83dy", "\\ud83d\\\\ude00", "\\ude00\\ud83d"])
+def test_every_surrogate_escape_that_is_not_one_half_of_a_pair_is_refused(written, tmp_path):
+    (tmp_path / "a.json").write_text('{"Subnets": [\n  {"Name": "' + written + '"}\n]}')
+    with pytest.raises(SnapshotError) as caught:
+        read_snapshot(tmp_path)
+    [problem] = caught.value.problems
+    assert str(problem).startswith(f"{tmp_path / 'a.json'}:2:")
+    assert "is not valid Unicode (a lone surrogate)" in str(problem)
+
+
+@pytest.mark.parametrize("written", ["\\ud83d\\ude00", "\\uD83D\\uDE00", "\\\\ud800", "\\\\\\\\ud800", "\\u00e9"])
+def test_a_surrogate_pair_an_escaped_backslash_and_other_escapes_are_read_as_json_reads_them(written, tmp_path):
+    (tmp_path / "a.json").write_text('{"Name": "' + written + '"}')
+    assert read_snapshot(tmp_path)["a.json"]["Name"] == json.loads('"' + written + '"')

@@ -113,6 +113,15 @@ def test_a_waiver_takes_out_only_what_it_names(tmp_path: Path) -> None:
     assert "waived (" in table.stdout and "2999-12-31" in table.stdout  # the table of what is waived, until when
 
 
+def test_a_reason_is_shown_in_the_waived_table_as_written_not_as_rich_markup(tmp_path: Path) -> None:
+    reason = "[/x] [bold]y[/bold] :fire:"  # "[/x]" as Rich markup is a crash; the others would be restyled
+    model = model_in(tmp_path, ROUTES.format(expires="2999-12-31").replace(
+        "the transit gateway and the peering are verified by the network team", json.dumps(reason)))
+    table = run(model)
+    assert table.exit_code == 0, table.output
+    assert reason in table.stdout and "BH-AWS-ROUTE-LEAVES-VPC" in table.stdout
+
+
 def test_an_expired_waiver_stops_waiving_and_says_so(tmp_path: Path) -> None:
     model = model_in(tmp_path, ROUTES.format(expires="2001-01-31") + NACLS)
     result = run(model, "--fail-on", "posture", "--format", "json")
@@ -181,7 +190,7 @@ def test_every_bad_waiver_entry_is_a_located_problem_with_its_fix(tmp_path: Path
         (9, 14, "waivers[1].expires", "expires '2999-02-30' is not a date"),
         (10, 5, "waivers[2]", "the waiver names neither resource nor segment"),
         (11, 5, "waivers[2].segmnet", "unknown key 'segmnet'"),
-        (12, 13, "waivers[2].reason", "reason must be text, not ''"),
+        (12, 13, "waivers[2].reason", "reason must say why the finding is accepted (it is empty)"),
         (13, 14, "waivers[2].expires", "expires 'soon' is not a date"),
         (15, 14, "waivers[3].segment", "unknown segment 'dbb'"),
     ]
@@ -189,6 +198,80 @@ def test_every_bad_waiver_entry_is_a_located_problem_with_its_fix(tmp_path: Path
     assert fixes["waivers[0].check"] == "did you mean 'BH-AWS-ROUTE-LEAVES-VPC'?"
     assert fixes["waivers[2].segmnet"] == "did you mean 'segment'?"
     assert fixes["waivers[3].segment"] == "did you mean 'db'?"
+
+
+def refused(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "w.yaml"
+    path.write_text(text)
+    with pytest.raises(ModelError) as caught:
+        load_waivers(path, declared_checks(), ["web", "db"])
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_a_check_id_in_the_wrong_case_gets_its_id_and_is_told_ids_are_upper_case(tmp_path: Path) -> None:
+    [lower] = refused(tmp_path, "waivers:\n  - {check: bh-aws-route-leaves-vpc, segment: db, reason: r, "
+                                "expires: 2999-01-01}\n")
+    assert lower.endswith("waivers[0].check: unknown check 'bh-aws-route-leaves-vpc'; "
+                          "did you mean 'BH-AWS-ROUTE-LEAVES-VPC'? (check ids are upper case)")
+    [unknown] = refused(tmp_path, "waivers:\n  - {check: nothing-like-it, segment: db, reason: r, "
+                                  "expires: 2999-01-01}\n")
+    assert unknown.endswith("use an id from docs/checks.md; check ids are upper case")
+    [typo] = refused(tmp_path, "waivers:\n  - {check: BH-AWS-ROUTE-LEAVES-VCP, segment: db, reason: r, "
+                               "expires: 2999-01-01}\n")
+    assert typo.endswith("did you mean 'BH-AWS-ROUTE-LEAVES-VPC'?")  # upper case already: no word on case
+
+
+def test_an_empty_reason_asks_for_one_and_a_reason_that_is_not_text_says_what_it_is(tmp_path: Path) -> None:
+    entry = "waivers:\n  - {{check: BH-AWS-FLOWLOGS-OFF, segment: db, reason: {reason}, expires: 2999-01-01}}\n"
+    [empty] = refused(tmp_path, entry.format(reason="'  '"))
+    assert "waivers[0].reason: reason must say why the finding is accepted (it is empty)" in empty
+    [number] = refused(tmp_path, entry.format(reason="5"))
+    assert "waivers[0].reason: reason must be text, not 5" in number
+
+
+@pytest.mark.parametrize("second", ["resource: aws:rtb/rtb-1#0.0.0.0/0", "resource: rtb-1#0.0.0.0/0"])
+def test_a_second_waiver_of_the_same_finding_is_refused_naming_both_places(tmp_path: Path, second: str) -> None:
+    text = f"""waivers:
+  - check: BH-AWS-ROUTE-LEAVES-VPC
+    resource: aws:rtb/rtb-1#0.0.0.0/0
+    reason: verified by the network team
+    expires: 2999-01-01
+  - check: BH-AWS-ROUTE-LEAVES-VPC
+    {second}
+    reason: accepted again, with another expiry
+    expires: 2030-01-01
+"""
+    [problem] = refused(tmp_path, text)
+    assert problem == (f"{tmp_path / 'w.yaml'}:6:5: waivers[1]: a second waiver of BH-AWS-ROUTE-LEAVES-VPC on "
+                       f"{second.replace(':', '', 1)}, after waivers[0] (at {tmp_path / 'w.yaml'}:2:5); keep one entry "
+                       "per finding, with one reason and one expires date")
+
+
+def test_waivers_of_the_same_check_on_other_targets_or_of_other_checks_are_not_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text("""waivers:
+  - {check: BH-AWS-ROUTE-LEAVES-VPC, resource: aws:rtb/rtb-1#0.0.0.0/0, reason: r, expires: 2999-01-01}
+  - {check: BH-AWS-ROUTE-LEAVES-VPC, resource: aws:rtb/rtb-2#0.0.0.0/0, reason: r, expires: 2999-01-01}
+  - {check: BH-AWS-ROUTE-LEAVES-VPC, segment: db, reason: the whole segment, expires: 2999-01-01}
+  - {check: BH-AWS-FLOWLOGS-OFF, segment: db, reason: r, expires: 2999-01-01}
+  - {check: BH-AWS-FLOWLOGS-OFF, segment: web, reason: r, expires: 2999-01-01}
+""")
+    assert len(load_waivers(path, declared_checks(), ["web", "db"])) == 5
+
+
+def test_a_waiver_for_a_cloud_the_model_does_not_declare_warns_with_its_place_and_exits_0(tmp_path: Path) -> None:
+    model = model_in(tmp_path, ROUTES.format(expires="2999-12-31")
+                     + "  - {check: BH-GCP-FLOWLOGS-OFF, segment: db, reason: the gcp model's, expires: 2999-01-01}\n")
+    waivers = tmp_path / "bulkhead.waivers.yaml"
+    for args in (["validate", str(model)], ["verify", str(model), "--cloud", "aws", "--snapshot", str(SNAPSHOT)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines() == [
+            f"{waivers}:6:5: waivers[1].check: BH-GCP-FLOWLOGS-OFF is a check of gcp, which the model does not "
+            "declare (it declares aws); this waiver waives nothing here; remove it, or keep it only if a model "
+            "of that cloud shares this folder"]
+    aws_only = CliRunner().invoke(app, ["validate", str(model_in(tmp_path, ROUTES.format(expires="2999-12-31")))])
+    assert aws_only.exit_code == 0 and aws_only.stderr == ""
 
 
 def test_a_date_that_does_not_exist_is_a_located_problem_in_waivers_and_text_in_a_model(tmp_path: Path) -> None:

@@ -68,12 +68,13 @@ def _check_waivers(file: Path, loaded: Loaded) -> str:
     from datetime import UTC, datetime
 
     from infra.checks import declared_checks
-    from infra.waivers import load_waivers, waivers_file
+    from infra.waivers import load_waivers, stray_waivers, waivers_file
 
     path = waivers_file(file, None)
     if path is None:
         return ""
     waivers = load_waivers(path, declared_checks(), loaded.model.segments)
+    warn(stray_waivers(waivers, loaded.model.clouds.declared()))
     today = datetime.now(UTC).date()
     expired = [w for w in waivers if w.expired(today)]
     for w in expired:

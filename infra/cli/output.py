@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console, ConsoleDimensions, RenderableType
+from rich.text import Text
 
 from infra.errors import BulkheadError, Diagnostic, ModelError, SnapshotError, UsageError
 
@@ -123,8 +124,12 @@ def flush_stdout() -> None:
     stdout.flush()
 
 
-out = _Console(file=stdout, soft_wrap=True)  # type: ignore[arg-type]
-err = _Console(stderr=True, soft_wrap=True)
+# Everything printed is text, never Rich markup or emoji codes: table cells and titles hold names,
+# descriptions, waiver reasons and ids from models and cloud state, where "[/x]" would crash a
+# table and "[bold]" or ":fire:" would change what is shown. Style comes from Text(..., style) only,
+# so this is the one place that decides it (tables built elsewhere hold plain str cells).
+out = _Console(file=stdout, soft_wrap=True, markup=False, emoji=False)  # type: ignore[arg-type]
+err = _Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 level = Level.normal
 
 
@@ -162,7 +167,7 @@ def progress(what: str) -> Iterator[None]:
     """A spinner on stderr while `what` runs, only when stderr is a terminal; -v adds a timed line."""
     started = time.perf_counter()
     if level > Level.quiet and _isatty(sys.stderr):
-        with err.status(what):
+        with err.status(Text(what)):  # a spinner reads a str as markup whatever the console says
             yield
     else:
         yield
@@ -216,7 +221,8 @@ def show(renderables: Iterable[RenderableType], output: Path | None) -> None:
             out.print(renderable)
         return
     buffer = io.StringIO()
-    plain = Console(file=buffer, width=PIPE_WIDTH, color_system=None, soft_wrap=True)
+    plain = Console(file=buffer, width=PIPE_WIDTH, color_system=None, soft_wrap=True,
+                    markup=False, emoji=False)  # text, as `out` prints it
     for renderable in renderables:
         plain.print(renderable)
     write_report(buffer.getvalue(), output)

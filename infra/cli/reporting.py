@@ -16,12 +16,12 @@ from rich.table import Table
 from rich.text import Text
 
 from infra.cli.options import ReportFormat
-from infra.cli.output import notice, show, write_json
+from infra.cli.output import notice, show, warn, write_json
 from infra.gate import GATE_OF, Gate, failing
 from infra.load import Loaded
 from infra.sarif import Run
 from infra.verify import Report
-from infra.waivers import Match, Waived, Waiver, apply_waivers, load_waivers, waivers_file
+from infra.waivers import Match, Waived, Waiver, apply_waivers, load_waivers, stray_waivers, waivers_file
 
 
 def sarif_run(command: str, cloud: str, model_file: Path, format: ReportFormat) -> tuple[Run | None, Path]:
@@ -42,7 +42,11 @@ def model_waivers(model_file: Path, override: Path | None, loaded: Loaded) -> tu
     from infra.checks import declared_checks
 
     path = waivers_file(model_file, override)
-    return () if path is None else load_waivers(path, declared_checks(), loaded.model.segments)
+    if path is None:
+        return ()
+    waivers = load_waivers(path, declared_checks(), loaded.model.segments)
+    warn(stray_waivers(waivers, loaded.model.clouds.declared()))
+    return waivers
 
 
 def emit(report: Report, loaded: Loaded, format: ReportFormat, output: Path | None, fail_on: frozenset[Gate],

@@ -13,6 +13,7 @@ from infra.load import parse_model
 from infra.plan import make_plan
 from providers.kubernetes.build.plan import rule_plan
 from providers.kubernetes.mock.cloud import MockedCloud
+from providers.kubernetes.services import PRIVATE_V4
 from tests.test_stacks import Recording, _run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,10 +78,12 @@ def test_internet_egress_is_everything_but_private_cluster_and_service_ranges_on
     assert rule["ports"] == [{"protocol": "TCP", "port": 443}, {"protocol": "UDP", "port": 123}]
 
 
-def test_internet_ingress_comes_from_everywhere_but_the_cluster_itself():
+def test_internet_ingress_comes_from_the_same_block_as_egress_goes_to_private_ranges_left_out():
+    # docs/deploy-kubernetes.md says so: an address in a private range is never a client on the internet.
     [rule] = manifests()[("web", "shop-internet-to-web-ingress")]["spec"]["ingress"]
-    assert rule["from"][0]["ipBlock"]["cidr"] == "0.0.0.0/0"
-    assert "10.0.0.0/8" in rule["from"][0]["ipBlock"]["except"]
+    [egress] = manifests()[("web", "shop-web-to-internet-egress")]["spec"]["egress"]
+    assert rule["from"] == egress["to"]
+    assert {str(n) for n in PRIVATE_V4} <= set(rule["from"][0]["ipBlock"]["except"])
 
 
 def test_a_service_is_tcp_443_to_its_cidrs_and_every_segment_reaches_the_cluster_dns():
