@@ -183,17 +183,26 @@ def audit(
 
 def _read_cloud(cloud: str, region: str | None, snapshot: Path | None, options: dict[str, str],
                 model: Model | None = None) -> dict:
-    """A saved or live snapshot, checked against the cloud's snapshot shapes (and, with a model,
-    for the model being there at all) before anything reads it as cloud state."""
+    """The live account (--region, --context) or a saved snapshot (--snapshot): exactly one, checked."""
     from infra.errors import UsageError
-    from infra.registry import part
-    from infra.shapes import check_snapshot
-    from infra.snapshot import read_snapshot
 
     live = region is not None or "context" in options
     if live == (snapshot is not None):
         raise UsageError("pass exactly one of --region (read the live account; --context for a Kubernetes "
                          "cluster) or --snapshot DIR (a saved snapshot)")
+    return read_checked(cloud, region, snapshot, options, model)
+
+
+def read_checked(cloud: str, region: str | None, snapshot: Path | None, options: dict[str, str],
+                 model: Model | None = None) -> dict:
+    """A saved snapshot (`snapshot`, else a live read of `region`), checked against the cloud's snapshot
+    shapes (and, with a model, for the model being there at all) before anything reads it as cloud
+    state. verify, audit and observe all read through here: a wrong cloud, a wrong place or a malformed
+    file is refused the same way whichever command meets it."""
+    from infra.registry import part
+    from infra.shapes import check_snapshot
+    from infra.snapshot import read_snapshot
+
     collector = part(cloud, "observe")
     reader = getattr(collector, "read_snapshot", read_snapshot)  # a provider may read its own formats
     if snapshot is not None:  # (Kubernetes: any manifest folder)

@@ -119,15 +119,15 @@ class _Context:
         return self.loaded.model
 
     def snapshot(self, folder: Path | None) -> Snapshot:
-        from infra.snapshot import read_snapshot
+        """The cloud's state, saved or live, checked as verify checks it: a snapshot of another cloud,
+        of another place (none of the model's resources in it) or with a malformed file would map
+        every address to `unknown` or crash the classifier, hiding what the flow logs show."""
+        from infra.cli.cloud_commands import read_checked
 
-        if folder is not None:
-            return read_snapshot(folder)
-        if self.region is None:
+        if folder is None and self.region is None:
             raise UsageError("observe maps addresses to segments from the cloud's state: pass --snapshot DIR "
                              "(from `bulkhead collect` or `simulate --snapshot-out`) or --region to read it live")
-        with progress(f"reading {self.cloud} {self.region}"):
-            return self.pipeline.collect(self.pipeline.live_source(region=self.region, **self.options))  # type: ignore[no-any-return]
+        return read_checked(self.cloud, self.region, folder, self.options, self.model)
 
     def sql(self, dialect: SqlDialect, snap: Snapshot, window: Any) -> str:
         from infra.flows.intent import Intent

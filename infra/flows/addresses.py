@@ -10,6 +10,10 @@ endpoints: only the sender's side logs them). Looking an address up gives:
   endpoint owns (a workload in a subnet bulkhead did not create, a peered network);
 - `internet` for every other (public) address.
 
+An IPv4-mapped IPv6 address (`::ffff:10.10.1.32`, how a dual-stack socket writes an IPv4
+peer) is the IPv4 address it carries: the same packet, so it is looked up as that address (a
+bad record instead would let a violation pass as unclassifiable; as IPv6 it would be `internet`).
+
 `aliases` name endpoints that stand for several model endpoints at once: GCP serves every
 Google API from one address range, so traffic to it may be any of the services. `interfaces`
 lists the addresses each network interface owns, so a reader can tell at which end of a flow
@@ -72,7 +76,7 @@ class AddressBook:
         if found is None:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            found = self._cache[address] = self._lookup(ip_address(address), self._maps) or INTERNET
+            found = self._cache[address] = self._lookup(unmapped(address), self._maps) or INTERNET
         return found
 
     def is_local(self, address: str) -> bool:
@@ -82,7 +86,7 @@ class AddressBook:
             if len(self._local_cache) >= CACHE_LIMIT:
                 self._local_cache.clear()
             try:
-                found = self._lookup(ip_address(address), self._local) not in (None, UNLOGGED)
+                found = self._lookup(unmapped(address), self._local) not in (None, UNLOGGED)
             except ValueError:
                 found = False
             self._local_cache[address] = found
@@ -95,7 +99,13 @@ class AddressBook:
         owned = self.interfaces.get(interface)
         if owned is None:
             return ""
-        return "src" if src in owned else "dst" if dst in owned else ""
+        if src in owned:
+            return "src"
+        if dst in owned:
+            return "dst"
+        if ":" in src or ":" in dst:  # rare: only then is the IPv4 inside a mapped address worth looking for
+            return "src" if _plain(src) in owned else "dst" if _plain(dst) in owned else ""
+        return ""
 
     def local_ranges(self) -> list[tuple[int, int]]:
         """The IPv4 ranges where `is_local` holds, disjoint (for the SQL emitter)."""
@@ -114,6 +124,22 @@ class AddressBook:
         value = int(address)
         i = bisect_right(starts, value) - 1
         return names[i] if i >= 0 and value <= ends[i] else None
+
+
+def unmapped(address: str) -> IPv4Address | IPv6Address:
+    """The address; an IPv4-mapped IPv6 address as its IPv4 address. ValueError when it is none."""
+    found = ip_address(address)
+    if isinstance(found, IPv6Address) and found.ipv4_mapped is not None:
+        return found.ipv4_mapped
+    return found
+
+
+def _plain(address: str) -> str:
+    """`address` as the snapshot writes an interface's address (a mapped one as its IPv4 text)."""
+    try:
+        return str(unmapped(address))
+    except ValueError:
+        return address
 
 
 def _flatten(entries: list[_Entry]) -> tuple[list[int], list[int], list[str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from infra.flows.classify import CLASSES, Classified, Classifier, FlowClass, origin
 from infra.flows.intent import Intent
 from infra.flows.rails import rail_name
-from infra.flows.records import FlowRecord, Tally, Window
+from infra.flows.records import FlowRecord, Tally, Window, impossible
 from infra.ports import PortSet
 
 EXAMPLES = 3
@@ -90,11 +90,16 @@ class Aggregator:
 
 
 def aggregate(records: Iterable[FlowRecord], classifier: Classifier, window: Window, tally: Tally) -> Aggregator:
-    """Fold every record in the window into the aggregator; bad addresses are tallied, not raised."""
+    """Fold every record in the window into the aggregator; bad records (impossible numbers, bad
+    addresses) are tallied, not raised, and never counted as traffic or as outside the window."""
     found = Aggregator()
     holds, keep, classify, add = window.holds, classifier.keep, classifier.classify, found.add
     bounded = window != Window()
     for record in records:
+        problem = impossible(record)
+        if problem is not None:
+            tally.bad_record(record.source, record.line, problem)
+            continue
         if bounded and not holds(record.start, record.end):
             tally.outside += 1
             continue

@@ -12,6 +12,11 @@ It never proposes traffic that crosses a guardrail (`never:`, kept as it is): ac
 traffic of class `guardrail` is left out, and the header lists it apart, with the guardrail
 it crossed. Learning must not turn a breach into intent; the model would not validate either.
 
+Accepted traffic no model can express is not learned either, and the header lists it apart:
+a protocol other than tcp, udp and icmp (GRE, ESP, ...), and tcp or udp on port 0 (VPC Flow
+Logs write port 0 for fragments; a model's ports are 1-65535). Writing it would give a model
+that does not validate; dropping it silently would hide traffic that enforcing would deny.
+
 What is learned from one cloud is written for every cloud the segments are placed in:
 review it there too. Flows between segments that are not both placed in this cloud say
 nothing about it and are kept as they are.
@@ -27,10 +32,11 @@ from typing import Any, cast
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from infra.errors import BulkheadError, ModelError
 from infra.flows.aggregate import FlowRow, ObserveReport
 from infra.load import Loaded, parse_model
 from infra.model import SERVICES
-from infra.ports import PROTOCOLS, PortSet, Protocol, format_ports, merge_per_protocol
+from infra.ports import MAX_PORT, PROTOCOLS, PortSet, Protocol, format_ports, merge_per_protocol
 from infra.reach import INTERNET, SERVICE_PREFIX
 from infra.verify import intended_paths
 
@@ -42,19 +48,24 @@ class Learned:
     text: str  # the model file with flows, internet and services learned
     would_deny: tuple[str, ...]  # one line per path that enforcing it would close
     left_out: tuple[str, ...] = ()  # one line per accepted flow that crossed a guardrail
+    inexpressible: tuple[str, ...] = ()  # one line per accepted flow no model can allow
+
+
+class LearnFailed(BulkheadError):
+    """The learned model does not validate: bulkhead wrote it, so the user's model is not to blame."""
 
 
 def learn(report: ObserveReport, loaded: Loaded) -> Learned:
     model = loaded.model
     placed = [s for s in model.segments if report.cloud in model.placement(s)]
-    accepted = [r for r in report.flows if r.cls in ACCEPTED]
+    accepted = [r for r in report.flows if r.cls in ACCEPTED and expressible(r)]
     pairs = _ports_by_pair(accepted)
     document = YAML(typ="rt").load(loaded.text)
     document["flows"] = _flows(document.get("flows") or [], model, placed, pairs, report.cloud)
     for segment in placed:
         _segment(document["segments"], segment, pairs, model.segments[segment].services)
     text = _dump(document)
-    learned = parse_model(text, f"{loaded.source.file} (learned)").model
+    learned = _validated(text, loaded)
     before, after = intended_paths(model, report.cloud), intended_paths(learned, report.cloud)
     closed = [f"{src} -> {dst} {format_ports(protocol, ports - after.get((src, dst, protocol), PortSet()))}"
               for (src, dst, protocol), ports in sorted(before.items())
@@ -63,7 +74,32 @@ def learn(report: ObserveReport, loaded: Loaded) -> Learned:
                for r in report.flows if r.cls == "unknown"]
     crossed = [f"{r.src} -> {r.dst} {_traffic(r)}: crossed guardrail {r.guardrail} ({r.records} record(s))"
                for r in report.flows if r.cls == "guardrail"]
-    return Learned(_header(report, closed + unknown, crossed) + text, tuple(closed + unknown), tuple(crossed))
+    unnamed = [f"{r.src} -> {r.dst} {_traffic(r)}: {_why_inexpressible(r)} ({r.records} record(s))"
+               for r in report.flows if r.cls in ACCEPTED and not expressible(r)]
+    return Learned(_header(report, closed + unknown, crossed, unnamed) + text, tuple(closed + unknown),
+                   tuple(crossed), tuple(unnamed))
+
+
+def expressible(row: FlowRow) -> bool:
+    """Whether a model's port spec can allow the row's traffic (see the module docstring)."""
+    if row.protocol == "icmp":
+        return True
+    return row.protocol in PROTOCOLS and row.port is not None and 1 <= row.port <= MAX_PORT
+
+
+def _why_inexpressible(row: FlowRow) -> str:
+    if row.protocol not in PROTOCOLS:
+        return "a model names tcp, udp and icmp only"
+    return f"a model's ports are 1-{MAX_PORT}"
+
+
+def _validated(text: str, loaded: Loaded) -> Any:
+    """The learned model, parsed; its problems are bulkhead's (it wrote the text), said as such."""
+    try:
+        return parse_model(text, f"{loaded.source.file} (learned)").model
+    except ModelError as exc:
+        raise LearnFailed(f"the model --learn wrote from the flow logs does not validate; {loaded.source.file} "
+                          f"itself is fine (this is a bug in bulkhead: please report it):\n{exc}") from None
 
 
 def _traffic(row: FlowRow) -> str:
@@ -150,7 +186,7 @@ def _dump(document: Any) -> str:
     return stream.getvalue()
 
 
-def _header(report: ObserveReport, denied: list[str], crossed: list[str]) -> str:
+def _header(report: ObserveReport, denied: list[str], crossed: list[str], unnamed: list[str]) -> str:
     lines = [f"# Learned by `bulkhead observe --learn` from {report.records} flow-log records on {report.cloud}.",
              "# Review before enforcing: it allows what was accepted, including any violation.",
              "# If enforced, this would become denied:" if denied else "# If enforced, nothing would become denied."]
@@ -159,4 +195,7 @@ def _header(report: ObserveReport, denied: list[str], crossed: list[str]) -> str
         lines.append("# Left out: accepted traffic that crossed a guardrail (never:); it stays forbidden, and "
                      "enforcing this model denies it:")
         lines += [f"#   {line}" for line in crossed]
+    if unnamed:
+        lines.append("# Not learned: accepted traffic no model can express; enforcing this model denies it:")
+        lines += [f"#   {line}" for line in unnamed]
     return "\n".join(lines) + "\n"

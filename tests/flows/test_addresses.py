@@ -78,3 +78,29 @@ def test_an_address_whose_end_logs_nothing_is_not_counted_as_inside():
     from ipaddress import IPv4Address
     holes = [(lo, hi) for lo, hi in book.local_ranges() if lo <= int(IPv4Address("10.42.0.4")) <= hi]
     assert holes == [] and len(book.local_ranges()) == 2
+
+
+# A dual-stack socket writes an IPv4 peer as an IPv4-mapped IPv6 address: the same packet, so the
+# same endpoint (as IPv6 it was `internet`, hiding lateral traffic behind `internet -> internet`).
+@pytest.mark.parametrize(("address", "endpoint"), [
+    ("::ffff:10.40.1.10", "edge"), ("::FFFF:10.40.2.255", "app"), ("::ffff:0a28:030a", "db"),
+    ("::ffff:10.40.9.9", UNKNOWN), ("::ffff:172.31.5.5", UNKNOWN), ("::ffff:8.8.8.8", INTERNET),
+    ("::ffff:52.216.8.1", "service:object-storage"),
+])
+def test_an_ipv4_mapped_address_maps_to_the_endpoint_of_its_ipv4_address(address, endpoint):
+    assert sample_book().endpoint(address) == endpoint
+
+
+def test_an_ipv4_mapped_address_is_inside_the_network_and_owned_by_its_interface():
+    book = sample_book()
+    assert book.is_local("::ffff:10.40.3.10") and not book.is_local("::ffff:8.8.8.8")
+    assert book.capture("eni-a1", "::ffff:10.40.2.10", "10.40.3.10") == "src"
+    assert book.capture("eni-d1", "10.40.2.10", "::ffff:10.40.3.10") == "dst"
+    assert book.capture("eni-d1", "::ffff:10.40.2.10", "::ffff:10.40.4.10") == ""
+
+
+def test_other_ipv6_addresses_are_not_read_as_ipv4():
+    book = sample_book()
+    assert book.endpoint("::10.40.1.10") == INTERNET  # IPv4-compatible (deprecated), not mapped
+    assert book.endpoint("64:ff9b::a28:10a") == INTERNET  # NAT64: an IPv6 address of the translator
+    assert book.capture("eni-a1", "2600::1", "10.40.3.10") == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from infra.cli import app
@@ -92,3 +93,61 @@ def test_without_a_guardrail_the_same_traffic_is_learned_and_nothing_is_left_out
     learned = learn(classify_sample(), load_model(MODEL))
     assert learned.left_out == () and "# Left out" not in learned.text
     assert any(f.from_ == "edge" and f.targets() == ("db",) for f in parse_model(learned.text).model.flows)
+
+
+# Accepted at db: a fragment app -> db written with port 0 (VPC Flow Logs do), and udp port 0 too.
+PORT_ZERO = ("2 123456789012 eni-d1 10.40.2.10 10.40.3.10 0 0 6 1 1500 1714568000 1714568059 ACCEPT OK\n"
+             "2 123456789012 eni-d1 10.40.2.10 10.40.3.10 0 0 17 1 1500 1714568000 1714568059 ACCEPT OK\n")
+
+
+def test_accepted_traffic_no_model_can_express_is_listed_apart_never_written(tmp_path):
+    sample = tmp_path / "sample.log"
+    sample.write_text(SAMPLE.read_text() + PORT_ZERO)
+    learned = learn(classify_sample(path=sample), load_model(MODEL))
+    model = parse_model(learned.text).model  # no `ports: [0]`, which the loader refuses
+    assert all(0 not in list(f.ports) and "udp/0" not in list(f.ports) for f in model.flows)
+    assert learned.inexpressible == (  # in the report's order: most severe, then most records
+        "app -> db tcp/0: a model's ports are 1-65535 (1 record(s))",
+        "app -> db udp/0: a model's ports are 1-65535 (1 record(s))",
+        "edge -> app ip-47: a model names tcp, udp and icmp only (1 record(s))",  # line 36 of the sample, GRE
+    )
+    assert "# Not learned: accepted traffic no model can express; enforcing this model denies it:" in learned.text
+    for line in learned.inexpressible:
+        assert f"#   {line}" in learned.text
+    target = tmp_path / "learned.yaml"
+    target.write_text(learned.text)
+    assert CliRunner().invoke(app, ["validate", str(target)]).exit_code == 0
+
+
+def test_the_sample_s_gre_flow_is_the_only_traffic_it_cannot_express():
+    learned = learn(classify_sample(), load_model(MODEL))
+    assert learned.inexpressible == ("edge -> app ip-47: a model names tcp, udp and icmp only (1 record(s))",)
+
+
+def test_a_learned_model_that_does_not_validate_is_blamed_on_bulkhead_not_the_model_file(monkeypatch):
+    from infra.flows import learn as learning
+
+    monkeypatch.setattr(learning, "port_specs", lambda ports: [0])  # as if a refused spec slipped through
+    with pytest.raises(learning.LearnFailed, match=r"does not validate; .*observed\.yaml itself is fine"):
+        learn(classify_sample(), load_model(MODEL))
+
+
+def test_observe_learn_writes_a_model_that_validates_from_logs_with_port_zero(tmp_path, monkeypatch):
+    """The command, with the sample's address book standing in for a snapshot's."""
+    from infra.flows.files import text_lines
+    from providers.aws.observe.flowlog_lines import parse_lines
+    from tests.flows.sample import sample_book
+
+    def records(logs, snapshot, model, book, tally):
+        return parse_lines(text_lines(logs[0], tally), str(logs[0]), book.capture, tally)
+
+    monkeypatch.setattr("infra.cli.observe_commands._Context.snapshot", lambda self, folder: {})
+    monkeypatch.setattr("providers.aws.observe.flow_book", lambda snapshot, model: sample_book())
+    monkeypatch.setattr("providers.aws.observe.flow_file_records", records)
+    sample = tmp_path / "sample.log"
+    sample.write_text(SAMPLE.read_text() + PORT_ZERO)
+    result = CliRunner().invoke(app, ["observe", str(MODEL), "--cloud", "aws", "--snapshot", str(tmp_path),
+                                      "--logs", str(sample), "--learn"])
+    assert result.exit_code == 0, result.output
+    assert "#   app -> db tcp/0: a model's ports are 1-65535 (1 record(s))" in result.stdout
+    parse_model(result.stdout)

@@ -48,3 +48,28 @@ def test_a_record_belongs_to_the_window_when_their_intervals_overlap():
 
 def test_times_are_written_as_utc_iso():
     assert iso(NOW) == "2024-05-01T12:00:00Z" and iso(None) is None
+
+
+# The report prints every time as a date: a time no date can show is bad input naming its option,
+# never a `year out of range` traceback.
+@pytest.mark.parametrize(("start", "end"), [
+    ("99999999999999", None), ("9999-12-31T23:59:59-23:59", None), (None, "99999999999999"),
+    (None, "9" * 5000),  # more digits than Python converts at all
+])
+def test_a_start_or_end_outside_the_years_1_to_9999_is_refused_naming_the_option(start, end):
+    option = "--start" if start else "--end"
+    with pytest.raises(UsageError, match=f"^{option} '.*' is outside the years 1-9999"):
+        parse_window(None, start, end, NOW)
+
+
+@pytest.mark.parametrize("since", ["99999999999d", "9" * 5000 + "s"])
+def test_a_duration_reaching_back_before_the_year_1_is_refused_naming_the_option(since):
+    with pytest.raises(UsageError, match="^--since '.*' reaches back before the year 1"):
+        parse_window(since, None, None, NOW)
+
+
+def test_the_first_and_last_dates_are_still_accepted():
+    assert parse_time("9999-12-31T23:59:59Z", "--end") == 253402300799
+    assert parse_time("0001-01-01T00:00:00Z", "--start") == -62135596800
+    assert parse_time("0001714564800", "--start") == NOW  # leading zeros are not more digits
+    assert parse_window("1000d", None, None, NOW) == Window(NOW - 1000 * 86400, NOW)
