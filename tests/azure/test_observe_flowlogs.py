@@ -70,6 +70,65 @@ def test_bad_tuples_and_blobs_are_counted_never_fatal(data, reason):
     assert records == [] and tally.bad == 1 and reason in tally.bad_examples[0]
 
 
+GOOD = "1714564800000,10.42.2.10,10.42.3.10,40000,5432,6,O,B,NX,0,0,0,0"
+
+
+def vnet_records(flow_records: Any) -> bytes:
+    return json.dumps({"records": [{"macAddress": "002248000100", "flowRecords": flow_records}]}).encode()
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (vnet_records([1]), "records[0].flowRecords is a list, not an object"),
+    (vnet_records({"flows": {"flowGroups": []}}), "records[0].flowRecords.flows is an object, not a list"),
+    (vnet_records({"flows": [{"flowGroups": ["r"]}]}), "records[0].flowRecords.flows[0].flowGroups[0] is text, not "
+                                                       "an object"),
+    (vnet_records({"flows": [{"flowGroups": [{"flowTuples": GOOD}]}]}),
+     "records[0].flowRecords.flows[0].flowGroups[0].flowTuples is text, not a list of tuples"),
+    (json.dumps({"records": [{"properties": {"flows": [{"flows": [{"mac": 7, "flowTuples": []}]}]}}]}).encode(),
+     "records[0].properties.flows[0].flows[0].mac is a number, not text"),
+    (json.dumps({"records": [[GOOD]]}).encode(), "records[0] is a list, not an object"),
+])
+def test_a_misshapen_blob_is_one_bad_record_at_its_json_path_never_a_crash(data, reason):
+    records, tally = parse(data)
+    assert records == [] and tally.bad == 1
+    assert tally.bad_examples == [f"blob:0: {reason}; pass the blob as Network Watcher wrote it (PT1H.json)"]
+
+
+def test_a_misshapen_group_leaves_its_siblings_read():
+    records, tally = parse(vnet_records({"flows": [{"flowGroups": ["r", {"flowTuples": [GOOD, 5]}]}]}))
+    assert [r.line for r in records] == [1] and tally.bad == 2
+    assert tally.bad_examples[1] == "blob:2: the tuple is a number, not text (comma-separated fields)"
+
+
+@pytest.mark.parametrize("depth", [100, 100_000])
+def test_a_blob_nested_deeper_than_any_real_one_is_refused_in_one_line(depth):
+    records, tally = parse(b'{"records": ' + b"[" * depth + b"]" * depth + b"}")
+    assert records == [] and tally.bad == 1
+    assert tally.bad_examples[0].startswith("blob:0: not a flow-log blob (the JSON nests deeper than 64 levels)")
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), [
+    (6, "X", "direction 'X' is neither I nor O"),
+    (3, "+40000", "not a number"), (3, "40_000", "not a number"), (4, "٥٤٣٢", "not a number"),
+    (0, "-1714564800000", "not a number"), (5, " 6", "not a number"),
+    (9, "1_0", "packet or byte count is not a number"), (12, "x", "packet or byte count is not a number"),
+])
+def test_a_vnet_field_must_be_plain_ascii_digits_or_its_known_letters(field, value, reason):
+    parts = ["1714564800000", "10.42.2.10", "10.42.3.10", "40000", "5432", "6", "I", "E", "NX", "10", "840", "8",
+             "2400"]
+    assert len(parse(vnet_blob(",".join(parts)))[0]) == 1
+    parts[field] = value
+    records, tally = parse(vnet_blob(",".join(parts)))
+    assert records == [] and tally.bad == 1 and reason in tally.bad_examples[0]
+
+
+def test_nsg_begin_tuples_may_leave_counters_empty_but_a_state_is_one_of_b_c_e():
+    [begin], tally = parse(nsg_blob("1714564800,203.0.113.9,10.42.1.10,51000,443,T,I,A,B,,,,"))
+    assert (begin.packets, begin.bytes, tally.bad) == (0, 0, 0)
+    records, tally = parse(nsg_blob("1714564800,203.0.113.9,10.42.1.10,51000,443,T,I,A,Q,,,,"))
+    assert records == [] and "flow state 'Q' is not B, C or E" in tally.bad_examples[0]
+
+
 # --- the mocked Azure -------------------------------------------------------------------------
 
 def report(snapshot: Any, records: Any, tally: Tally, window: Window = Window()) -> ObserveReport:

@@ -96,6 +96,86 @@ def test_entry_files_may_be_a_json_array_json_lines_or_gzip(tmp_path):
         "enclosed in double quotes)"
 
 
+def with_payload(entry: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {**entry, "jsonPayload": {**entry["jsonPayload"], **fields}}
+
+
+def with_connection(**fields: Any) -> dict[str, Any]:
+    return with_payload(flow_entry(), connection={**flow_entry()["jsonPayload"]["connection"], **fields})
+
+
+@pytest.mark.parametrize(("entry", "reason"), [
+    (with_payload(firewall_entry("DENIED", "EGRESS"), rule_details=[{"direction": "EGRESS"}]),
+     "jsonPayload.rule_details is a list, not an object"),
+    (with_payload(firewall_entry("DENIED", "EGRESS"), rule_details={"direction": "SIDEWAYS"}),
+     "jsonPayload.rule_details.direction 'SIDEWAYS' is not EGRESS or INGRESS"),
+    (with_payload(firewall_entry("DENIED", "EGRESS"), instance="db-0"), "jsonPayload.instance is text, not an object"),
+    (with_payload(flow_entry(), reporter="BOTH"), "jsonPayload.reporter 'BOTH' is not SRC or DEST"),
+    (with_payload(flow_entry(), reporter=["SRC"]), "jsonPayload.reporter is a list, not SRC or DEST"),
+    (with_payload(flow_entry(), src_instance=["app-0"]), "jsonPayload.src_instance is a list, not an object"),
+    (with_payload(flow_entry(), src_instance={"vm_name": {"n": 1}}), "the instance's vm_name is an object, not text"),
+    (with_connection(src_ip=["10.41.2.10"]), "jsonPayload.connection.src_ip is a list, not text"),
+    ({**flow_entry(), "logName": [FLOWS]}, "logName is a list, not text"),
+    (with_payload(flow_entry(), start_time={"seconds": 1}), "time an object is missing or not RFC 3339"),
+])
+def test_a_field_of_the_wrong_type_is_a_bad_entry_naming_it_never_a_crash(entry, reason):
+    records, tally = parse([flow_entry(), entry])
+    assert len(records) == 1 and tally.bad == 1
+    assert tally.bad_examples[0] == f"entries.json:2: {reason}"
+
+
+@pytest.mark.parametrize("value", ["+5432", "5_432", "٥٤٣٢", " 5432", "5432.0", "-5432", [5432]])
+def test_a_number_is_a_json_number_or_a_string_of_ascii_digits(value):
+    [record], _ = parse([with_connection(dest_port="5432")])
+    assert record.dst_port == 5432
+    records, tally = parse([with_connection(dest_port=value)])
+    assert records == [] and tally.bad == 1 and "is not a number" in tally.bad_examples[0]
+
+
+def read_files(*paths: Any) -> tuple[list, Tally]:
+    tally = Tally()
+    return list(observe.flow_file_records(paths, {}, observed_model(), None, tally)), tally  # type: ignore[arg-type]
+
+
+def test_an_entry_of_a_pretty_printed_array_is_located_by_the_line_it_begins_on(tmp_path):
+    array = tmp_path / "arr.json"
+    text = json.dumps([flow_entry(), flow_entry("DEST"), {"logName": FLOWS}], indent=2)
+    array.write_text(text)
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if line == "  {"]
+    assert len(starts) == 3 and starts[2] > 3
+    records, tally = read_files(array)
+    assert [r.line for r in records] == starts[:2]
+    assert tally.bad_examples == [f"{array}:{starts[2]}: not a log entry with a jsonPayload"]
+
+
+def test_a_broken_array_is_one_bad_record_at_its_line_and_gives_no_traffic(tmp_path):
+    array = tmp_path / "arr.json"
+    array.write_text(json.dumps([flow_entry(), flow_entry("DEST")], indent=2)[:-2] + "\n  {]")
+    records, tally = read_files(array)
+    assert records == [] and tally.bad == 1
+    assert tally.bad_examples[0].startswith(f"{array}:{len(array.read_text().splitlines())}: not a JSON array")
+
+
+def test_a_byte_order_mark_before_an_array_is_no_bad_record(tmp_path):
+    array = tmp_path / "arr.json"
+    array.write_bytes(b"\xef\xbb\xbf" + json.dumps([flow_entry()]).encode())
+    records, tally = read_files(array)
+    assert len(records) == 1 and tally.bad == 0
+
+
+def test_entries_nested_deeper_than_any_real_one_are_refused_in_one_line(tmp_path):
+    deep, lines, nested = tmp_path / "deep.json", tmp_path / "lines.json", tmp_path / "nested.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    lines.write_text(json.dumps(flow_entry()) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n" + "[" * 100 + "]" * 100)
+    nested.write_text(f'[{json.dumps(flow_entry())}, {{"jsonPayload": {"[" * 100}{"]" * 100}}}]')
+    records, tally = read_files(deep, lines, nested)
+    assert len(records) == 2 and tally.bad == 4
+    assert tally.bad_examples == [f"{deep}:1: not a JSON array of log entries (the JSON nests deeper than 64 levels)",
+                                  f"{lines}:2: not a JSON log entry (the JSON nests deeper than 64 levels)",
+                                  f"{lines}:3: not a JSON log entry (the JSON nests deeper than 64 levels)",
+                                  f"{nested}:1: not a log entry (the JSON nests deeper than 64 levels)"]
+
+
 def test_the_filter_names_both_logs_and_the_window():
     text = log_filter("p", Window(1714564800, 1714568400))
     assert text == ('logName=("projects/p/logs/compute.googleapis.com%2Fvpc_flows" OR '

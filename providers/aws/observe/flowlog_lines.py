@@ -13,25 +13,33 @@ naming them, a CloudWatch Logs group carries the flow log's `LogFormat` instead
   a NAT gateway `srcaddr` is the gateway's): the endpoints are taken from them.
 - `flow-direction` (ingress / egress), when present, says at which end the record was
   captured; otherwise the interface's own addresses (from the snapshot) tell.
-- A line with the wrong number of fields, a non-numeric port or time, or an action other
-  than ACCEPT / REJECT is a bad record: counted with its location, never fatal.
+- A line with the wrong number of fields, a port, protocol, count or time that is not ASCII
+  digits, an action other than ACCEPT / REJECT or a flow-direction other than ingress / egress
+  is a bad record: counted with its location, never fatal.
+- A format no record can be read with (a header naming a field AWS does not document or one
+  twice, or lacking one of NEEDED) is refused, located (UsageError, exit 2). A UTF-8 byte order
+  mark before the header is skipped.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from infra.errors import UsageError
 from infra.flows.records import Capture, FlowRecord, Tally, protocol_name
 
 DEFAULT_FIELDS = ("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol",
                   "packets", "bytes", "start", "end", "action", "log-status")
 NEEDED = ("srcaddr", "dstaddr", "srcport", "dstport", "protocol", "start", "end", "action")
-KNOWN = set(DEFAULT_FIELDS) | {
-    "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr", "region", "az-id",
-    "sublocation-type", "sublocation-id", "pkt-src-aws-service", "pkt-dst-aws-service", "flow-direction",
-    "traffic-path", "ecs-cluster-arn", "ecs-cluster-name", "ecs-container-instance-arn", "ecs-container-instance-id",
-    "ecs-container-id", "ecs-second-container-id", "ecs-service-name", "ecs-task-definition-arn", "ecs-task-arn",
-    "ecs-task-id", "reject-reason"}
+FIELDS = (*DEFAULT_FIELDS,  # every field AWS documents (versions 2-8), in its order
+          "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr", "region", "az-id",
+          "sublocation-type", "sublocation-id", "pkt-src-aws-service", "pkt-dst-aws-service", "flow-direction",
+          "traffic-path", "ecs-cluster-arn", "ecs-cluster-name", "ecs-container-instance-arn",
+          "ecs-container-instance-id", "ecs-container-id", "ecs-second-container-id", "ecs-service-name",
+          "ecs-task-definition-arn", "ecs-task-arn", "ecs-task-id", "reject-reason")
+KNOWN = set(FIELDS)
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # what a field name looks like; a record's start and end never do
 DIRECTION = {"egress": "src", "ingress": "dst"}
 CaptureOf = Callable[[str, str, str], Capture]
 
@@ -48,38 +56,62 @@ def fields_of(log_format: str | None) -> tuple[str, ...]:
 
 
 def is_header(line: str) -> bool:
+    """A line of field names, at least one of them known (a record has digits: its start and end)."""
     tokens = line.split()
-    return bool(tokens) and all(token in KNOWN for token in tokens)
+    return bool(tokens) and all(NAME.fullmatch(t) for t in tokens) and any(t in KNOWN for t in tokens)
 
 
 def check_fields(fields: Sequence[str]) -> None:
+    unknown = [f for f in fields if f not in KNOWN]
+    if unknown:
+        raise FormatError(f"names {', '.join(map(repr, unknown))}, which no VPC flow log has; the known fields are "
+                          f"{' '.join(FIELDS)}")
+    twice = sorted({f for f in fields if fields.count(f) > 1}, key=fields.index)
+    if twice:
+        raise FormatError(f"names {', '.join(twice)} twice; a flow log's format names each field once")
     missing = [f for f in NEEDED if f not in fields]
     if missing:
-        raise FormatError(f"the format lacks {', '.join(missing)}; bulkhead needs "
+        raise FormatError(f"lacks {', '.join(missing)}; bulkhead needs "
                           f"{', '.join(NEEDED)} (add them to the flow log's format)")
 
 
 def parse_lines(lines: Iterable[str], source: str, capture: CaptureOf, tally: Tally,
                 fields: Sequence[str] = DEFAULT_FIELDS) -> Iterator[FlowRecord]:
-    """Every record of one file, object or log stream; a first line naming fields is its header."""
+    """Every record of one file, object or log stream; a first line naming fields is its header.
+
+    A format bulkhead cannot read records with (a header naming an unknown field or one twice, or
+    lacking one classification needs) reads no record of the source: UsageError, located.
+    """
     current = tuple(fields)
     reader: Callable[[str, int], FlowRecord | None] | None = None
     for number, line in enumerate(lines, 1):
-        if number == 1 and is_header(line):
-            current = tuple(line.split())
-            reader = None
-            continue
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark (UTF-8 with BOM) is no part of the header
+            if is_header(line):
+                current = tuple(line.split())
+                _checked(current, f"{source}:1: the header")
+                continue
         if reader is None:
-            try:
-                check_fields(current)
-            except FormatError as exc:
-                tally.bad_record(source, number, str(exc))
-                return
+            _checked(current, f"{source}: the flow log's format (its LogFormat)")
             reader = _reader(current, source, capture, tally)
         if line.strip():
             record = reader(line, number)
             if record is not None:
                 yield record
+
+
+def _checked(fields: Sequence[str], what: str) -> None:
+    try:
+        check_fields(fields)
+    except FormatError as exc:
+        raise UsageError(f"{what} {exc}") from None
+
+
+def whole(text: str) -> int:
+    """A port, protocol, count or time: ASCII digits only (`int` would take '+22', '2_2', '٢٢')."""
+    if text.isdigit() and text.isascii():
+        return int(text)
+    raise ValueError(text)
 
 
 def _reader(fields: tuple[str, ...], source: str, capture: CaptureOf,
@@ -106,18 +138,21 @@ def _reader(fields: tuple[str, ...], source: str, capture: CaptureOf,
             tally.bad_record(source, number, f"action {action!r} is neither ACCEPT nor REJECT")
             return None
         try:
-            sport, dport = int(parts[sport_i]), int(parts[dport_i])
-            protocol, start, end = int(parts[proto_i]), int(parts[start_i]), int(parts[end_i])
-            packets = int(parts[packets_i]) if packets_i >= 0 else 0
-            size = int(parts[bytes_i]) if bytes_i >= 0 else 0
+            sport, dport = whole(parts[sport_i]), whole(parts[dport_i])
+            protocol, start, end = whole(parts[proto_i]), whole(parts[start_i]), whole(parts[end_i])
+            packets = whole(parts[packets_i]) if packets_i >= 0 else 0
+            size = whole(parts[bytes_i]) if bytes_i >= 0 else 0
         except ValueError:
             tally.bad_record(source, number, "a port, protocol, count or time is not a number")
             return None
         src, dst = parts[src_i], parts[dst_i]
         interface = parts[iface_i] if iface_i >= 0 else ""
+        if dir_i >= 0 and parts[dir_i] not in DIRECTION and parts[dir_i] != "-":
+            tally.bad_record(source, number, f"flow-direction {parts[dir_i]!r} is neither ingress nor egress")
+            return None
         where = capture(interface, src, dst)
-        if dir_i >= 0 and where != "transit":
-            where = DIRECTION.get(parts[dir_i], "")  # type: ignore[assignment]
+        if dir_i >= 0 and where != "transit" and parts[dir_i] != "-":  # '-': not known, the addresses tell
+            where = DIRECTION[parts[dir_i]]  # type: ignore[assignment]
         if psrc_i >= 0 and parts[psrc_i] != "-":
             src = parts[psrc_i]
         if pdst_i >= 0 and parts[pdst_i] != "-":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from infra.flows.files import expand, read_bytes, save
 from infra.flows.records import FlowRecord, Tally, Window
 from infra.model import Model
 from infra.registry import needs
+from infra.shapes import MAX_DEPTH, too_deep
 from infra.snapshot import Snapshot
 from providers.gcp.observe.flowbook import flow_book
 from providers.gcp.observe.flowlog_entries import LOGS, NotJson, parse_entries, parse_numbered, rfc3339
@@ -111,17 +113,66 @@ def _credentials(source: LogSource) -> Any:
 
 
 def _entries(data: bytes, name: str, tally: Tally) -> Iterator[tuple[int, Any]]:
-    """(position, entry): the n-th entry of a JSON array, or the entry on line n of a JSON-lines file."""
-    text = data.decode("utf-8", errors="replace")
-    if text.lstrip().startswith("["):
+    """(line, entry): each entry of a JSON array at the line it begins on, or the entry on line n of a
+    JSON-lines file. A broken array is one bad record at its line and none of its entries are read."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    if text.lstrip(" \t\r\n").startswith("["):
         try:
-            yield from enumerate(json.loads(text), 1)
+            entries = _array(text)
         except json.JSONDecodeError as exc:
             tally.bad_record(name, exc.lineno, f"not a JSON array of log entries ({exc.msg})")
+            return
+        except _TooDeep as exc:
+            tally.bad_record(name, exc.line, f"not a JSON array of log entries ({DEEP})")
+            return
+        for number, entry in entries:
+            yield number, NotJson(f"not a log entry ({DEEP})") if too_deep(entry) else entry
         return
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                yield number, json.loads(line)
+                entry = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, NotJson(f"not a JSON log entry ({exc.msg})")
+            except RecursionError:  # deeper than the parser goes, so far deeper than the limit
+                yield number, NotJson(f"not a JSON log entry ({DEEP})")
+            else:
+                yield number, NotJson(f"not a JSON log entry ({DEEP})") if too_deep(entry) else entry
+
+
+DEEP = f"the JSON nests deeper than {MAX_DEPTH} levels"
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
+
+
+def _skip(text: str, at: int) -> int:
+    """The first position from `at` on that is not JSON whitespace."""
+    return _SPACE.match(text, at).end()  # type: ignore[union-attr]  # `*` matches everywhere
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _array(text: str) -> list[tuple[int, Any]]:
+    """The items of the JSON array `text` with the line each begins on (JSONDecodeError as `json.loads`)."""
+    decoder, items = json.JSONDecoder(), list[tuple[int, Any]]()
+    at = _skip(text, _skip(text, 0) + 1)  # past "[" and the space after it
+    line, counted = 1, 0
+    while not (text.startswith("]", at) and not items):
+        line, counted = line + text.count("\n", counted, at), at
+        try:
+            item, at = decoder.raw_decode(text, at)
+        except RecursionError:  # deeper than the parser goes, so far deeper than the limit
+            raise _TooDeep(line) from None
+        items.append((line, item))
+        at = _skip(text, at)
+        if text.startswith("]", at):
+            break
+        if not text.startswith(",", at):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
+        at = _skip(text, at + 1)
+    end = _skip(text, at + 1)
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return items
