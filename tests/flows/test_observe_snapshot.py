@@ -98,8 +98,9 @@ def test_a_refused_snapshot_still_leaves_a_valid_sarif_log(tmp_path):
 def test_a_live_read_of_another_place_is_refused_like_a_saved_one(monkeypatch):
     """`observe --region` (the flow logs from files here) reads the state through collect()."""
     observe = part("aws", "observe")
+    state = baseline("gcp").snapshot  # made first: the baseline itself is read through collect()
     monkeypatch.setattr(observe, "live_source", lambda **options: object())
-    monkeypatch.setattr(observe, "collect", lambda source: copy.deepcopy(baseline("gcp").snapshot))
+    monkeypatch.setattr(observe, "collect", lambda source: copy.deepcopy(state))
     result = run("observe", str(MODEL_FILE), "--cloud", "aws", "--region", "us-east-1", "--logs", str(SAMPLE))
     assert result.exit_code == 2, result.output
     assert "(live read): this is not an aws snapshot: it looks like a gcp snapshot" in result.stderr
@@ -107,8 +108,9 @@ def test_a_live_read_of_another_place_is_refused_like_a_saved_one(monkeypatch):
 
 def test_a_live_read_of_the_deployed_model_is_classified(monkeypatch):
     observe = part("aws", "observe")
+    state = baseline("aws").snapshot  # made first: the baseline itself is read through collect()
     monkeypatch.setattr(observe, "live_source", lambda **options: object())
-    monkeypatch.setattr(observe, "collect", lambda source: copy.deepcopy(baseline("aws").snapshot))
+    monkeypatch.setattr(observe, "collect", lambda source: copy.deepcopy(state))
     result = run("observe", str(MODEL_FILE), "--cloud", "aws", "--region", "us-east-1", "--logs", str(SAMPLE),
                  "--format", "json")
     assert_classified(result)
