@@ -62,3 +62,14 @@ def test_a_region_short_of_zones_is_refused_before_any_resource():
         assert _zones_by_subnet_name("ap-northeast-1") == {}
         vpcs = mocked_session("ap-northeast-1").client("ec2").describe_vpcs()["Vpcs"]
         assert [v for v in vpcs if not v.get("IsDefault")] == []
+
+
+def test_the_pure_mapping_takes_the_offered_zones_in_name_order_and_refuses_too_few():
+    from providers.aws.build.plan import rule_plan, zones_offered
+
+    plan = rule_plan(_plan("ap-northeast-1", 3))
+    assert zones_offered(plan, ["ap-northeast-1d", "ap-northeast-1a", "ap-northeast-1c"]) == {
+        "ap-northeast-1a": "ap-northeast-1a", "ap-northeast-1b": "ap-northeast-1c",
+        "ap-northeast-1c": "ap-northeast-1d"}
+    with pytest.raises(UsageError, match="asks for 3 availability zones, but ap-northeast-1 offers this account 2"):
+        zones_offered(plan, ["ap-northeast-1a", "ap-northeast-1c"])

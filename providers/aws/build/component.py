@@ -20,7 +20,7 @@ from infra.errors import UsageError
 from infra.plan import CloudPlan
 from infra.stack_outputs import SegmentOutputs, stack_outputs
 from infra.stack_template import setting_values
-from providers.aws.build.plan import rule_plan
+from providers.aws.build.plan import rule_plan, zones_offered
 from providers.aws.build.rules import ACCOUNT_PLACEHOLDER, SHARED, AwsRulePlan, FlowLogDestination, SgRule
 from providers.aws.build.settings import REGION_SOURCES, STACK_SETTINGS, region_problems
 
@@ -64,21 +64,11 @@ class SegmentedNetwork(pulumi.ComponentResource):
         self.register_outputs(self.outputs)
 
     def _availability_zones(self) -> dict[str, str]:
-        """The plan's zones (`<region>a`, `b`, ... : resource names stay stable) -> the region's real ones.
-
-        Which zones a region offers differs per region and account (ap-northeast-1 has a, c and
-        d; us-west-1 two of a, b, c), so the n-th planned zone is the n-th zone the region
-        offers this account, in name order, leaving out Local and Wavelength Zones.
-        """
-        planned = sorted({s.zone for s in self._plan.subnets})
-        offered = sorted(aws.get_availability_zones(
+        """The plan's zones -> the zones the region offers this account (plan.py `zones_offered` decides)."""
+        offered = aws.get_availability_zones(
             state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOptions(parent=self)).names)
-        if len(planned) > len(offered):
-            raise UsageError(f"clouds.aws.zones asks for {len(planned)} availability zones, but "
-                             f"{self._plan.region} offers this account {len(offered)} ({', '.join(offered)}); "
-                             f"set clouds.aws.zones to at most {len(offered)}")
-        return dict(zip(planned, offered, strict=False))
+            opts=pulumi.InvokeOptions(parent=self)).names
+        return zones_offered(self._plan, offered)
 
     def _segment_outputs(self) -> dict[str, SegmentOutputs]:
         plan = self._plan

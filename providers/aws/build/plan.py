@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 
+from infra.errors import UsageError
 from infra.plan import INTERNET, SERVICE_PREFIX, CloudPlan, QuotaUsage
 from providers.aws.build.nacls import (
     Peer,
@@ -80,6 +82,20 @@ def rule_plan(cp: CloudPlan, flow_logs: FlowLogDestination = "cloudwatch") -> Aw
 def _declared_services(cp: CloudPlan) -> list[str]:
     found = {p.dst[len(SERVICE_PREFIX):] for p in cp.paths if p.dst.startswith(SERVICE_PREFIX)}
     return sorted(found)
+
+
+def zones_offered(plan: AwsRulePlan, offered: Iterable[str]) -> dict[str, str]:
+    """The plan's zones (`<region>a`, `b`, ...: resource names stay stable) -> the zones the region
+    offers the account, the n-th to the n-th in name order (leaving out Local and Wavelength Zones
+    is the caller's query). Which zones exist differs per region and account (ap-northeast-1 has
+    a, c and d; us-west-1 two of a, b, c), so the letters are never taken for names."""
+    planned = sorted({s.zone for s in plan.subnets})
+    names = sorted(offered)
+    if len(planned) > len(names):
+        raise UsageError(f"clouds.aws.zones asks for {len(planned)} availability zones, but {plan.region} offers "
+                         f"this account {len(names)} ({', '.join(names)}); set clouds.aws.zones to at most "
+                         f"{len(names)}")
+    return dict(zip(planned, names, strict=False))
 
 
 def _zone(cp: CloudPlan, index: int) -> str:
